@@ -1,0 +1,128 @@
+"""Load → facts → engine → findings, for any number of records, one record at a time."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import jinja2
+
+from auditcheck.engine import Engine, EngineError, EngineRule
+from auditcheck.facts import FIELDS, Fact, facts_of
+from auditcheck.findings import Finding, fingerprint
+from auditcheck.locate import LocatedError, dotted
+from auditcheck.records.load import LoadedRecord, iter_records
+from auditcheck.rulebook.load import Rulebook
+from auditcheck.rulebook.schema import CompiledRule
+from auditcheck.templating import join_cjk, render
+
+
+@dataclass
+class RunResult:
+    """Everything a run found, and how much it looked at."""
+
+    findings: list[Finding] = field(default_factory=list)
+    errors: list[LocatedError] = field(default_factory=list)
+    records: int = 0
+    facts: int = 0
+    asserted: int = 0
+    firings: int = 0
+    rules: int = 0
+
+
+def engine_rules(rules: Iterable[CompiledRule]) -> list[EngineRule]:
+    """One engine rule per (rule, fact kind) it applies to."""
+    return [
+        EngineRule(r.id, kind, compiled.json, compiled.fields)
+        for r in rules
+        for kind, compiled in r.conditions.items()
+    ]
+
+
+class Checker:
+    """Checks records against a rulebook; one engine serves every record."""
+
+    def __init__(self, rulebook: Rulebook) -> None:
+        self.rulebook = rulebook
+        self.rules = {r.id: r for r in rulebook.rules}
+        self.engine = Engine(engine_rules(rulebook.rules))
+
+    def check_record(self, record: LoadedRecord) -> tuple[list[Finding], int]:
+        """Findings on one record and the number of facts it gave."""
+        findings: list[Finding] = []
+        count = 0
+        for fid, fact in enumerate(facts_of(record)):
+            count += 1
+            for rule_id in self.engine.check(fact.kind, record.project.id, fid, fact.values):
+                findings.append(self._finding(self.rules[rule_id], fact, record))
+        return findings, count
+
+    def _finding(self, rule: CompiledRule, fact: Fact, record: LoadedRecord) -> Finding:
+        project = record.project
+        context: dict[str, Any] = {
+            **rule.params,
+            **dict.fromkeys(FIELDS[fact.kind]),
+            **fact.values,
+            "label": fact.label,
+            "project": project.short_name or project.name,
+            "kind": fact.kind,
+        }
+        try:
+            message = render(rule.rule.message, context)
+        except jinja2.TemplateError as exc:
+            raise LocatedError(
+                rule.file, rule.line, 1, f"{rule.id}.message", f"template failed: {exc}"
+            ) from None
+        path = fact.source(rule.rule.field_for(fact.kind))
+        pos = record.doc.position(path)
+        used = rule.conditions[fact.kind].fields
+        evidence = {name: _rounded(fact.values.get(name)) for name in sorted(used)}
+        evidence.update({f"param.{k}": v for k, v in rule.params.items()})
+        return Finding(
+            rule=rule.id,
+            category=rule.category.id,
+            dimension=rule.dimension.id,
+            severity=rule.rule.severity,
+            record=project.id,
+            project=project.name,
+            file=record.doc.file,
+            line=pos.line,
+            col=pos.col,
+            field=dotted(path),
+            message=message,
+            suggestion=join_cjk(rule.category.suggestion.strip()),
+            evidence=evidence,
+            fingerprint=fingerprint(rule.id, project.id, path),
+        )
+
+
+def run(paths: Iterable[Path], rulebook: Rulebook) -> RunResult:
+    """Check every record under ``paths``; bad input becomes errors, never exceptions."""
+    checker = Checker(rulebook)
+    result = RunResult(rules=len(rulebook.rules))
+    for item in iter_records(paths):
+        if isinstance(item, LocatedError):
+            result.errors.append(item)
+            continue
+        result.records += 1
+        try:
+            findings, count = checker.check_record(item)
+        except LocatedError as exc:
+            result.errors.append(exc)
+            continue
+        except EngineError as exc:
+            result.errors.append(LocatedError(item.doc.file, 1, 1, "", f"engine error: {exc}"))
+            continue
+        result.findings.extend(findings)
+        result.facts += count
+    result.asserted = checker.engine.counts.facts
+    result.firings = checker.engine.counts.firings
+    result.findings.sort(key=Finding.sort_key)
+    return result
+
+
+def _rounded(value: Any) -> Any:
+    # Evidence is read by people and diffed by scripts: six decimals are plenty for both.
+    return round(value, 6) if isinstance(value, float) else value

@@ -1,0 +1,227 @@
+"""The command line: ``auditcheck run``, ``auditcheck rules …``.
+
+Exit codes: 0 no finding at or above ``--fail-on``; 1 such findings; 2 the check
+could not complete (bad input, bad rulebook, bad usage, nothing to check).
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any, NoReturn
+
+import click
+
+from auditcheck import __version__
+from auditcheck.check import RunResult, run
+from auditcheck.examples import test_rulebook
+from auditcheck.facts import FIELDS
+from auditcheck.render.json import render_json
+from auditcheck.render.text import render_text
+from auditcheck.rulebook.load import Rulebook, RulebookError, load_rulebook
+from auditcheck.rulebook.schema import SEVERITY_RANK
+
+EXIT_OK, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
+BUNDLED_RULES = Path(__file__).parent / "rules"
+
+
+def _fail(message: str) -> NoReturn:
+    click.echo(f"auditcheck: {message}", err=True)
+    sys.exit(EXIT_ERROR)
+
+
+def _parse_params(items: tuple[str, ...]) -> dict[str, dict[str, Any]]:
+    overrides: dict[str, dict[str, Any]] = {}
+    for item in items:
+        key, sep, value = item.partition("=")
+        rule, dot, name = key.partition(".")
+        if not sep or not dot or not rule or not name:
+            _fail(
+                f"--param {item!r}: write it as RULE.PARAM=VALUE, "
+                "e.g. low-execution-rate.threshold=85"
+            )
+        overrides.setdefault(rule, {})[name] = value
+    return overrides
+
+
+def _split(values: tuple[str, ...]) -> list[str]:
+    return [v.strip() for item in values for v in item.split(",") if v.strip()]
+
+
+def _load_rules(rules_dir: Path, params: tuple[str, ...], select=(), ignore=()) -> Rulebook:
+    try:
+        return load_rulebook(rules_dir, _parse_params(params), _split(select), _split(ignore))
+    except RulebookError as exc:
+        for error in exc.errors:
+            click.echo(str(error), err=True)
+        _fail(f"the rulebook in {rules_dir} has {len(exc.errors)} error(s); fix them and rerun")
+
+
+def _style(enabled: bool) -> Callable[..., str]:
+    if enabled:
+        return click.style
+    return lambda text, **_: text
+
+
+rules_option = click.option(
+    "--rules",
+    "rules_dir",
+    type=click.Path(exists=True, file_okay=False, path_type=Path),
+    default=BUNDLED_RULES,
+    show_default="the bundled rules/",
+    help="Folder of rule files (categories.yaml + one YAML per category).",
+)
+param_option = click.option(
+    "--param",
+    "params",
+    multiple=True,
+    metavar="RULE.PARAM=VALUE",
+    help="Override a rule parameter, e.g. low-execution-rate.threshold=85. Repeatable.",
+)
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="auditcheck")
+def main() -> None:
+    """Check budget-performance evaluation records (预算绩效评价) against the rulebook."""
+
+
+@main.command("run")
+@click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))
+@rules_option
+@param_option
+@click.option(
+    "--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True
+)
+@click.option(
+    "--fail-on",
+    type=click.Choice(["error", "warning", "info"]),
+    default="error",
+    show_default=True,
+    help="Lowest severity that makes the exit code 1.",
+)
+@click.option(
+    "--select",
+    multiple=True,
+    help="Only these rule ids, categories or dimensions (comma-separated).",
+)
+@click.option("--ignore", multiple=True, help="Leave out these rule ids, categories or dimensions.")
+@click.option(
+    "-o", "--output", type=click.Path(dir_okay=False, path_type=Path), help="Write the report here."
+)
+def run_command(
+    paths: tuple[Path, ...],
+    rules_dir: Path,
+    params: tuple[str, ...],
+    fmt: str,
+    fail_on: str,
+    select: tuple[str, ...],
+    ignore: tuple[str, ...],
+    output: Path | None,
+) -> None:
+    """Check the records in PATHS (batch folders or record files) and report findings.
+
+    Input errors are printed as FILE:LINE:COL: FIELD: MESSAGE on stderr; the other
+    records are still checked. Exit code: 0 clean, 1 findings at or above
+    --fail-on, 2 the check could not complete.
+    """
+    rulebook = _load_rules(rules_dir, params, select, ignore)
+    if not rulebook.rules:
+        _fail("no rules selected; check --select/--ignore")
+    result = run(paths, rulebook)
+    for error in result.errors:
+        click.echo(str(error), err=True)
+    color = output is None and "NO_COLOR" not in os.environ and sys.stdout.isatty()
+    text = render_json(result) if fmt == "json" else render_text(result, _style(color))
+    if output is not None:
+        output.write_text(text, encoding="utf-8")
+    else:
+        click.echo(text, nl=False)
+    sys.exit(exit_code(result, fail_on))
+
+
+def exit_code(result: RunResult, fail_on: str) -> int:
+    """2 when the check could not complete, 1 for findings at or above ``fail_on``, else 0."""
+    if result.errors or result.records == 0 or result.rules == 0:
+        if result.records == 0 and not result.errors:
+            click.echo("auditcheck: no project records found in the given paths", err=True)
+        return EXIT_ERROR
+    floor = SEVERITY_RANK[fail_on]
+    if any(SEVERITY_RANK[f.severity] >= floor for f in result.findings):
+        return EXIT_FINDINGS
+    return EXIT_OK
+
+
+@main.group("rules")
+def rules_group() -> None:
+    """Browse, lint and test the rulebook."""
+
+
+@rules_group.command("list")
+@rules_option
+def rules_list(rules_dir: Path) -> None:
+    """One line per rule: id, category, severity, summary."""
+    rulebook = _load_rules(rules_dir, ())
+    for rule in rulebook.rules:
+        click.echo(f"{rule.id:32} {rule.category.id:26} {rule.rule.severity:8} {rule.rule.summary}")
+
+
+@rules_group.command("show")
+@click.argument("rule_id")
+@rules_option
+@param_option
+def rules_show(rule_id: str, rules_dir: Path, params: tuple[str, ...]) -> None:
+    """A rule's documentation, parameters, condition and examples."""
+    rulebook = _load_rules(rules_dir, params)
+    rule = rulebook.rule(rule_id)
+    if rule is None:
+        _fail(f"no rule '{rule_id}'; see `auditcheck rules list`")
+    r = rule.rule
+    click.echo(f"{r.id} — {r.summary}")
+    click.echo(f"类别: {rule.category.title} ({rule.category.id}, {rule.dimension.title})")
+    click.echo(
+        f"级别: {r.severity}    适用: {', '.join(r.applies_to)}    定义: {rule.file}:{rule.line}"
+    )
+    click.echo(f"\n{r.doc.rstrip()}\n")
+    for name, p in r.params.items():
+        click.echo(f"参数 {name} = {rule.params[name]} (默认 {p.default}): {p.doc.strip()}")
+    for kind in r.applies_to:
+        click.echo(f"条件 [{kind}]: {r.condition_for(kind).strip()}")
+    for expect in ("fire", "quiet"):
+        for example in getattr(r.examples, expect):
+            click.echo(f"示例 {expect}: {example}")
+
+
+@rules_group.command("test")
+@rules_option
+def rules_test(rules_dir: Path) -> None:
+    """Run every rule's examples; a rule without both kinds of example fails."""
+    rulebook = _load_rules(rules_dir, ())
+    reports = test_rulebook(rulebook)
+    for report in reports:
+        mark = "PASS" if report.passed else "FAIL"
+        click.echo(f"{mark}  {report.rule.id}")
+        for failure in report.failures:
+            click.echo(f"      {report.rule.file}:{report.rule.line}: {failure}")
+    failed = sum(not r.passed for r in reports)
+    click.echo(f"{len(reports) - failed} passed, {failed} failed")
+    sys.exit(EXIT_FINDINGS if failed else EXIT_OK)
+
+
+@rules_group.command("check")
+@rules_option
+def rules_check(rules_dir: Path) -> None:
+    """Lint the rulebook only: schema, categories, conditions, templates."""
+    rulebook = _load_rules(rules_dir, ())
+    click.echo(f"{len(rulebook.all_rules)} rules in {len(rulebook.categories)} categories: OK")
+
+
+@rules_group.command("fields")
+def rules_fields() -> None:
+    """The fact fields conditions may use, per fact kind."""
+    for kind, fields in FIELDS.items():
+        click.echo(f"[{kind}]")
+        for name, spec in fields.items():
+            click.echo(f"  {name:28} {spec.type:7} {spec.doc}")

@@ -1,0 +1,194 @@
+"""The only module that touches durable_rules: facts in, matched rule ids out.
+
+How it stays correct (see docs/engine.md for the reasons):
+
+- one ``Host`` per engine, single-fact rules, ``assert_fact`` then
+  ``retract_fact`` in ``finally``: every matching rule fires exactly once and
+  memory stays flat;
+- ``MessageNotHandledException`` means "nothing matched" and is a normal result;
+- actions only append the rule id; an exception in one is caught and re-raised
+  as :class:`EngineError` after the assert (durable would swallow it);
+- one ruleset per fact kind, split further so that no ruleset holds more than
+  :data:`MAX_CONDITIONS` distinct conditions: durable fails a fact with more than
+  64 conditions true at once and hangs registering more than ~512;
+- facts carry only the fields their kind's rules read, numbers as floats that
+  durable's parser accepts, and ``rid``/``fid`` instead of the reserved ``id``/``sid``.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import itertools
+import json
+import math
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from durable import engine as _durable
+
+MAX_CONDITIONS = 60
+_GUARD = {"$ex": {"rid": 1}}  # true for our facts only, never for durable's own state fact
+_names = itertools.count()
+
+
+class EngineError(RuntimeError):
+    """The engine failed on a fact: an action raised, or durable reported an error."""
+
+
+@dataclass(frozen=True)
+class EngineRule:
+    """What the engine needs of a rule: an id, the fact kind, the condition, the fields read."""
+
+    id: str
+    kind: str
+    condition: dict[str, Any]
+    fields: frozenset[str]
+
+
+@dataclass
+class Counts:
+    """What an engine has done: facts asserted and rule firings."""
+
+    facts: int = 0
+    asserts: int = 0
+    firings: int = 0
+
+
+def _leaf_keys(condition: Any) -> set[str]:
+    """Distinct leaf conditions, as durable shares them (identical leaves count once)."""
+    if isinstance(condition, dict):
+        (key, value), *_ = condition.items()
+        if key in ("$and", "$or"):
+            return {k for part in value for k in _leaf_keys(part)}
+    return {json.dumps(condition, sort_keys=True, ensure_ascii=False)}
+
+
+def _chunks(rules: list[EngineRule]) -> list[list[EngineRule]]:
+    """Split rules into groups of at most MAX_CONDITIONS distinct leaf conditions."""
+    chunks: list[list[EngineRule]] = []
+    current: list[EngineRule] = []
+    leaves: set[str] = set()
+    for rule in rules:
+        mine = _leaf_keys(rule.condition)
+        if len(mine) >= MAX_CONDITIONS:
+            raise EngineError(
+                f"rule {rule.id} has {len(mine)} conditions; the limit is {MAX_CONDITIONS - 1}"
+            )
+        if current and len(leaves | mine) >= MAX_CONDITIONS:
+            chunks.append(current)
+            current, leaves = [], set()
+        current.append(rule)
+        leaves |= mine
+    if current:
+        chunks.append(current)
+    return chunks
+
+
+def _number(value: float) -> float:
+    # durable's JSON parser rejects an exponent without a fraction (1e-05); nudge such values.
+    text = repr(value)
+    if "e" in text and "." not in text:
+        return math.nextafter(value, math.inf)
+    return value
+
+
+def sanitize(values: Mapping[str, Any], fields: Iterable[str]) -> dict[str, Any]:
+    """Only ``fields``, without missing values, numbers as finite floats."""
+    out: dict[str, Any] = {}
+    for name in fields:
+        value = values.get(name)
+        if value is None:
+            continue
+        if isinstance(value, bool):
+            out[name] = value
+        elif isinstance(value, int | float):
+            if not math.isfinite(value):
+                continue
+            out[name] = _number(float(value))
+        else:
+            out[name] = value
+    return out
+
+
+@dataclass
+class Engine:
+    """Evaluates single facts against compiled rules; reusable for any number of facts."""
+
+    rules: list[EngineRule]
+    counts: Counts = field(default_factory=Counts)
+
+    def __post_init__(self) -> None:
+        self._host = _durable.Host()
+        # Our actions run synchronously inside assert_fact; the timers would only add threads.
+        self._host._d_timer.cancel()
+        self._host._t_timer.cancel()
+        self._hits: list[str] = []
+        self._errors: list[str] = []
+        self._rulesets: dict[str, list[str]] = {}
+        self._fields: dict[str, tuple[str, ...]] = {}
+        self._order = {r.id: i for i, r in enumerate(self.rules)}
+        definitions: dict[str, Any] = {}
+        serial = next(_names)
+        by_kind: dict[str, list[EngineRule]] = {}
+        for rule in self.rules:
+            by_kind.setdefault(rule.kind, []).append(rule)
+        for kind, rules in by_kind.items():
+            self._fields[kind] = ("rid", *sorted({f for r in rules for f in r.fields}))
+            for n, chunk in enumerate(_chunks(rules)):
+                name = f"ac{serial}_{kind}_{n}"
+                definitions[name] = {
+                    r.id: {
+                        "all": [{"m": {"$and": [_GUARD, r.condition]}}],
+                        "run": self._action(r.id),
+                    }
+                    for r in chunk
+                }
+                self._rulesets.setdefault(kind, []).append(name)
+        if definitions:
+            self._host.set_rulesets(definitions)
+
+    def _action(self, rule_id: str) -> Callable[[Any], None]:
+        def act(_context: Any) -> None:
+            try:
+                self.on_fire(rule_id)
+            except Exception as exc:  # durable would swallow it; keep it for check()
+                self._errors.append(f"{rule_id}: {type(exc).__name__}: {exc}")
+
+        return act
+
+    def on_fire(self, rule_id: str) -> None:
+        """Record a firing. Kept trivial: the real work happens after the assert returns."""
+        self._hits.append(rule_id)
+
+    def kinds(self) -> set[str]:
+        """Fact kinds that at least one rule looks at."""
+        return set(self._rulesets)
+
+    def check(self, kind: str, rid: str, fid: int, values: Mapping[str, Any]) -> list[str]:
+        """Ids of the rules matching one fact, each once, in rule order; raises EngineError."""
+        rulesets = self._rulesets.get(kind)
+        if not rulesets:
+            return []
+        fact = sanitize(values, self._fields[kind])
+        fact["rid"] = rid
+        fact["fid"] = fid
+        self.counts.facts += 1
+        hits: list[str] = []
+        for name in rulesets:
+            self._hits, self._errors = [], []
+            self.counts.asserts += 1
+            try:
+                self._host.assert_fact(name, fact)
+            except _durable.MessageNotHandledException:
+                pass
+            except Exception as exc:
+                raise EngineError(f"durable_rules failed on {rid} ({kind}): {exc}") from exc
+            finally:
+                with contextlib.suppress(_durable.MessageNotHandledException):
+                    self._host.retract_fact(name, fact)
+            if self._errors:
+                raise EngineError("; ".join(self._errors))
+            hits.extend(self._hits)
+        self.counts.firings += len(hits)
+        return sorted(hits, key=self._order.__getitem__)

@@ -1,0 +1,263 @@
+"""YAML text → plain Python data plus an index of where every value stands.
+
+This is the one place that knows about YAML positions. PyYAML's composer (the
+libyaml one when available) gives every node its start mark; we walk the node
+tree ourselves so that we can, in one pass, build plain data, record
+``path → (line, column)``, reject duplicate keys and bound alias expansion.
+Lines and columns are 1-based, as editors and CI annotations count them.
+"""
+
+from __future__ import annotations
+
+import difflib
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+from pydantic import BaseModel, ValidationError
+from yaml.constructor import ConstructorError, SafeConstructor
+
+try:  # libyaml is several times faster; PyYAML falls back to pure Python without it.
+    from yaml import CSafeLoader as _Loader
+except ImportError:  # pragma: no cover - depends on how PyYAML was built
+    from yaml import SafeLoader as _Loader  # type: ignore[assignment]
+
+PathKey = tuple[str | int, ...]
+
+# Bounds that keep hostile files (alias bombs, absurd nesting) from exhausting memory.
+MAX_NODES = 200_000
+MAX_DEPTH = 64
+
+
+@dataclass(frozen=True)
+class Position:
+    """A 1-based line and column in a file."""
+
+    line: int
+    col: int
+
+
+class LocatedError(Exception):
+    """Bad input, with the place it was found. Printed as ``file:line:col: field: message``."""
+
+    def __init__(self, file: str, line: int, col: int, field: str, message: str) -> None:
+        super().__init__(message)
+        self.file = file
+        self.line = line
+        self.col = col
+        self.field = field
+        self.message = message
+
+    def __str__(self) -> str:
+        field = f" {self.field}:" if self.field else ""
+        return f"{self.file}:{self.line}:{self.col}:{field} {self.message}"
+
+
+@dataclass
+class Document:
+    """A loaded YAML document: its data and where each value stands.
+
+    ``prefix`` makes a view of part of a file (one rule of a rules file): paths
+    given to :meth:`position` are relative to it, and positions stay in the file.
+    """
+
+    file: str
+    data: Any
+    positions: dict[PathKey, Position] = field(default_factory=dict)
+    prefix: PathKey = ()
+
+    def position(self, path: PathKey) -> Position:
+        """Where ``path`` stands; falls back to the nearest enclosing value, then to 1:1."""
+        full = (*self.prefix, *path)
+        while full:
+            pos = self.positions.get(full)
+            if pos is not None:
+                return pos
+            full = full[:-1]
+        return self.positions.get((), Position(1, 1))
+
+    def part(self, path: PathKey, data: Any) -> Document:
+        """A view of the value at ``path`` (whose data is ``data``)."""
+        return Document(self.file, data, self.positions, (*self.prefix, *path))
+
+    def error(self, path: PathKey, message: str) -> LocatedError:
+        """A located error about the value at ``path``."""
+        pos = self.position(path)
+        return LocatedError(self.file, pos.line, pos.col, dotted((*self.prefix, *path)), message)
+
+
+def dotted(path: PathKey) -> str:
+    """``("subitems", 0, "spent")`` → ``subitems[0].spent``."""
+    out = ""
+    for part in path:
+        out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else str(part))
+    return out
+
+
+_constructor = SafeConstructor()
+
+
+class _Walker:
+    def __init__(self, file: str) -> None:
+        self.file = file
+        self.positions: dict[PathKey, Position] = {}
+        self.count = 0
+
+    def _error(self, node: yaml.Node, path: PathKey, message: str) -> LocatedError:
+        mark = node.start_mark
+        return LocatedError(self.file, mark.line + 1, mark.column + 1, dotted(path), message)
+
+    def walk(self, node: yaml.Node, path: PathKey) -> Any:
+        self.count += 1
+        if self.count > MAX_NODES:
+            raise self._error(
+                node, path, f"more than {MAX_NODES} values (alias expansion?); split the file"
+            )
+        if len(path) > MAX_DEPTH:
+            raise self._error(node, path, f"nested deeper than {MAX_DEPTH} levels")
+        self.positions[path] = Position(node.start_mark.line + 1, node.start_mark.column + 1)
+        if isinstance(node, yaml.MappingNode):
+            return self._mapping(node, path)
+        if isinstance(node, yaml.SequenceNode):
+            return [self.walk(item, (*path, i)) for i, item in enumerate(node.value)]
+        try:
+            return _constructor.construct_object(node, deep=True)
+        except (ConstructorError, ValueError) as exc:
+            raise self._error(node, path, f"cannot read value {node.value!r}: {exc}") from None
+
+    def _mapping(self, node: yaml.MappingNode, path: PathKey) -> dict[str, Any]:
+        out: dict[str, Any] = {}
+        for key_node, value_node in node.value:
+            if not isinstance(key_node, yaml.ScalarNode):
+                raise self._error(key_node, path, "a key must be a plain name")
+            if key_node.tag == "tag:yaml.org,2002:merge":
+                raise self._error(
+                    key_node, path, "merge keys (<<) are not supported; write the fields out"
+                )
+            key = str(key_node.value)
+            if key in out:
+                first = self.positions[(*path, key)]
+                raise self._error(
+                    key_node,
+                    (*path, key),
+                    f"duplicate key (first given at line {first.line}); keep one of them",
+                )
+            self.positions[(*path, key)] = Position(
+                key_node.start_mark.line + 1, key_node.start_mark.column + 1
+            )
+            out[key] = self.walk(value_node, (*path, key))
+            # The key's own line is where a reader looks for a field; keep it over the value's.
+            self.positions[(*path, key)] = Position(
+                key_node.start_mark.line + 1, key_node.start_mark.column + 1
+            )
+        return out
+
+
+def parse(text: str, file: str) -> Document:
+    """Parse one YAML document. Raises :class:`LocatedError` for anything that is not valid YAML."""
+    try:
+        nodes = list(yaml.compose_all(text, Loader=_Loader))
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        line, col = (mark.line + 1, mark.column + 1) if mark else (1, 1)
+        problem = exc.problem or exc.context or "invalid YAML"
+        raise LocatedError(file, line, col, "", f"YAML syntax error: {problem}") from None
+    except yaml.YAMLError as exc:
+        raise LocatedError(file, 1, 1, "", f"YAML syntax error: {exc}") from None
+    if not nodes:
+        raise LocatedError(file, 1, 1, "", "the file is empty; write the record or remove the file")
+    if len(nodes) > 1:
+        second = nodes[1].start_mark
+        raise LocatedError(
+            file, second.line + 1, 1, "", "more than one YAML document (---); use one file each"
+        )
+    walker = _Walker(file)
+    data = walker.walk(nodes[0], ())
+    return Document(file=file, data=data, positions=walker.positions)
+
+
+def read(path: Path, display: str | None = None) -> Document:
+    """Read and parse a YAML file; every failure is a :class:`LocatedError`."""
+    name = display or str(path)
+    try:
+        raw = path.read_bytes()
+    except OSError as exc:
+        raise LocatedError(name, 1, 1, "", f"cannot read file: {exc.strerror}") from None
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = raw[: exc.start].count(b"\n") + 1
+        raise LocatedError(
+            name, line, 1, "", "not UTF-8 text; save the file as UTF-8 (e.g. from GBK)"
+        ) from None
+    return parse(text, name)
+
+
+def _model_at(model: type[BaseModel], path: PathKey) -> type[BaseModel] | None:
+    """The model class that owns the mapping at ``path`` (for "did you mean" hints)."""
+    current: Any = model
+    for part in path:
+        if isinstance(part, int):
+            continue
+        info = current.model_fields.get(part) if isinstance(current, type) else None
+        if info is None:
+            return None
+        current = _inner_model(info.annotation)
+        if current is None:
+            return None
+    return current if isinstance(current, type) and issubclass(current, BaseModel) else None
+
+
+def _inner_model(annotation: Any) -> type[BaseModel] | None:
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        return annotation
+    for arg in getattr(annotation, "__args__", ()):
+        found = _inner_model(arg)
+        if found is not None:
+            return found
+    return None
+
+
+def _describe(model: type[BaseModel], error: dict[str, Any], path: PathKey) -> str:
+    kind = error["type"]
+    if kind == "extra_forbidden":
+        owner = _model_at(model, path[:-1])
+        names = list(owner.model_fields) if owner else []
+        close = difflib.get_close_matches(str(path[-1]), names, n=1)
+        hint = f"; did you mean '{close[0]}'?" if close else "; remove it or check the spelling"
+        return f"unknown field{hint}"
+    if kind == "missing":
+        return "required field is missing; add it"
+    message = error["msg"]
+    if kind in {"float_type", "int_type"} and isinstance(error.get("input"), str):
+        return f"{message}, got text {error['input']!r}; write the number without quotes or units"
+    return f"{message} (got {error.get('input')!r})"
+
+
+def validate(model: type[BaseModel], doc: Document) -> tuple[Any, list[LocatedError]]:
+    """Validate ``doc.data`` against ``model``; errors point at the offending field's line."""
+    if not isinstance(doc.data, dict):
+        kind = type(doc.data).__name__
+        return None, [
+            LocatedError(
+                doc.file, 1, 1, "", f"expected a mapping of fields at top level, got {kind}"
+            )
+        ]
+    try:
+        return model.model_validate(doc.data), []
+    except ValidationError as exc:
+        errors = []
+        for err in exc.errors():
+            # Union members add their own names to loc; keep only data keys and indexes.
+            path = tuple(p for p in err["loc"] if isinstance(p, int) or not _is_type_tag(p))
+            errors.append(doc.error(path, _describe(model, err, path)))
+        return None, errors
+
+
+def _is_type_tag(part: Any) -> bool:
+    return isinstance(part, str) and (
+        part.startswith(("function-", "constrained-"))
+        or part in {"float", "int", "str", "bool", "date", "list", "literal", "none"}
+        or part.startswith("literal[")
+    )

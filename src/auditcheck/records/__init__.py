@@ -1,0 +1,1 @@
+"""Records: the model of a batch and its projects, and loading them from files."""

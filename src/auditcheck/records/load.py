@@ -1,0 +1,114 @@
+"""Paths → validated records, or located errors. Never raises on bad input.
+
+A folder is a batch: ``batch.yaml`` plus one YAML file per project. Single files
+may also be given; their batch is the ``batch.yaml`` beside them, if any.
+Records are yielded one at a time so that memory does not grow with the batch.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+from auditcheck.locate import Document, LocatedError, read, validate
+from auditcheck.records.model import Batch, Project
+
+BATCH_FILE = "batch.yaml"
+RECORD_SUFFIXES = (".yaml", ".yml")
+
+
+@dataclass(frozen=True)
+class LoadedRecord:
+    """A validated project together with its batch and source document."""
+
+    project: Project
+    batch: Batch | None
+    doc: Document
+
+
+def _display(path: Path) -> str:
+    """Paths relative to the working directory when possible, as linters print them."""
+    try:
+        return str(path.resolve().relative_to(Path.cwd().resolve()))
+    except ValueError:
+        return str(path)
+
+
+def load_batch(folder: Path) -> tuple[Batch | None, list[LocatedError]]:
+    """Read ``folder/batch.yaml``; a folder without one is an error."""
+    file = folder / BATCH_FILE
+    if not file.is_file():
+        return None, [
+            LocatedError(
+                _display(folder), 1, 1, "", f"no {BATCH_FILE} in this folder; add one for the batch"
+            )
+        ]
+    try:
+        doc = read(file, _display(file))
+    except LocatedError as exc:
+        return None, [exc]
+    batch, errors = validate(Batch, doc)
+    return batch, errors
+
+
+def _record_files(folder: Path) -> list[Path]:
+    return sorted(
+        p
+        for p in folder.iterdir()
+        if p.suffix in RECORD_SUFFIXES and p.name != BATCH_FILE and p.is_file()
+    )
+
+
+def iter_records(paths: Iterable[Path]) -> Iterator[LoadedRecord | LocatedError]:
+    """Yield each valid record, or a located error for each problem, in a stable order."""
+    seen: dict[str, str] = {}
+    batches: dict[Path, Batch | None] = {}
+    for path in paths:
+        if path.is_dir():
+            batch, errors = load_batch(path)
+            yield from errors
+            batches[path.resolve()] = batch
+            files = _record_files(path)
+            if not files:
+                yield LocatedError(_display(path), 1, 1, "", "no project records (*.yaml) here")
+        elif path.exists():
+            files = [path]
+        else:
+            yield LocatedError(str(path), 1, 1, "", "no such file or folder")
+            continue
+        for file in files:
+            folder = file.parent.resolve()
+            if folder not in batches:
+                batches[folder] = (
+                    load_batch(file.parent)[0] if (folder / BATCH_FILE).is_file() else None
+                )
+            if file.name == BATCH_FILE:
+                continue
+            yield from _load_one(file, batches[folder], seen)
+
+
+def _load_one(
+    file: Path, batch: Batch | None, seen: dict[str, str]
+) -> Iterator[LoadedRecord | LocatedError]:
+    try:
+        doc = read(file, _display(file))
+    except LocatedError as exc:
+        yield exc
+        return
+    project, errors = validate(Project, doc)
+    if errors:
+        yield from errors
+        return
+    if project.id in seen:
+        pos = doc.position(("id",))
+        yield LocatedError(
+            doc.file,
+            pos.line,
+            pos.col,
+            "id",
+            f"record id '{project.id}' is also used by {seen[project.id]}; ids must be unique",
+        )
+        return
+    seen[project.id] = doc.file
+    yield LoadedRecord(project=project, batch=batch, doc=doc)

@@ -1,0 +1,272 @@
+"""The record model: the facts an evaluator gathers about one batch and its projects.
+
+Records hold facts as the source states them, never conclusions. Amounts are in
+万元, rates and shares in percent (57.81 means 57.81 %), dates as YAML dates.
+A figure the source states next to the amounts it follows from (a stated rate,
+a stated balance) is kept in a ``stated_*`` field so cross-checks can compare it.
+Derived metrics are computed in :mod:`auditcheck.facts`, each formula written there.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+Amount = Annotated[float, Field(ge=0, allow_inf_nan=False, description="万元")]
+Percent = Annotated[float, Field(ge=0, le=1000, allow_inf_nan=False, description="percent")]
+Count = Annotated[int, Field(ge=0)]
+Text = Annotated[str, Field(min_length=1)]
+
+
+class _Strict(BaseModel):
+    # strict: a string where a number belongs is an error, not a silent conversion.
+    model_config = ConfigDict(extra="forbid", strict=True, frozen=True)
+
+
+ProjectType = Literal["专项", "部门整体", "专项债券"]
+
+ObservationTopic = Literal[
+    # 投入决策
+    "insufficient-preparation",  # 前期论证、谋划或准备不充分
+    "scope-differs-from-feasibility",  # 实际实施范围与可研批复不一致
+    "scheme-changed",  # 实施过程中变更方案或设计
+    "targets-unrelated",  # 申报的绩效目标与项目内容不相关
+    "indicator-unclear",  # 绩效指标或标杆值设置不明确、与任务数不匹配
+    "self-eval-benchmark-differs",  # 自评标杆值与年初申报不一致
+    "performance-cycle-incomplete",  # 全周期绩效管理（监控、自评）不规范
+    # 过程管理
+    "contract-clauses-missing",  # 合同核心条款缺失或条款不合理
+    "application-incomplete",  # 申报材料不完整、不严谨
+    "supervision-missing",  # 监督检查未落实
+    "asset-procedure-missing",  # 资产登记、入账等程序未执行
+    "asset-inventory-missing",  # 未定期盘点固定资产
+    "platform-not-used",  # 已有管理系统或平台未使用
+    "facility-support-lacking",  # 配套设施不完善、日常管理不到位
+    "progress-slow",  # 建设进度迟缓
+    "acceptance-or-audit-late",  # 竣工验收或决算审计不及时
+    # 预期效果
+    "awareness-low",  # 群众对政策知晓度低
+    "maintenance-mechanism-missing",  # 缺少长效管护主体、制度或经费
+    "maintenance-unprofessional",  # 管护制度或力量缺乏专业性
+]
+
+
+class Observation(_Strict):
+    """A qualitative fact the evaluator documented; its wording is kept as evidence."""
+
+    topic: ObservationTopic
+    subject: str | None = None  # which part of the project it concerns
+    scope: Literal["部分", "个别", "全部"] | None = None
+    evidence: Text
+    source: str | None = None  # where in the source document it is stated
+
+
+class FundingSource(_Strict):
+    """One source of the project's money (财政衔接资金, 其他财政资金 …)."""
+
+    name: Text
+    amount: Amount
+
+
+class BudgetPart(_Strict):
+    """One line of a budget breakdown (基本支出 / 项目支出, 专用设备 / 办公设备 …)."""
+
+    name: Text
+    budget: Amount | None = None
+    spent: Amount | None = None
+
+
+class Funds(_Strict):
+    """Money facts shared by projects and sub-items."""
+
+    budget: Amount | None = None  # 预算资金 / 安排资金, the amount evaluated
+    initial_budget: Amount | None = None  # 年初预算
+    adjusted_budget: Amount | None = None  # 调整后预算
+    received: Amount | None = None  # 到位资金
+    spent: Amount | None = None  # 实际支出
+    recovered: Amount | None = None  # 年末收回资金
+    stated_balance: Amount | None = None  # 结余 as the source states it
+    stated_execution_rate: Percent | None = None  # 执行率 / 支出率 as stated
+    stated_execution_rate_again: Percent | None = None  # the same rate where stated a second time
+    stated_average_rate: Percent | None = None  # an average rate the source gives over sub-items
+    sources: list[FundingSource] = []
+    parts: list[BudgetPart] = []
+
+
+class SubprojectCounts(_Strict):
+    """Counts of the sub-projects (村级项目、小区 …) by status at the data date."""
+
+    total: Count
+    unit: str = "个"
+    completed: Count | None = None  # 已完工（含已验收）
+    accepted: Count | None = None  # 已完工并验收
+    completed_not_accepted: Count | None = None  # 已完工尚未验收
+    in_progress: Count | None = None  # 在建
+    behind_schedule: Count | None = None  # 进度未达预期
+    completed_late: Count | None = None  # 延迟完工或延迟验收
+
+
+class Schedule(_Strict):
+    """Planned and actual dates of construction work."""
+
+    planned_start: date | None = None
+    actual_start: date | None = None
+    planned_completion: date | None = None
+    actual_completion: date | None = None
+    acceptance: date | None = None  # 竣工验收
+    final_audit: date | None = None  # 决算审计
+    contract_days: Count | None = None  # 合同工期（天）
+    completed: bool | None = None  # whether the work is complete at the evaluation date
+    stated_overdue_months: Count | None = None  # 「逾期 N 个月以上」 as stated at evaluation
+    evidence: str | None = None
+
+
+class Target(_Strict):
+    """A performance indicator: declared value vs what was achieved."""
+
+    indicator: Text
+    planned: float | None = None
+    actual: float | None = None
+    unit: str | None = None
+    adjusted: bool | None = None  # whether the declared target was formally adjusted
+    self_eval_planned: float | None = None  # the target value the self-evaluation used
+    stated_actual_again: float | None = None  # the same achieved value stated elsewhere
+    evidence: str | None = None
+
+
+class Acceptance(_Strict):
+    """Acceptance papers (验收资料)."""
+
+    required: list[Text] = []
+    present: list[Text] = []
+    complete: bool | None = None  # as found by the evaluator when the papers are not listed
+    evidence: str | None = None
+
+
+class Facility(_Strict):
+    """A built facility or purchased asset and how it works after completion."""
+
+    name: Text
+    in_use: bool | None = None
+    in_use_since: date | None = None  # 投入使用 / 开园 date
+    accepted: bool | None = None  # completion acceptance done
+    accepted_on: date | None = None  # 竣工验收 date
+    connected: bool | None = None  # connected to the network it needs (排污、供水 …)
+    scheduled_for_demolition: bool | None = None
+    expected_output_min: float | None = None
+    expected_output_max: float | None = None
+    actual_output: float | None = None
+    output_unit: str | None = None
+    benefit_delay_months: Count | None = None  # stated delay before the benefit can start
+    evidence: str | None = None
+
+
+class Defect(_Strict):
+    """A quality defect found in completed work."""
+
+    site: Text
+    description: Text
+    months_after_completion: float | None = None
+    evidence: str | None = None
+
+
+class PlannedItem(_Strict):
+    """A task the plan included, and whether it was carried out."""
+
+    name: Text
+    carried_out: bool
+    evidence: str | None = None
+
+
+class Publicity(_Strict):
+    """How a policy or project was made known."""
+
+    channels: list[Text] = []
+    awareness_rate: Percent | None = None
+    evidence: str | None = None
+
+
+class Activity(_Strict):
+    """A recurring public activity and its participation."""
+
+    name: Text
+    sites: Count | None = None
+    sites_below: Count | None = None  # sites whose participants were below `below`
+    below: Count | None = None  # the participant count those sites stayed under
+    evidence: str | None = None
+
+
+class Survey(_Strict):
+    """A satisfaction survey result."""
+
+    subject: Text
+    rate: Percent  # percent satisfied; a stated lower bound ("90%以上") is recorded as 90
+    at_least: bool = False
+
+
+class Quantity(_Strict):
+    """A counted output stated by the source (books, households, people …)."""
+
+    name: Text
+    value: float
+    unit: str | None = None
+    parts: list[float] = []  # where the source states the parts the value sums up
+
+
+class SubItem(Funds):
+    """A sub-item (子项目) with figures of its own."""
+
+    name: Text
+    subprojects: SubprojectCounts | None = None
+    schedule: Schedule | None = None
+    targets: list[Target] = []
+    observations: list[Observation] = []
+
+
+class Project(Funds):
+    """One evaluated project (or a department's whole expenditure)."""
+
+    id: Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9-]*$")]
+    name: Text
+    short_name: str | None = None
+    type: ProjectType
+    units: list[Text] = Field(min_length=1)
+    period: str | None = None  # e.g. 2020-2023 for multi-year funds
+    score: Annotated[float, Field(ge=0, le=100)] | None = None
+    stated_grade: Literal["优", "良", "中", "差"] | None = None
+    subprojects: SubprojectCounts | None = None
+    schedule: Schedule | None = None
+    subitems: list[SubItem] = []
+    targets: list[Target] = []
+    acceptance: Acceptance | None = None
+    facilities: list[Facility] = []
+    defects: list[Defect] = []
+    planned_items: list[PlannedItem] = []
+    publicity: Publicity | None = None
+    activities: list[Activity] = []
+    surveys: list[Survey] = []
+    quantities: list[Quantity] = []
+    observations: list[Observation] = []
+
+
+class TableRow(_Strict):
+    """A row of the batch's table of evaluated projects, as stated."""
+
+    project: Text  # the record id
+    amount: Amount
+
+
+class Batch(_Strict):
+    """A batch of records: one evaluation round of one region."""
+
+    region: Text
+    fiscal_year: Annotated[int, Field(ge=1990, le=2100)]
+    evaluation_year: Annotated[int, Field(ge=1990, le=2100)] | None = None
+    as_of: date | None = None  # the evaluation date; overdue work is measured to it
+    data_date: date | None = None  # the date the figures are stated at (截至)
+    evaluator: str | None = None
+    title: str | None = None
+    table: list[TableRow] = []
+    stated_table_total: Amount | None = None

@@ -1,0 +1,1 @@
+"""Renderers: a run's result → text for people, JSON for scripts."""

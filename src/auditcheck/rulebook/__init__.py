@@ -1,0 +1,1 @@
+"""The rulebook: categories and rules from YAML, conditions compiled for the engine."""

@@ -1,0 +1,233 @@
+"""rules/*.yaml → a checked, compiled rulebook. Every mistake is a located error.
+
+``categories.yaml`` holds the dimensions and categories; every other YAML file
+in the folder holds ``rules:``, a list of rules. Parameter values may be
+overridden (config file, ``--param``); conditions are compiled with the values
+in force, so thresholds become constants in the engine's conditions.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import jinja2
+
+from auditcheck.facts import FIELDS
+from auditcheck.locate import Document, LocatedError, read, validate
+from auditcheck.rulebook.condition import ConditionError, compile_condition
+from auditcheck.rulebook.schema import Category, CompiledRule, Dimension, Rule
+from auditcheck.templating import compile_template
+
+CATEGORIES_FILE = "categories.yaml"
+
+
+class RulebookError(Exception):
+    """The rulebook could not be loaded; ``errors`` says where and why."""
+
+    def __init__(self, errors: list[LocatedError]) -> None:
+        super().__init__("\n".join(str(e) for e in errors))
+        self.errors = errors
+
+
+@dataclass
+class Rulebook:
+    """Dimensions and categories in report order, and the rules in force."""
+
+    dimensions: dict[str, Dimension]
+    categories: dict[str, Category]
+    rules: list[CompiledRule]
+    all_rules: list[CompiledRule] = field(default_factory=list)
+
+    def rule(self, rule_id: str) -> CompiledRule | None:
+        """The rule with this id, selected or not."""
+        return next((r for r in self.all_rules if r.id == rule_id), None)
+
+
+def _read(path: Path) -> Document:
+    try:
+        return read(path)
+    except LocatedError as exc:
+        raise RulebookError([exc]) from None
+
+
+def _load_categories(folder: Path) -> tuple[dict[str, Dimension], dict[str, Category]]:
+    path = folder / CATEGORIES_FILE
+    if not path.is_file():
+        raise RulebookError(
+            [LocatedError(str(folder), 1, 1, "", f"no {CATEGORIES_FILE}; is this a rules folder?")]
+        )
+    doc = _read(path)
+    data = doc.data if isinstance(doc.data, dict) else {}
+    errors: list[LocatedError] = []
+    dimensions: dict[str, Dimension] = {}
+    categories: dict[str, Category] = {}
+    for key, model, target in (
+        ("dimensions", Dimension, dimensions),
+        ("categories", Category, categories),
+    ):
+        items = data.get(key)
+        if not isinstance(items, list):
+            errors.append(doc.error((key,), "expected a list"))
+            continue
+        for i, item in enumerate(items):
+            value, errs = validate(model, doc.part((key, i), item))
+            errors.extend(errs)
+            if value is not None:
+                target[value.id] = value
+    for i, cat in enumerate(data.get("categories") or []):
+        dim = cat.get("dimension") if isinstance(cat, dict) else None
+        if dim is not None and dim not in dimensions:
+            errors.append(doc.error(("categories", i, "dimension"), f"unknown dimension '{dim}'"))
+    if errors:
+        raise RulebookError(errors)
+    return dimensions, categories
+
+
+def _settle_params(rule: Rule, overrides: Mapping[str, Any]) -> dict[str, Any]:
+    values = {name: p.default for name, p in rule.params.items()}
+    for name, value in overrides.items():
+        if name not in values:
+            known = ", ".join(values) or "none"
+            raise ValueError(f"rule '{rule.id}' has no parameter '{name}' (it has: {known})")
+        default = values[name]
+        if isinstance(default, int | float) and not isinstance(default, bool):
+            try:
+                value = float(value)
+            except (TypeError, ValueError):
+                raise ValueError(f"{rule.id}.{name} must be a number, got {value!r}") from None
+        values[name] = value
+    return values
+
+
+def _compile_rule(
+    rule: Rule,
+    doc: Document,
+    book: tuple[dict[str, Dimension], dict[str, Category]],
+    overrides: Mapping[str, Any],
+    line: int,
+) -> CompiledRule:
+    dimensions, categories = book
+    category = categories.get(rule.category)
+    if category is None:
+        raise doc.error(("category",), f"unknown category '{rule.category}'; see {CATEGORIES_FILE}")
+    try:
+        params = _settle_params(rule, overrides)
+    except ValueError as exc:
+        raise doc.error(("params",), str(exc)) from None
+    conditions = {}
+    for part in ("when", "field"):
+        value = getattr(rule, part)
+        if isinstance(value, dict) and set(value) != set(rule.applies_to):
+            raise doc.error(
+                (part,), f"give one entry for each kind in applies_to: {rule.applies_to}"
+            )
+    for kind in rule.applies_to:
+        fields = FIELDS[kind]
+        if rule.field_for(kind) not in fields:
+            raise doc.error(("field",), f"`{rule.field_for(kind)}` is not a field of {kind} facts")
+        try:
+            conditions[kind] = compile_condition(rule.condition_for(kind), fields, params)
+        except ConditionError as exc:
+            where = f"at character {exc.column} of the condition, fact kind {kind}"
+            raise doc.error(("when",), f"{exc} ({where})") from None
+    try:
+        compile_template(rule.message)
+    except jinja2.TemplateSyntaxError as exc:
+        raise doc.error(("message",), f"template syntax error: {exc.message}") from None
+    return CompiledRule(
+        rule=rule,
+        category=category,
+        dimension=dimensions[category.dimension],
+        params=params,
+        conditions=conditions,
+        file=doc.file,
+        line=line,
+    )
+
+
+def load_rulebook(
+    folder: Path,
+    overrides: Mapping[str, Mapping[str, Any]] | None = None,
+    select: Iterable[str] = (),
+    ignore: Iterable[str] = (),
+) -> Rulebook:
+    """Load, check and compile every rule in ``folder``; raise :class:`RulebookError` on mistakes.
+
+    ``overrides`` maps rule id → parameter → value. ``select`` / ``ignore`` name
+    rule ids, categories or dimensions.
+    """
+    overrides = dict(overrides or {})
+    dimensions, categories = _load_categories(folder)
+    errors: list[LocatedError] = []
+    compiled: list[CompiledRule] = []
+    seen: dict[str, str] = {}
+    for path in sorted(folder.glob("*.yaml")):
+        if path.name == CATEGORIES_FILE:
+            continue
+        doc = _read(path)
+        items = doc.data.get("rules") if isinstance(doc.data, dict) else None
+        if not isinstance(items, list):
+            errors.append(
+                LocatedError(doc.file, 1, 1, "rules", "expected `rules:` with a list of rules")
+            )
+            continue
+        for i, item in enumerate(items):
+            sub = doc.part(("rules", i), item)
+            rule, errs = validate(Rule, sub)
+            if errs:
+                errors.extend(errs)
+                continue
+            if rule.id in seen:
+                errors.append(
+                    sub.error(("id",), f"rule id '{rule.id}' is also defined in {seen[rule.id]}")
+                )
+                continue
+            seen[rule.id] = doc.file
+            try:
+                line = sub.position(()).line
+                compiled.append(
+                    _compile_rule(
+                        rule, sub, (dimensions, categories), overrides.get(rule.id, {}), line
+                    )
+                )
+            except LocatedError as exc:
+                errors.append(exc)
+    unknown = sorted(set(overrides) - set(seen))
+    errors.extend(
+        LocatedError(str(folder), 1, 1, "params", f"no rule '{rid}' to set parameters for")
+        for rid in unknown
+    )
+    if errors:
+        raise RulebookError(errors)
+    order = {cid: i for i, cid in enumerate(categories)}
+    compiled.sort(key=lambda r: (order[r.category.id], r.file, r.line))
+    chosen = select_rules(compiled, select, ignore, categories, dimensions)
+    return Rulebook(dimensions, categories, chosen, compiled)
+
+
+def select_rules(
+    rules: list[CompiledRule],
+    select: Iterable[str],
+    ignore: Iterable[str],
+    categories: Mapping[str, Category],
+    dimensions: Mapping[str, Dimension],
+) -> list[CompiledRule]:
+    """Rules named (by id, category or dimension) in ``select`` (all if empty), less ``ignore``."""
+    select, ignore = set(select), set(ignore)
+    known = {r.id for r in rules} | set(categories) | set(dimensions)
+    unknown = sorted((select | ignore) - known)
+    if unknown:
+        raise RulebookError(
+            [
+                LocatedError("--select/--ignore", 1, 1, "", f"no rule, category or dimension '{u}'")
+                for u in unknown
+            ]
+        )
+
+    def names(rule: CompiledRule) -> set[str]:
+        return {rule.id, rule.category.id, rule.dimension.id}
+
+    return [r for r in rules if (not select or names(r) & select) and not names(r) & ignore]

@@ -1,0 +1,94 @@
+"""The rulebook's shapes: dimensions, categories (the report's headings) and rules."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from auditcheck.facts import KINDS
+from auditcheck.rulebook.condition import Compiled
+
+Severity = Literal["error", "warning", "info"]
+SEVERITY_RANK: dict[str, int] = {"info": 0, "warning": 1, "error": 2}
+Slug = Annotated[str, Field(pattern=r"^[a-z][a-z0-9-]*$")]
+Kind = Literal[KINDS]  # type: ignore[valid-type]
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Dimension(_Model):
+    """A dimension of the evaluation (投入决策 …), with its section title in a draft."""
+
+    id: Slug
+    title: str
+    section: str
+
+
+class Category(_Model):
+    """One heading of 「存在的问题及相关建议」: it owns the lead sentence and the suggestion."""
+
+    id: Slug
+    dimension: Slug
+    title: str
+    lead: str
+    suggestion: str
+
+
+class Param(_Model):
+    """A threshold: its default and where that default comes from."""
+
+    default: float | int | str | bool
+    doc: str
+
+
+class Examples(_Model):
+    """Record fragments the rule must fire on, and must stay quiet on."""
+
+    fire: list[dict[str, Any]] = []
+    quiet: list[dict[str, Any]] = []
+
+
+class Rule(_Model):
+    """A precise check: condition, severity, message and its own examples."""
+
+    id: Slug
+    category: Slug
+    applies_to: list[Kind] = Field(min_length=1)  # type: ignore[valid-type]
+    severity: Severity
+    summary: str
+    params: dict[str, Param] = {}
+    when: str | dict[Kind, str]  # type: ignore[valid-type]
+    field: str | dict[Kind, str]  # type: ignore[valid-type]
+    message: str
+    doc: str
+    examples: Examples = Examples()
+
+    def condition_for(self, kind: str) -> str:
+        """The condition text that applies to facts of ``kind``."""
+        return self.when if isinstance(self.when, str) else self.when[kind]
+
+    def field_for(self, kind: str) -> str:
+        """The fact field a finding on ``kind`` points at."""
+        return self.field if isinstance(self.field, str) else self.field[kind]
+
+
+class CompiledRule(BaseModel):
+    """A rule with its parameter values settled and its condition compiled for each kind."""
+
+    model_config = ConfigDict(frozen=True, arbitrary_types_allowed=True)
+
+    rule: Rule
+    category: Category
+    dimension: Dimension
+    params: dict[str, Any]
+    conditions: dict[str, Compiled]  # fact kind → compiled condition
+    file: str
+    line: int
+
+    @property
+    def id(self) -> str:
+        """The rule's stable id."""
+        return self.rule.id

@@ -1,0 +1,75 @@
+"""The one Jinja2 environment: sandboxed, strict about unknown names, with report filters.
+
+Rule messages and category suggestions come from rule files that third parties
+may write, so every template is rendered in Jinja2's sandbox; an unknown
+variable is an error rather than an empty string.
+"""
+
+from __future__ import annotations
+
+import re
+from functools import cache
+from typing import Any
+
+from jinja2 import PackageLoader, StrictUndefined, Template
+from jinja2.sandbox import ImmutableSandboxedEnvironment
+
+# Folded YAML joins lines with a space; Chinese text joins them with nothing.
+_CJK = "\u3000-\u303f\u4e00-\u9fff\uff00-\uffef"
+_CJK_GAP = re.compile(rf"(?<=[{_CJK}])\s+|\s+(?=[{_CJK}])")
+
+
+def join_cjk(text: str) -> str:
+    """Drop the white space that line folding leaves next to Chinese characters."""
+    return _CJK_GAP.sub("", text)
+
+
+def wan(value: float | None) -> str:
+    """An amount in 万元 with two decimals, as reports print it: ``6223.15``."""
+    return "—" if value is None else f"{value:,.2f}".replace(",", "")
+
+
+def pct(value: float | None) -> str:
+    """A percentage with two decimals and the sign: ``57.81%``."""
+    return "—" if value is None else f"{value:.2f}%"
+
+
+def num(value: float | None) -> str:
+    """A count or measure without trailing zeros: ``83``, ``104.5``."""
+    if value is None:
+        return "—"
+    return f"{value:.2f}".rstrip("0").rstrip(".")
+
+
+def cn_date(value: str | None) -> str:
+    """``2023-12-31`` → ``2023年12月31日``."""
+    if not value:
+        return "—"
+    year, month, day = value.split("-")
+    return f"{int(year)}年{int(month)}月{int(day)}日"
+
+
+@cache
+def environment() -> ImmutableSandboxedEnvironment:
+    """The shared sandboxed environment (created once per process)."""
+    env = ImmutableSandboxedEnvironment(
+        loader=PackageLoader("auditcheck", "render/templates"),
+        undefined=StrictUndefined,
+        autoescape=False,
+        keep_trailing_newline=False,
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+    env.filters.update(wan=wan, pct=pct, num=num, cn_date=cn_date)
+    return env
+
+
+@cache
+def compile_template(source: str) -> Template:
+    """Compile ``source`` once; raises ``jinja2.TemplateSyntaxError`` on bad syntax."""
+    return environment().from_string(source)
+
+
+def render(source: str, context: dict[str, Any]) -> str:
+    """Render a template string; raises ``jinja2.UndefinedError`` on an unknown name."""
+    return join_cjk(compile_template(source).render(context).strip())

@@ -1,0 +1,64 @@
+from pathlib import Path
+
+import pytest
+
+from auditcheck.locate import LocatedError, Position, dotted, parse, read
+
+
+def test_positions_point_at_keys_and_items() -> None:
+    doc = parse("name: 项目\nsubitems:\n  - name: 子项\n    spent: 1.5\n", "f.yaml")
+    assert doc.data == {"name": "项目", "subitems": [{"name": "子项", "spent": 1.5}]}
+    assert doc.position(("subitems", 0, "spent")) == Position(4, 5)
+    assert doc.position(("name",)) == Position(1, 1)
+
+
+def test_position_falls_back_to_enclosing_value() -> None:
+    doc = parse("a:\n  b: 1\n", "f.yaml")
+    assert doc.position(("a", "missing")) == Position(1, 1)
+
+
+def test_syntax_error_is_located() -> None:
+    with pytest.raises(LocatedError) as info:
+        parse("a: 1\nb: [1, 2\nc: 3\n", "bad.yaml")
+    err = info.value
+    assert err.file == "bad.yaml"
+    assert err.line >= 2
+    assert "YAML syntax error" in str(err)
+    assert str(err).startswith(f"bad.yaml:{err.line}:{err.col}:")
+
+
+def test_duplicate_key_is_an_error_naming_both_lines() -> None:
+    with pytest.raises(LocatedError) as info:
+        parse("spent: 1\nbudget: 2\nspent: 3\n", "d.yaml")
+    assert info.value.line == 3
+    assert "line 1" in info.value.message
+
+
+@pytest.mark.parametrize(
+    ("text", "fragment"),
+    [("", "empty"), ("a: 1\n---\nb: 2\n", "more than one YAML document")],
+)
+def test_empty_and_multi_document_files(text: str, fragment: str) -> None:
+    with pytest.raises(LocatedError, match=fragment):
+        parse(text, "x.yaml")
+
+
+def test_alias_bomb_is_bounded() -> None:
+    lines = ["a0: &a0 [x, x, x, x, x, x, x, x, x, x]"]
+    for i in range(1, 8):
+        prev = f"*a{i - 1}"
+        lines.append(f"a{i}: &a{i} [{', '.join([prev] * 10)}]")
+    with pytest.raises(LocatedError, match="alias expansion"):
+        parse("\n".join(lines) + "\n", "bomb.yaml")
+
+
+def test_non_utf8_file_names_the_fix(tmp_path: Path) -> None:
+    path = tmp_path / "gbk.yaml"
+    path.write_bytes("name: 项目\n".encode("gbk"))
+    with pytest.raises(LocatedError, match="UTF-8"):
+        read(path)
+
+
+def test_dotted_paths() -> None:
+    assert dotted(("subitems", 0, "spent")) == "subitems[0].spent"
+    assert dotted(()) == ""

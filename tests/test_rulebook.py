@@ -1,0 +1,72 @@
+from pathlib import Path
+
+import pytest
+
+from auditcheck.rulebook.load import RulebookError, load_rulebook
+
+from .conftest import RULES, cli
+
+RULE = """rules:
+  - id: sample
+    category: {category}
+    applies_to: [project]
+    severity: warning
+    summary: 示例
+    when: {when}
+    field: spent
+    message: "{{{{ label }}}}"
+    doc: d
+"""
+
+
+def book_with(
+    tmp_path: Path, category: str = "budget-execution", when: str = "execution_rate < 90"
+) -> Path:
+    (tmp_path / "categories.yaml").write_text(
+        (RULES / "categories.yaml").read_text("utf-8"), "utf-8"
+    )
+    (tmp_path / "sample.yaml").write_text(RULE.format(category=category, when=when), "utf-8")
+    return tmp_path
+
+
+def test_the_bundled_rulebook_loads(rulebook) -> None:
+    assert len(rulebook.categories) == 10
+    assert rulebook.rules
+
+
+@pytest.mark.parametrize(
+    ("category", "when", "line", "fragment"),
+    [
+        ("budget-execution", "executon_rate < 90", 7, "unknown name `executon_rate`"),
+        ("budget-execution", "execution_rate <", 7, "syntax error"),
+        ("no-such-heading", "execution_rate < 90", 3, "unknown category 'no-such-heading'"),
+    ],
+)
+def test_rulebook_errors_name_file_and_line(tmp_path: Path, category, when, line, fragment) -> None:
+    folder = book_with(tmp_path, category, when)
+    with pytest.raises(RulebookError) as info:
+        load_rulebook(folder)
+    [error] = info.value.errors
+    assert error.file.endswith("sample.yaml")
+    assert error.line == line
+    assert fragment in error.message
+
+
+def test_rulebook_error_exits_2_with_location(tmp_path: Path) -> None:
+    folder = book_with(tmp_path, when="executon_rate < 90")
+    proc = cli("run", "fixtures/2023", "--rules", str(folder))
+    assert proc.returncode == 2
+    assert "sample.yaml:7:" in proc.stderr
+    assert "Traceback" not in proc.stderr
+
+
+def test_param_override_changes_the_condition(rulebook) -> None:
+    book = load_rulebook(RULES, {"low-execution-rate": {"threshold": "60"}})
+    rule = book.rule("low-execution-rate")
+    assert rule.params["threshold"] == 60.0
+    assert rule.conditions["project"].json == {"$lt": {"execution_rate": 60.0}}
+
+
+def test_unknown_param_is_an_error() -> None:
+    with pytest.raises(RulebookError, match="no parameter 'treshold'"):
+        load_rulebook(RULES, {"low-execution-rate": {"treshold": "60"}})
