@@ -111,3 +111,121 @@ def test_no_records_is_exit_2(tmp_path: Path) -> None:
     proc = cli("run", str(tmp_path))
     assert proc.returncode == 2
     assert "no project records" in proc.stderr
+
+
+# The seed report's section 三, project by project: the headings under which it lists each one.
+SEED_CATEGORIES = {
+    "rural-revitalization": {
+        "budget-execution",
+        "preliminary-planning",
+        "implementation-compliance",
+        "implementation-progress",
+        "output-completion",
+        "expected-benefit",
+    },
+    "village-public-welfare": {
+        "preliminary-planning",
+        "implementation-compliance",
+        "construction-quality",
+        "sustainability",
+    },
+    "special-bonds": {
+        "budget-execution",
+        "performance-management",
+        "preliminary-planning",
+        "implementation-progress",
+        "output-completion",
+    },
+    "housing-security": {
+        "budget-execution",
+        "preliminary-planning",
+        "output-completion",
+        "sustainability",
+    },
+    "village-clinics": {"performance-management", "implementation-compliance"},
+    "sme-development": {
+        "performance-management",
+        "implementation-compliance",
+        "implementation-progress",
+        "publicity-awareness",
+    },
+    "social-assistance": {"publicity-awareness"},
+    "public-culture": {
+        "performance-management",
+        "implementation-compliance",
+        "publicity-awareness",
+    },
+    "government-affairs": {"implementation-compliance"},
+}
+
+# Findings the report does not list but its own figures support, each with the fact behind it.
+DEFENSIBLE_EXTRAS = {
+    ("village-public-welfare", "budget-execution"): "美丽乡村 919.92/1579.08 = 58.26%",
+    ("village-public-welfare", "expected-benefit"): "张岭村村北公厕已停用",
+    ("village-public-welfare", "output-completion"): "美丽乡村 18 个项目中 5 个在建",
+    ("special-bonds", "implementation-compliance"): "幼儿园 9月1日开园，10月30日才出具验收证明",
+    ("village-clinics", "budget-execution"): "245.98/296.29 = 83.02%",
+    ("village-clinics", "output-completion"): "目标 88 个，完成 83 个",
+    ("social-assistance", "budget-execution"): "2770.45/3378.22 = 82.01%",
+    ("public-culture", "output-completion"): "未开展公共文化设施提升项目",
+    ("government-affairs", "budget-execution"): "年初 2737.45 调至 3888.28，+42.04%",
+}
+
+
+def test_every_heading_of_the_seed_is_found_and_nothing_groundless(report: dict) -> None:
+    actual: dict[str, set[str]] = {}
+    for f in report["findings"]:
+        actual.setdefault(f["record"], set()).add(f["category"])
+    for record, expected in SEED_CATEGORIES.items():
+        extras = {c for (r, c) in DEFENSIBLE_EXTRAS if r == record}
+        assert actual.get(record, set()) == expected | extras, record
+
+
+def test_no_rule_names_a_project() -> None:
+    names = set(SEED_CATEGORIES)
+    for path in FIXTURES.glob("[0-9]*.yaml"):
+        for line in path.read_text("utf-8").splitlines():
+            if line.startswith(("name:", "short_name:")):
+                names.add(line.split(":", 1)[1].strip())
+    for rule_file in (ROOT / "rules").glob("*.yaml"):
+        text = rule_file.read_text("utf-8")
+        assert not [n for n in names if n in text], rule_file
+
+
+@pytest.mark.parametrize(
+    ("file", "old", "new", "rule"),
+    [
+        (
+            "05-village-clinics.yaml",
+            "spent: 245.98",
+            "spent: 270",
+            "low-execution-rate",
+        ),
+        (
+            "09-government-affairs.yaml",
+            "initial_budget: 2737.45",
+            "initial_budget: 3500",
+            "large-budget-adjustment",
+        ),
+        (
+            "02-village-public-welfare.yaml",
+            "connected: false\n    evidence: 化粪池未与市政排污管道连通，且",
+            "connected: true\n    evidence: 化粪池未与市政排污管道连通，且",
+            "facility-not-functional",
+        ),
+    ],
+)
+def test_crossing_a_threshold_changes_the_finding(tmp_path: Path, file, old, new, rule) -> None:
+    batch = tmp_path / "2023"
+    shutil.copytree(FIXTURES, batch)
+    _, before, _ = cli_json("run", str(batch))
+    path = batch / file
+    text = path.read_text("utf-8")
+    assert old in text
+    path.write_text(text.replace(old, new), "utf-8")
+    _, after, _ = cli_json("run", str(batch))
+
+    def hits(data: dict) -> int:
+        return sum(f["rule"] == rule and f["file"].endswith(file) for f in data["findings"])
+
+    assert hits(after) == hits(before) - 1

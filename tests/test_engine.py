@@ -6,8 +6,7 @@ import pytest
 from auditcheck.engine import MAX_CONDITIONS, Engine, EngineError, EngineRule, sanitize
 
 
-def rule(rid: str, condition: dict, kind: str = "project") -> EngineRule:
-    fields = {k for part in condition.values() for k in (part if isinstance(part, dict) else {})}
+def rule(rid: str, condition: dict, kind: str = "project", fields: str = "x") -> EngineRule:
     return EngineRule(rid, kind, condition, frozenset(fields))
 
 
@@ -86,3 +85,11 @@ def test_memory_stays_flat_over_many_facts() -> None:
         engine.check("project", f"rec{n}", 0, {"x": float(n % 20)})
     grown_kib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - before
     assert grown_kib < 20_000, f"peak RSS grew by {grown_kib} KiB over 30,000 facts"
+
+
+def test_a_rule_with_several_true_branches_fires_once() -> None:
+    engine = Engine(
+        [rule("either", {"$or": [{"$gt": {"x": 1.0}}, {"$gt": {"y": 1.0}}]}, fields="xy")]
+    )
+    assert engine.check("project", "a", 0, {"x": 5.0, "y": 5.0}) == ["either"]
+    assert engine.counts.firings == 1

@@ -61,12 +61,15 @@ class Checker:
 
     def _finding(self, rule: CompiledRule, fact: Fact, record: LoadedRecord) -> Finding:
         project = record.project
+        short = project.short_name or project.name
         context: dict[str, Any] = {
             **rule.params,
             **dict.fromkeys(FIELDS[fact.kind]),
             **fact.values,
             "label": fact.label,
-            "project": project.short_name or project.name,
+            "project": short,
+            "owner": fact.owner,
+            "where": f"{short}中的{fact.owner}" if fact.owner else short,
             "kind": fact.kind,
         }
         try:

@@ -190,5 +190,6 @@ class Engine:
             if self._errors:
                 raise EngineError("; ".join(self._errors))
             hits.extend(self._hits)
-        self.counts.firings += len(hits)
-        return sorted(hits, key=self._order.__getitem__)
+        self.counts.firings += len(set(hits))
+        # A rule whose `$or` has several true branches fires once per branch; report it once.
+        return sorted(set(hits), key=self._order.__getitem__)

@@ -149,6 +149,7 @@ class Fact:
     path: PathKey
     values: dict[str, Any]
     sources: dict[str, PathKey] = field(default_factory=dict)
+    owner: str = ""  # the sub-item a listed fact belongs to; empty at project level
 
     def source(self, name: str) -> PathKey:
         """The record path a finding on ``name`` should point at."""
@@ -299,10 +300,10 @@ def _subitem_fact(project: Project, item: SubItem, index: int, as_of: date | Non
 def _listed(project: Project) -> Iterator[Fact]:
     """Facts for the project's lists: targets, facilities, defects, items, activities, notes."""
     rid = project.id
-    owners: list[tuple[PathKey, Any]] = [((), project)] + [
-        (("subitems", i), item) for i, item in enumerate(project.subitems)
+    owners: list[tuple[PathKey, Any, str]] = [((), project, "")] + [
+        (("subitems", i), item, item.name) for i, item in enumerate(project.subitems)
     ]
-    for base, owner in owners:
+    for base, owner, owner_name in owners:
         for i, t in enumerate(owner.targets):
             path = (*base, "targets", i)
             measurable = t.planned is not None and bool(t.unit)
@@ -322,7 +323,7 @@ def _listed(project: Project) -> Iterator[Fact]:
                 for k in ("planned", "actual", "unit", "adjusted", "self_eval_planned")
             }
             sources.update(completion_rate=(*path, "actual"), gap=(*path, "actual"))
-            yield Fact("target", rid, t.indicator, path, values, sources)
+            yield Fact("target", rid, t.indicator, path, values, sources, owner_name)
         for i, o in enumerate(owner.observations):
             path = (*base, "observations", i)
             values = {
@@ -331,9 +332,9 @@ def _listed(project: Project) -> Iterator[Fact]:
                 "scope": o.scope,
                 "evidence": o.evidence,
             }
-            yield Fact(
-                "observation", rid, o.subject or o.topic, path, values, {"topic": (*path, "topic")}
-            )
+            label = o.subject or owner_name or o.topic
+            sources = {"topic": (*path, "topic")}
+            yield Fact("observation", rid, label, path, values, sources, owner_name)
     for i, f in enumerate(project.facilities):
         path = ("facilities", i)
         values = f.model_dump(exclude={"evidence", "in_use_since", "accepted_on"})
