@@ -16,12 +16,14 @@ import click
 
 from auditcheck import __version__
 from auditcheck.check import RunResult, run
+from auditcheck.config import Config, ConfigError, load_config
 from auditcheck.examples import test_rulebook
 from auditcheck.facts import FIELDS
 from auditcheck.render.json import render_json
 from auditcheck.render.text import render_text
 from auditcheck.rulebook.load import Rulebook, RulebookError, load_rulebook
 from auditcheck.rulebook.schema import SEVERITY_RANK
+from auditcheck.templating import join_cjk
 
 EXIT_OK, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
 BUNDLED_RULES = Path(__file__).parent / "rules"
@@ -50,13 +52,28 @@ def _split(values: tuple[str, ...]) -> list[str]:
     return [v.strip() for item in values for v in item.split(",") if v.strip()]
 
 
-def _load_rules(rules_dir: Path, params: tuple[str, ...], select=(), ignore=()) -> Rulebook:
+def _load_rules(
+    rules_dir: Path,
+    params: tuple[str, ...],
+    select: tuple[str, ...] = (),
+    ignore: tuple[str, ...] = (),
+) -> Rulebook:
+    """The rulebook with the config file's parameters, overridden key by key by ``--param``."""
+    overrides = {rule: dict(values) for rule, values in _config().params.items()}
+    for rule, values in _parse_params(params).items():
+        overrides.setdefault(rule, {}).update(values)
     try:
-        return load_rulebook(rules_dir, _parse_params(params), _split(select), _split(ignore))
+        return load_rulebook(rules_dir, overrides, _split(select), _split(ignore))
     except RulebookError as exc:
         for error in exc.errors:
             click.echo(str(error), err=True)
         _fail(f"the rulebook in {rules_dir} has {len(exc.errors)} error(s); fix them and rerun")
+
+
+def _config() -> Config:
+    ctx = click.get_current_context(silent=True)
+    obj = ctx.find_object(Config) if ctx else None
+    return obj or Config()
 
 
 def _style(enabled: bool) -> Callable[..., str]:
@@ -70,6 +87,7 @@ rules_option = click.option(
     "rules_dir",
     type=click.Path(exists=True, file_okay=False, path_type=Path),
     default=BUNDLED_RULES,
+    envvar="AUDITCHECK_RULES",
     show_default="the bundled rules/",
     help="Folder of rule files (categories.yaml + one YAML per category).",
 )
@@ -78,14 +96,37 @@ param_option = click.option(
     "params",
     multiple=True,
     metavar="RULE.PARAM=VALUE",
+    envvar="AUDITCHECK_PARAM",
     help="Override a rule parameter, e.g. low-execution-rate.threshold=85. Repeatable.",
 )
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="auditcheck")
-def main() -> None:
-    """Check budget-performance evaluation records (预算绩效评价) against the rulebook."""
+@click.option(
+    "--config",
+    "config_path",
+    type=click.Path(dir_okay=False, path_type=Path),
+    envvar="AUDITCHECK_CONFIG",
+    help="Configuration file (default: auditcheck.toml, else pyproject.toml [tool.auditcheck]).",
+)
+@click.pass_context
+def main(ctx: click.Context, config_path: Path | None) -> None:
+    """Check budget-performance evaluation records (预算绩效评价) against the rulebook.
+
+    Settings come from flags, then AUDITCHECK_* environment variables, then the
+    configuration file; see `auditcheck config show`.
+    """
+    try:
+        config = load_config(config_path)
+    except ConfigError as exc:
+        _fail(str(exc))
+    ctx.obj = config
+    defaults = config.command_defaults()
+    ctx.default_map = {
+        "run": defaults,
+        "rules": {name: defaults for name in ("list", "show", "test", "check")},
+    }
 
 
 @main.command("run")
@@ -100,14 +141,21 @@ def main() -> None:
     type=click.Choice(["error", "warning", "info"]),
     default="error",
     show_default=True,
+    envvar="AUDITCHECK_FAIL_ON",
     help="Lowest severity that makes the exit code 1.",
 )
 @click.option(
     "--select",
     multiple=True,
+    envvar="AUDITCHECK_SELECT",
     help="Only these rule ids, categories or dimensions (comma-separated).",
 )
-@click.option("--ignore", multiple=True, help="Leave out these rule ids, categories or dimensions.")
+@click.option(
+    "--ignore",
+    multiple=True,
+    envvar="AUDITCHECK_IGNORE",
+    help="Leave out these rule ids, categories or dimensions (comma-separated).",
+)
 @click.option(
     "-o", "--output", type=click.Path(dir_okay=False, path_type=Path), help="Write the report here."
 )
@@ -186,7 +234,9 @@ def rules_show(rule_id: str, rules_dir: Path, params: tuple[str, ...]) -> None:
     )
     click.echo(f"\n{r.doc.rstrip()}\n")
     for name, p in r.params.items():
-        click.echo(f"参数 {name} = {rule.params[name]} (默认 {p.default}): {p.doc.strip()}")
+        click.echo(
+            f"参数 {name} = {rule.params[name]} (默认 {p.default}): {join_cjk(p.doc.strip())}"
+        )
     for kind in r.applies_to:
         click.echo(f"条件 [{kind}]: {r.condition_for(kind).strip()}")
     for expect in ("fire", "quiet"):
@@ -225,3 +275,22 @@ def rules_fields() -> None:
         click.echo(f"[{kind}]")
         for name, spec in fields.items():
             click.echo(f"  {name:28} {spec.type:7} {spec.doc}")
+
+
+@main.group("config")
+def config_group() -> None:
+    """Inspect the configuration in force."""
+
+
+@config_group.command("show")
+def config_show() -> None:
+    """The configuration file found and the settings it gives."""
+    config = _config()
+    click.echo(f"file: {config.path or '(none: built-in defaults)'}")
+    for key, value in sorted(config.values.items()):
+        if key != "params":
+            click.echo(f"{key} = {value!r}")
+    for rule, values in sorted(config.params.items()):
+        for name, value in sorted(values.items()):
+            click.echo(f"params.{rule}.{name} = {value!r}")
+    click.echo("flags override AUDITCHECK_* environment variables, which override the file.")
