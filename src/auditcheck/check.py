@@ -4,16 +4,19 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from itertools import chain
 from pathlib import Path
 from typing import Any
 
 import jinja2
 
+from auditcheck.crosschecks import batch_crosschecks, crosschecks_of
 from auditcheck.engine import Engine, EngineError, EngineRule
 from auditcheck.facts import FIELDS, Fact, facts_of
 from auditcheck.findings import Finding, fingerprint
-from auditcheck.locate import LocatedError, dotted
+from auditcheck.locate import Document, LocatedError, dotted
 from auditcheck.records.load import LoadedRecord, iter_records
+from auditcheck.records.model import Batch
 from auditcheck.rulebook.load import Rulebook
 from auditcheck.rulebook.schema import CompiledRule
 from auditcheck.templating import join_cjk, render
@@ -41,6 +44,16 @@ def engine_rules(rules: Iterable[CompiledRule]) -> list[EngineRule]:
     ]
 
 
+@dataclass(frozen=True)
+class _Subject:
+    """Who a fact is about: the record id and the names messages use."""
+
+    record: str
+    name: str
+    short: str
+    doc: Document
+
+
 class Checker:
     """Checks records against a rulebook; one engine serves every record."""
 
@@ -51,25 +64,33 @@ class Checker:
 
     def check_record(self, record: LoadedRecord) -> tuple[list[Finding], int]:
         """Findings on one record and the number of facts it gave."""
+        project = record.project
+        subject = _Subject(project.id, project.name, project.short_name or project.name, record.doc)
+        return self._check(subject, chain(facts_of(record), crosschecks_of(record)))
+
+    def check_batch(self, batch: Batch, doc: Document) -> tuple[list[Finding], int]:
+        """Findings on the batch file itself (its table of projects)."""
+        name = batch.title or f"{batch.region}{batch.fiscal_year}年度绩效评价"
+        return self._check(_Subject("batch", name, name, doc), batch_crosschecks(batch, doc))
+
+    def _check(self, subject: _Subject, facts: Iterable[Fact]) -> tuple[list[Finding], int]:
         findings: list[Finding] = []
         count = 0
-        for fid, fact in enumerate(facts_of(record)):
+        for fid, fact in enumerate(facts):
             count += 1
-            for rule_id in self.engine.check(fact.kind, record.project.id, fid, fact.values):
-                findings.append(self._finding(self.rules[rule_id], fact, record))
+            for rule_id in self.engine.check(fact.kind, subject.record, fid, fact.values):
+                findings.append(self._finding(self.rules[rule_id], fact, subject))
         return findings, count
 
-    def _finding(self, rule: CompiledRule, fact: Fact, record: LoadedRecord) -> Finding:
-        project = record.project
-        short = project.short_name or project.name
+    def _finding(self, rule: CompiledRule, fact: Fact, subject: _Subject) -> Finding:
         context: dict[str, Any] = {
             **rule.params,
             **dict.fromkeys(FIELDS[fact.kind]),
             **fact.values,
             "label": fact.label,
-            "project": short,
+            "project": subject.short,
             "owner": fact.owner,
-            "where": f"{short}中的{fact.owner}" if fact.owner else short,
+            "where": f"{subject.short}中的{fact.owner}" if fact.owner else subject.short,
             "kind": fact.kind,
         }
         try:
@@ -79,7 +100,8 @@ class Checker:
                 rule.file, rule.line, 1, f"{rule.id}.message", f"template failed: {exc}"
             ) from None
         path = fact.source(rule.rule.field_for(fact.kind))
-        pos = record.doc.position(path)
+        doc = fact.doc or subject.doc
+        pos = doc.position(path)
         used = rule.conditions[fact.kind].fields
         evidence = {name: _rounded(fact.values.get(name)) for name in sorted(used)}
         evidence.update({f"param.{k}": v for k, v in rule.params.items()})
@@ -88,16 +110,16 @@ class Checker:
             category=rule.category.id,
             dimension=rule.dimension.id,
             severity=rule.rule.severity,
-            record=project.id,
-            project=project.name,
-            file=record.doc.file,
+            record=subject.record,
+            project=subject.name,
+            file=doc.file,
             line=pos.line,
             col=pos.col,
             field=dotted(path),
             message=message,
             suggestion=join_cjk(rule.category.suggestion.strip()),
             evidence=evidence,
-            fingerprint=fingerprint(rule.id, project.id, path),
+            fingerprint=fingerprint(rule.id, subject.record, path),
         )
 
 
@@ -105,11 +127,18 @@ def run(paths: Iterable[Path], rulebook: Rulebook) -> RunResult:
     """Check every record under ``paths``; bad input becomes errors, never exceptions."""
     checker = Checker(rulebook)
     result = RunResult(rules=len(rulebook.rules))
+    batches_done: set[str] = set()
     for item in iter_records(paths):
         if isinstance(item, LocatedError):
             result.errors.append(item)
             continue
         result.records += 1
+        batch_doc = item.batch_doc
+        if item.batch is not None and batch_doc is not None and batch_doc.file not in batches_done:
+            batches_done.add(batch_doc.file)
+            findings, count = checker.check_batch(item.batch, batch_doc)
+            result.findings.extend(findings)
+            result.facts += count
         try:
             findings, count = checker.check_record(item)
         except LocatedError as exc:

@@ -32,7 +32,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any, Literal
 
-from auditcheck.locate import PathKey
+from auditcheck.locate import Document, PathKey
 from auditcheck.records.load import LoadedRecord
 from auditcheck.records.model import Facility, Funds, Project, Schedule, SubItem, SubprojectCounts
 
@@ -80,6 +80,7 @@ FIELDS: dict[str, dict[str, FieldSpec]] = {
         **_MONEY,
         "type": FieldSpec("text", "项目类型：专项 / 部门整体 / 专项债券"),
         "score": FieldSpec("number", "评价得分"),
+        "stated_grade": FieldSpec("text", "资料所述评价等级：优 / 良 / 中 / 差"),
         "acceptance_complete": FieldSpec("bool", "验收资料是否齐全"),
         "acceptance_missing": FieldSpec("number", "缺少的验收资料份数"),
         "publicity_channels": FieldSpec("number", "宣传渠道数"),
@@ -128,6 +129,19 @@ FIELDS: dict[str, dict[str, FieldSpec]] = {
         below=("number", "这些地点参与人数低于的人数"),
         below_share=("number", "参与偏少地点占比 = sites_below ÷ sites × 100"),
     ),
+    "crosscheck": _spec(
+        check=("text", "核对类别：balance / rate / sum / count / average / restated / date-order"),
+        subject=("text", "核对的是什么数"),
+        stated=("number", "资料所述的数"),
+        computed=("number", "由资料中其他数算出（或另一处所述）的数"),
+        difference=("number", "两数之差的绝对值"),
+        unit=("text", "差额的单位：万元 / 个百分点 / 个 …"),
+        basis=("text", "computed 的算法，写明分子分母"),
+        stated_at=("text", "stated 所在的 文件:行"),
+        basis_at=("text", "computed 所依据数据所在的 文件:行"),
+        days=("number", "date-order：后一日期减前一日期的天数，负数表示顺序颠倒"),
+        note=("text", "补充说明（如 average 的简单平均数）"),
+    ),
     "observation": _spec(
         topic=("text", "观察事项类别（见 records/model.py 的 ObservationTopic）"),
         subject=("text", "涉及对象"),
@@ -150,6 +164,7 @@ class Fact:
     values: dict[str, Any]
     sources: dict[str, PathKey] = field(default_factory=dict)
     owner: str = ""  # the sub-item a listed fact belongs to; empty at project level
+    doc: Document | None = None  # where the fact's paths point, when not the record's own file
 
     def source(self, name: str) -> PathKey:
         """The record path a finding on ``name`` should point at."""
@@ -262,8 +277,10 @@ def _project_fact(project: Project, as_of: date | None) -> Fact:
     more, more_sources = _progress(project.subprojects, project.schedule, as_of, ())
     values.update(more)
     sources.update(more_sources)
-    values.update(name=project.name, type=project.type, score=project.score)
-    sources.update(score=("score",), type=("type",))
+    values.update(
+        name=project.name, type=project.type, score=project.score, stated_grade=project.stated_grade
+    )
+    sources.update(score=("score",), type=("type",), stated_grade=("stated_grade",))
     acceptance = project.acceptance
     if acceptance is not None:
         missing = sorted(set(acceptance.required) - set(acceptance.present))

@@ -16,7 +16,8 @@ from jinja2.sandbox import ImmutableSandboxedEnvironment
 
 # Folded YAML joins lines with a space; Chinese text joins them with nothing.
 _CJK = "\u3000-\u303f\u4e00-\u9fff\uff00-\uffef"
-_CJK_GAP = re.compile(rf"(?<=[{_CJK}])\s+|\s+(?=[{_CJK}])")
+# Spaces around arithmetic signs are kept: "200.88 ÷ 预算资金217.36".
+_CJK_GAP = re.compile(rf"(?<=[{_CJK}])\s+|(?<![\s÷×+−=→])\s+(?=[{_CJK}])")
 
 
 def join_cjk(text: str) -> str:
@@ -41,6 +42,20 @@ def num(value: float | None) -> str:
     return f"{value:.2f}".rstrip("0").rstrip(".")
 
 
+def figure(value: float | None, unit: str = "") -> str:
+    """A figure with its unit: ``6223.15万元``, ``92.40%``, ``83个``."""
+    if unit == "万元":
+        return f"{wan(value)}万元"
+    if unit == "%":
+        return pct(value)
+    return f"{num(value)}{unit}"
+
+
+def gap(value: float | None, unit: str = "") -> str:
+    """A difference between two figures: percentages differ by 个百分点, not by %."""
+    return f"{num(value)}个百分点" if unit in ("%", "个百分点") else figure(value, unit)
+
+
 def cn_date(value: str | None) -> str:
     """``2023-12-31`` → ``2023年12月31日``."""
     if not value:
@@ -60,7 +75,7 @@ def environment() -> ImmutableSandboxedEnvironment:
         trim_blocks=True,
         lstrip_blocks=True,
     )
-    env.filters.update(wan=wan, pct=pct, num=num, cn_date=cn_date)
+    env.filters.update(wan=wan, pct=pct, num=num, figure=figure, gap=gap, cn_date=cn_date)
     return env
 
 

@@ -25,6 +25,7 @@ class LoadedRecord:
     project: Project
     batch: Batch | None
     doc: Document
+    batch_doc: Document | None = None
 
 
 def _display(path: Path) -> str:
@@ -35,21 +36,18 @@ def _display(path: Path) -> str:
         return str(path)
 
 
-def load_batch(folder: Path) -> tuple[Batch | None, list[LocatedError]]:
+def load_batch(folder: Path) -> tuple[Batch | None, Document | None, list[LocatedError]]:
     """Read ``folder/batch.yaml``; a folder without one is an error."""
     file = folder / BATCH_FILE
     if not file.is_file():
-        return None, [
-            LocatedError(
-                _display(folder), 1, 1, "", f"no {BATCH_FILE} in this folder; add one for the batch"
-            )
-        ]
+        message = f"no {BATCH_FILE} in this folder; add one for the batch"
+        return None, None, [LocatedError(_display(folder), 1, 1, "", message)]
     try:
         doc = read(file, _display(file))
     except LocatedError as exc:
-        return None, [exc]
+        return None, None, [exc]
     batch, errors = validate(Batch, doc)
-    return batch, errors
+    return batch, (doc if batch else None), errors
 
 
 def _record_files(folder: Path) -> list[Path]:
@@ -63,12 +61,12 @@ def _record_files(folder: Path) -> list[Path]:
 def iter_records(paths: Iterable[Path]) -> Iterator[LoadedRecord | LocatedError]:
     """Yield each valid record, or a located error for each problem, in a stable order."""
     seen: dict[str, str] = {}
-    batches: dict[Path, Batch | None] = {}
+    batches: dict[Path, tuple[Batch | None, Document | None]] = {}
     for path in paths:
         if path.is_dir():
-            batch, errors = load_batch(path)
+            batch, doc, errors = load_batch(path)
             yield from errors
-            batches[path.resolve()] = batch
+            batches[path.resolve()] = (batch, doc)
             files = _record_files(path)
             if not files:
                 yield LocatedError(_display(path), 1, 1, "", "no project records (*.yaml) here")
@@ -80,16 +78,19 @@ def iter_records(paths: Iterable[Path]) -> Iterator[LoadedRecord | LocatedError]
         for file in files:
             folder = file.parent.resolve()
             if folder not in batches:
-                batches[folder] = (
-                    load_batch(file.parent)[0] if (folder / BATCH_FILE).is_file() else None
-                )
+                # A record given on its own takes the batch.yaml beside it, when there is one.
+                batch, doc, errors = (None, None, [])
+                if (folder / BATCH_FILE).is_file():
+                    batch, doc, errors = load_batch(file.parent)
+                yield from errors
+                batches[folder] = (batch, doc)
             if file.name == BATCH_FILE:
                 continue
             yield from _load_one(file, batches[folder], seen)
 
 
 def _load_one(
-    file: Path, batch: Batch | None, seen: dict[str, str]
+    file: Path, batch: tuple[Batch | None, Document | None], seen: dict[str, str]
 ) -> Iterator[LoadedRecord | LocatedError]:
     try:
         doc = read(file, _display(file))
@@ -101,14 +102,8 @@ def _load_one(
         yield from errors
         return
     if project.id in seen:
-        pos = doc.position(("id",))
-        yield LocatedError(
-            doc.file,
-            pos.line,
-            pos.col,
-            "id",
-            f"record id '{project.id}' is also used by {seen[project.id]}; ids must be unique",
-        )
+        message = f"record id '{project.id}' is also used by {seen[project.id]}; ids must be unique"
+        yield doc.error(("id",), message)
         return
     seen[project.id] = doc.file
-    yield LoadedRecord(project=project, batch=batch, doc=doc)
+    yield LoadedRecord(project=project, batch=batch[0], doc=doc, batch_doc=batch[1])

@@ -1,0 +1,114 @@
+"""Cross-checks of stated figures: the seed's slips, and properties over generated records."""
+
+from decimal import Decimal
+
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from auditcheck.check import Checker
+from auditcheck.examples import example_record
+from auditcheck.rulebook.load import load_rulebook
+
+from .conftest import RULES, cli_json
+
+CHECKER = Checker(load_rulebook(RULES, select=["data-consistency"]))
+
+
+def test_the_seed_slips_and_nothing_else() -> None:
+    code, data, _ = cli_json("run", "fixtures/2023", "--select", "data-consistency")
+    assert code == 0
+    found = {(f["rule"], f["record"], f["field"]) for f in data["findings"]}
+    assert found == {
+        # 项目平均总体支付率 75% is the plain mean of 66.39% and 83.61%; weighted it is 67.93%.
+        ("average-rate-not-weighted", "special-bonds", "stated_average_rate"),
+        # 租金补贴执行率: 92.42% in 二（四）, 92.40% in 三（一）1(2); 200.88 / 217.36 = 92.418%.
+        (
+            "figure-stated-twice-differs",
+            "housing-security",
+            "subitems[2].stated_execution_rate_again",
+        ),
+        ("stated-rate-mismatch", "housing-security", "subitems[2].stated_execution_rate_again"),
+        # 83 clinics upgraded in 三（一）2(1), 73 in 二（五）.
+        ("figure-stated-twice-differs", "village-clinics", "targets[0].stated_actual_again"),
+    }
+    messages = " ".join(f["message"] for f in data["findings"])
+    for figure in ("75.00%", "67.93%", "92.40%", "92.42%", "73个", "83个"):
+        assert figure in messages
+    assert "fixtures/2023/04-housing-security.yaml:53" in messages  # both places named
+
+
+def fired(fragment: dict) -> set[str]:
+    findings, _ = CHECKER.check_record(example_record(fragment, "generated.yaml"))
+    return {f.rule for f in findings}
+
+
+cents = st.integers(min_value=1, max_value=10_000_000)  # 0.01 … 100,000.00 万元
+
+
+def money(value: int) -> float:
+    return float(Decimal(value) / 100)
+
+
+@st.composite
+def consistent_records(draw: st.DrawFn) -> dict:
+    """A record whose every stated figure agrees with the amounts it follows from."""
+    budget = draw(cents)
+    spent = draw(st.integers(min_value=0, max_value=budget))
+    split = draw(st.integers(min_value=0, max_value=budget))
+    low = max(0, spent - (budget - split))
+    first_spent = draw(st.integers(min_value=low, max_value=min(split, spent)))
+    items = [(split, first_spent), (budget - split, spent - first_spent)]
+    record = {
+        "budget": money(budget),
+        "spent": money(spent),
+        "stated_balance": money(budget - spent),
+        "stated_execution_rate": round(spent / budget * 100, 2),
+        "sources": [
+            {"name": "甲", "amount": money(split)},
+            {"name": "乙", "amount": money(budget - split)},
+        ],
+        "subitems": [
+            {
+                "name": f"子项{i}",
+                "budget": money(b),
+                "spent": money(s),
+                "stated_balance": money(b - s),
+                **({"stated_execution_rate": round(s / b * 100, 2)} if b else {}),
+            }
+            for i, (b, s) in enumerate(items)
+        ],
+        "stated_average_rate": round(spent / budget * 100, 2),
+    }
+    return record
+
+
+@settings(max_examples=150, suppress_health_check=[HealthCheck.too_slow])
+@given(consistent_records())
+def test_consistent_records_never_fire(record: dict) -> None:
+    assert fired(record) == set()
+
+
+PERTURBABLE = [
+    ("stated_balance", "stated-balance-mismatch"),
+    ("stated_execution_rate", "stated-rate-mismatch"),
+    ("stated_average_rate", "average-rate-not-weighted"),
+    ("budget", None),  # the budget is part of several checks: some rule must fire
+]
+
+
+@settings(max_examples=150, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    consistent_records(),
+    st.sampled_from(PERTURBABLE),
+    st.integers(min_value=2, max_value=10_000),  # 0.02 … 100.00, beyond the 0.01 tolerance
+    st.booleans(),
+)
+def test_perturbing_one_stated_figure_always_fires(record, target, delta_cents, up) -> None:
+    key, rule = target
+    delta = money(delta_cents) * (1 if up or record[key] < money(delta_cents) else -1)
+    record[key] = round(record[key] + delta, 2)
+    rules = fired(record)
+    if rule is None:
+        assert rules, record
+    else:
+        assert rule in rules, record
