@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from itertools import chain
 from pathlib import Path
@@ -33,6 +33,7 @@ class RunResult:
     asserted: int = 0
     firings: int = 0
     rules: int = 0
+    checked: list[tuple[str, str]] = field(default_factory=list)  # (record id, file) in order
 
 
 def engine_rules(rules: Iterable[CompiledRule]) -> list[EngineRule]:
@@ -66,7 +67,12 @@ class Checker:
         """Findings on one record and the number of facts it gave."""
         project = record.project
         subject = _Subject(project.id, project.name, project.short_name or project.name, record.doc)
-        return self._check(subject, chain(facts_of(record), crosschecks_of(record)))
+        return self._check(subject, all_facts(record))
+
+    def matches(self, record: LoadedRecord) -> Iterator[tuple[Fact, list[str]]]:
+        """Each fact of a record with the ids of the rules it matched."""
+        for fid, fact in enumerate(all_facts(record)):
+            yield fact, self.engine.check(fact.kind, record.project.id, fid, fact.values)
 
     def check_batch(self, batch: Batch, doc: Document) -> tuple[list[Finding], int]:
         """Findings on the batch file itself (its table of projects)."""
@@ -123,6 +129,11 @@ class Checker:
         )
 
 
+def all_facts(record: LoadedRecord) -> Iterator[Fact]:
+    """The record's own facts, then the cross-checks of its stated figures."""
+    return chain(facts_of(record), crosschecks_of(record))
+
+
 def run(paths: Iterable[Path], rulebook: Rulebook) -> RunResult:
     """Check every record under ``paths``; bad input becomes errors, never exceptions."""
     checker = Checker(rulebook)
@@ -133,6 +144,7 @@ def run(paths: Iterable[Path], rulebook: Rulebook) -> RunResult:
             result.errors.append(item)
             continue
         result.records += 1
+        result.checked.append((item.project.id, item.doc.file))
         batch_doc = item.batch_doc
         if item.batch is not None and batch_doc is not None and batch_doc.file not in batches_done:
             batches_done.add(batch_doc.file)

@@ -1,7 +1,7 @@
-"""The command line: ``auditcheck run``, ``auditcheck rules …``.
+"""The command line: run, validate, explain, baseline, rules, config.
 
-Exit codes: 0 no finding at or above ``--fail-on``; 1 such findings; 2 the check
-could not complete (bad input, bad rulebook, bad usage, nothing to check).
+Exit codes: 0 no open finding at or above ``--fail-on``; 1 such findings; 2 the
+check could not complete (bad input, bad rulebook, bad usage, nothing to check).
 """
 
 from __future__ import annotations
@@ -9,24 +9,37 @@ from __future__ import annotations
 import os
 import sys
 from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import date
 from pathlib import Path
 from typing import Any, NoReturn
 
 import click
 
 from auditcheck import __version__
+from auditcheck.baseline import BaselineError, apply_baseline, read_baseline, write_baseline
 from auditcheck.check import RunResult, run
 from auditcheck.config import Config, ConfigError, load_config
 from auditcheck.examples import test_rulebook
+from auditcheck.explain import Explanation, explain
 from auditcheck.facts import FIELDS
+from auditcheck.locate import LocatedError
+from auditcheck.render.github import render_github
 from auditcheck.render.json import render_json
+from auditcheck.render.junit import render_junit
+from auditcheck.render.markdown import render_markdown
+from auditcheck.render.sarif import render_sarif
+from auditcheck.render.summary import summary_line
 from auditcheck.render.text import render_text
 from auditcheck.rulebook.load import Rulebook, RulebookError, load_rulebook
 from auditcheck.rulebook.schema import SEVERITY_RANK
 from auditcheck.templating import join_cjk
+from auditcheck.waivers import apply_waivers, load_waivers
 
 EXIT_OK, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
 BUNDLED_RULES = Path(__file__).parent / "rules"
+FORMATS = ("text", "json", "sarif", "junit", "github", "markdown")
+CONSISTENCY = "consistency"
 
 
 def _fail(message: str) -> NoReturn:
@@ -76,10 +89,29 @@ def _config() -> Config:
     return obj or Config()
 
 
+def _use_color(choice: str, to_file: bool) -> bool:
+    if choice == "always":
+        return True
+    if choice == "never" or to_file or "NO_COLOR" in os.environ:
+        return False
+    return sys.stdout.isatty()
+
+
 def _style(enabled: bool) -> Callable[..., str]:
     if enabled:
         return click.style
     return lambda text, **_: text
+
+
+def _today() -> date:
+    """Today, or AUDITCHECK_TODAY (YYYY-MM-DD) so that runs can be reproduced exactly."""
+    fixed = os.environ.get("AUDITCHECK_TODAY")
+    if not fixed:
+        return date.today()
+    try:
+        return date.fromisoformat(fixed)
+    except ValueError:
+        _fail(f"AUDITCHECK_TODAY={fixed!r}: write the date as YYYY-MM-DD")
 
 
 rules_option = click.option(
@@ -99,6 +131,150 @@ param_option = click.option(
     envvar="AUDITCHECK_PARAM",
     help="Override a rule parameter, e.g. low-execution-rate.threshold=85. Repeatable.",
 )
+
+_CHECK_OPTIONS = [
+    rules_option,
+    param_option,
+    click.option(
+        "--select",
+        multiple=True,
+        envvar="AUDITCHECK_SELECT",
+        help="Only these rule ids, categories or dimensions (comma-separated).",
+    ),
+    click.option(
+        "--ignore",
+        multiple=True,
+        envvar="AUDITCHECK_IGNORE",
+        help="Leave out these rule ids, categories or dimensions (comma-separated).",
+    ),
+    click.option(
+        "--waivers",
+        type=click.Path(dir_okay=False, path_type=Path),
+        envvar="AUDITCHECK_WAIVERS",
+        help="YAML file of waived findings (rule, record, reason, owner, expires).",
+    ),
+    click.option(
+        "--baseline",
+        type=click.Path(dir_okay=False, path_type=Path),
+        envvar="AUDITCHECK_BASELINE",
+        help="Baseline file: findings in it are reported but do not fail the run.",
+    ),
+]
+_OUTPUT_OPTIONS = [
+    click.option("--format", "fmt", type=click.Choice(FORMATS), default="text", show_default=True),
+    click.option(
+        "-o",
+        "--output",
+        type=click.Path(dir_okay=False, path_type=Path),
+        help="Write the report here.",
+    ),
+    click.option(
+        "--fail-on",
+        type=click.Choice(["error", "warning", "info"]),
+        default="error",
+        show_default=True,
+        envvar="AUDITCHECK_FAIL_ON",
+        help="Lowest severity that makes the exit code 1.",
+    ),
+    click.option(
+        "--exit-zero", is_flag=True, help="Report findings but exit 0 unless the check failed."
+    ),
+    click.option("--show-waived", is_flag=True, help="Also show waived and baselined findings."),
+    click.option(
+        "--color",
+        type=click.Choice(["auto", "always", "never"]),
+        default="auto",
+        show_default=True,
+        help="Colour in text output; auto means only on a terminal and without NO_COLOR.",
+    ),
+]
+
+
+def _with(options: list[Callable[..., Any]]) -> Callable[..., Any]:
+    def decorate(command: Callable[..., Any]) -> Callable[..., Any]:
+        for option in reversed(options):
+            command = option(command)
+        return command
+
+    return decorate
+
+
+@dataclass
+class Checked:
+    """A finished check: the rulebook used and the result with waivers and baseline applied."""
+
+    rulebook: Rulebook
+    result: RunResult
+    baselined: bool
+
+
+def _check(
+    paths: tuple[Path, ...],
+    rules_dir: Path,
+    params: tuple[str, ...],
+    select: tuple[str, ...],
+    ignore: tuple[str, ...],
+    waivers: Path | None,
+    baseline: Path | None,
+    only_consistency: bool = False,
+) -> Checked:
+    rulebook = _load_rules(rules_dir, params, select, ignore)
+    if only_consistency:
+        rulebook.rules = [r for r in rulebook.rules if r.dimension.id == CONSISTENCY]
+    if not rulebook.rules:
+        _fail("no rules selected; check --select/--ignore")
+    result = run(paths, rulebook)
+    if waivers is not None:
+        try:
+            loaded = load_waivers(waivers)
+        except LocatedError as exc:
+            click.echo(str(exc), err=True)
+            _fail(f"the waivers file {waivers} cannot be used; fix it and rerun")
+        result.findings = apply_waivers(result.findings, loaded, _today())
+    if baseline is not None:
+        try:
+            result.findings = apply_baseline(result.findings, read_baseline(baseline))
+        except BaselineError as exc:
+            _fail(str(exc))
+    result.findings.sort(key=lambda f: f.sort_key())
+    return Checked(rulebook, result, baseline is not None)
+
+
+def _render(checked: Checked, fmt: str, color: bool, show_waived: bool) -> str:
+    result, rules = checked.result, checked.rulebook.rules
+    if fmt == "json":
+        return render_json(result)
+    if fmt == "sarif":
+        return render_sarif(result, rules, checked.baselined)
+    if fmt == "junit":
+        return render_junit(result, rules)
+    if fmt == "github":
+        return render_github(result)
+    if fmt == "markdown":
+        return render_markdown(result, show_waived)
+    return render_text(result, _style(color), show_waived)
+
+
+def _report(
+    checked: Checked,
+    fmt: str,
+    output: Path | None,
+    fail_on: str,
+    exit_zero: bool,
+    show_waived: bool,
+    color: str,
+) -> NoReturn:
+    for error in checked.result.errors:
+        click.echo(str(error), err=True)
+    text = _render(checked, fmt, _use_color(color, output is not None), show_waived)
+    if output is not None:
+        output.write_text(text, encoding="utf-8")
+        if fmt != "text":
+            click.echo(summary_line(checked.result), err=True)
+    else:
+        click.echo(text, nl=False, color=color == "always" or None)
+    code = exit_code(checked.result, fail_on)
+    sys.exit(EXIT_OK if exit_zero and code == EXIT_FINDINGS else code)
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -125,79 +301,138 @@ def main(ctx: click.Context, config_path: Path | None) -> None:
     defaults = config.command_defaults()
     ctx.default_map = {
         "run": defaults,
+        "validate": defaults,
+        "explain": defaults,
+        "baseline": {"write": defaults},
         "rules": {name: defaults for name in ("list", "show", "test", "check")},
     }
 
 
 @main.command("run")
 @click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))
-@rules_option
-@param_option
-@click.option(
-    "--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True
-)
-@click.option(
-    "--fail-on",
-    type=click.Choice(["error", "warning", "info"]),
-    default="error",
-    show_default=True,
-    envvar="AUDITCHECK_FAIL_ON",
-    help="Lowest severity that makes the exit code 1.",
-)
-@click.option(
-    "--select",
-    multiple=True,
-    envvar="AUDITCHECK_SELECT",
-    help="Only these rule ids, categories or dimensions (comma-separated).",
-)
-@click.option(
-    "--ignore",
-    multiple=True,
-    envvar="AUDITCHECK_IGNORE",
-    help="Leave out these rule ids, categories or dimensions (comma-separated).",
-)
-@click.option(
-    "-o", "--output", type=click.Path(dir_okay=False, path_type=Path), help="Write the report here."
-)
+@_with(_CHECK_OPTIONS + _OUTPUT_OPTIONS)
 def run_command(
     paths: tuple[Path, ...],
-    rules_dir: Path,
-    params: tuple[str, ...],
     fmt: str,
-    fail_on: str,
-    select: tuple[str, ...],
-    ignore: tuple[str, ...],
     output: Path | None,
+    fail_on: str,
+    exit_zero: bool,
+    show_waived: bool,
+    color: str,
+    **check: Any,
 ) -> None:
-    """Check the records in PATHS (batch folders or record files) and report findings.
+    """Check the records in PATHS (batch folders or record files) against every rule.
 
     Input errors are printed as FILE:LINE:COL: FIELD: MESSAGE on stderr; the other
-    records are still checked. Exit code: 0 clean, 1 findings at or above
+    records are still checked. Exit code: 0 clean, 1 open findings at or above
     --fail-on, 2 the check could not complete.
     """
-    rulebook = _load_rules(rules_dir, params, select, ignore)
-    if not rulebook.rules:
-        _fail("no rules selected; check --select/--ignore")
-    result = run(paths, rulebook)
-    for error in result.errors:
+    checked = _check(paths, **check)
+    _report(checked, fmt, output, fail_on, exit_zero, show_waived, color)
+
+
+@main.command("validate")
+@click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))
+@_with(_CHECK_OPTIONS + _OUTPUT_OPTIONS)
+def validate_command(
+    paths: tuple[Path, ...],
+    fmt: str,
+    output: Path | None,
+    fail_on: str,
+    exit_zero: bool,
+    show_waived: bool,
+    color: str,
+    **check: Any,
+) -> None:
+    """Gate for submitted data: schema errors and cross-checks of stated figures only.
+
+    No judgement rules run. Same output formats and exit codes as `run`; use
+    --fail-on warning to fail on any figure that does not add up.
+    """
+    checked = _check(paths, **check, only_consistency=True)
+    _report(checked, fmt, output, fail_on, exit_zero, show_waived, color)
+
+
+@main.command("explain")
+@click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))
+@click.option("--rule", "rule_id", required=True, help="The rule to explain.")
+@click.option("--record", "record_id", help="Only this record id.")
+@rules_option
+@param_option
+def explain_command(
+    paths: tuple[Path, ...],
+    rule_id: str,
+    record_id: str | None,
+    rules_dir: Path,
+    params: tuple[str, ...],
+) -> None:
+    """Show, for every fact the rule looks at, the values compared and whether it fired."""
+    rulebook = _load_rules(rules_dir, params)
+    rule = rulebook.rule(rule_id)
+    if rule is None:
+        _fail(f"no rule '{rule_id}'; see `auditcheck rules list`")
+    click.echo(f"{rule.id}: {rule.rule.summary}")
+    for kind in rule.rule.applies_to:
+        click.echo(f"  条件 [{kind}]: {' '.join(rule.rule.condition_for(kind).split())}")
+    for name, value in rule.params.items():
+        click.echo(f"  参数 {name} = {value}")
+    shown = fired = errors = 0
+    for item in explain(paths, rulebook, rule, record_id):
+        if isinstance(item, LocatedError):
+            errors += 1
+            click.echo(str(item), err=True)
+            continue
+        shown += 1
+        fired += item.fired
+        click.echo(_explanation(item))
+    click.echo(f"{shown} 条事实，{fired} 条触发。")
+    if errors:
+        sys.exit(EXIT_ERROR)
+    if shown == 0:
+        _fail(
+            "no fact of the kinds this rule looks at"
+            + (f" in record '{record_id}'" if record_id else "")
+        )
+
+
+def _explanation(item: Explanation) -> str:
+    mark = "触发" if item.fired else "未触发"
+    lines = [f"\n{item.location}  {item.record} [{item.kind}] {item.label}  → {mark}"]
+    for c in item.comparisons:
+        outcome = {True: "成立", False: "不成立", None: "缺数据，不成立"}[c.outcome]
+        lines.append(f"    {c.text}  ({outcome})")
+    return "\n".join(lines)
+
+
+@main.group("baseline")
+def baseline_group() -> None:
+    """Record today's findings so that only new ones fail."""
+
+
+@baseline_group.command("write")
+@click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
+@click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))
+@_with(_CHECK_OPTIONS)
+def baseline_write(file: Path, paths: tuple[Path, ...], **check: Any) -> None:
+    """Write the fingerprints of the open findings on PATHS to FILE."""
+    check["baseline"] = None
+    checked = _check(paths, **check)
+    for error in checked.result.errors:
         click.echo(str(error), err=True)
-    color = output is None and "NO_COLOR" not in os.environ and sys.stdout.isatty()
-    text = render_json(result) if fmt == "json" else render_text(result, _style(color))
-    if output is not None:
-        output.write_text(text, encoding="utf-8")
-    else:
-        click.echo(text, nl=False)
-    sys.exit(exit_code(result, fail_on))
+    if checked.result.errors:
+        _fail("input errors: fix them before writing a baseline")
+    count = write_baseline(file, checked.result.findings)
+    click.echo(f"wrote {count} finding fingerprints to {file}")
 
 
 def exit_code(result: RunResult, fail_on: str) -> int:
-    """2 when the check could not complete, 1 for findings at or above ``fail_on``, else 0."""
+    """2 when the check could not complete, 1 for open findings at or above ``fail_on``, else 0."""
     if result.errors or result.records == 0 or result.rules == 0:
         if result.records == 0 and not result.errors:
             click.echo("auditcheck: no project records found in the given paths", err=True)
         return EXIT_ERROR
     floor = SEVERITY_RANK[fail_on]
-    if any(SEVERITY_RANK[f.severity] >= floor for f in result.findings):
+    if any(f.is_open and SEVERITY_RANK[f.severity] >= floor for f in result.findings):
         return EXIT_FINDINGS
     return EXIT_OK
 

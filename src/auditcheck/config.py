@@ -10,6 +10,8 @@ Example ``auditcheck.toml``::
 
     fail-on = "warning"
     ignore = ["platform-not-used"]
+    waivers = "waivers.yaml"
+    baseline = "auditcheck-baseline.json"
 
     [params.low-execution-rate]
     threshold = 85
@@ -23,7 +25,8 @@ from pathlib import Path
 from typing import Any
 
 CONFIG_FILE = "auditcheck.toml"
-KEYS = {"fail-on", "select", "ignore", "rules", "params"}
+KEYS = {"fail-on", "select", "ignore", "rules", "params", "waivers", "baseline"}
+PATH_KEYS = {"rules": "rules_dir", "waivers": "waivers", "baseline": "baseline"}
 
 
 class ConfigError(Exception):
@@ -45,12 +48,13 @@ class Config:
     def command_defaults(self) -> dict[str, Any]:
         """Option defaults for click's ``default_map`` (parameter names, not flags)."""
         out: dict[str, Any] = {}
-        for key in ("fail-on", "select", "ignore", "rules"):
+        for key in sorted(KEYS - {"params"}):
             if key in self.values:
                 value = self.values[key]
-                if key == "rules" and self.path is not None:
+                if key in PATH_KEYS and self.path is not None:
+                    # Paths in the file are relative to the file, not to where auditcheck runs.
                     value = str((self.path.parent / value).resolve())
-                out[{"rules": "rules_dir"}.get(key, key.replace("-", "_"))] = value
+                out[PATH_KEYS.get(key, key.replace("-", "_"))] = value
         return out
 
 

@@ -32,6 +32,13 @@ class Finding:
     suggestion: str
     evidence: dict[str, Any] = field(default_factory=dict)
     fingerprint: str = ""
+    status: str = "open"  # open | waived | baselined
+    justification: str = ""  # the waiver's reason and owner, when waived
+
+    @property
+    def is_open(self) -> bool:
+        """True unless a waiver or the baseline suppresses it."""
+        return self.status == "open"
 
     def sort_key(self) -> tuple[str, int, int, str]:
         """Report order: file, line, column, rule."""

@@ -58,15 +58,13 @@ def _record_files(folder: Path) -> list[Path]:
     )
 
 
-def iter_records(paths: Iterable[Path]) -> Iterator[LoadedRecord | LocatedError]:
-    """Yield each valid record, or a located error for each problem, in a stable order."""
-    seen: dict[str, str] = {}
-    batches: dict[Path, tuple[Batch | None, Document | None]] = {}
+def _expand(paths: Iterable[Path]) -> Iterator[tuple[Path, list[Path]] | LocatedError]:
+    """Each folder to check with its record files; a named batch.yaml stands for its folder."""
+    seen: set[Path] = set()
     for path in paths:
+        if path.is_file() and path.name == BATCH_FILE:
+            path = path.parent
         if path.is_dir():
-            batch, doc, errors = load_batch(path)
-            yield from errors
-            batches[path.resolve()] = (batch, doc)
             files = _record_files(path)
             if not files:
                 yield LocatedError(_display(path), 1, 1, "", "no project records (*.yaml) here")
@@ -75,18 +73,36 @@ def iter_records(paths: Iterable[Path]) -> Iterator[LoadedRecord | LocatedError]
         else:
             yield LocatedError(str(path), 1, 1, "", "no such file or folder")
             continue
-        for file in files:
-            folder = file.parent.resolve()
-            if folder not in batches:
-                # A record given on its own takes the batch.yaml beside it, when there is one.
+        # The same file named twice (a folder and a file in it) is checked once.
+        fresh = [f for f in files if f.resolve() not in seen]
+        seen.update(f.resolve() for f in fresh)
+        yield path, fresh
+
+
+def iter_records(paths: Iterable[Path]) -> Iterator[LoadedRecord | LocatedError]:
+    """Yield each valid record, or a located error for each problem, in a stable order.
+
+    A folder must hold a batch.yaml; a record file given on its own takes the
+    batch.yaml beside it when there is one.
+    """
+    ids: dict[str, str] = {}
+    batches: dict[Path, tuple[Batch | None, Document | None]] = {}
+    for item in _expand(paths):
+        if isinstance(item, LocatedError):
+            yield item
+            continue
+        path, files = item
+        folders = [path] if path.is_dir() else [f.parent for f in files]
+        for folder in folders:
+            key = folder.resolve()
+            if key not in batches:
                 batch, doc, errors = (None, None, [])
-                if (folder / BATCH_FILE).is_file():
-                    batch, doc, errors = load_batch(file.parent)
+                if path.is_dir() or (folder / BATCH_FILE).is_file():
+                    batch, doc, errors = load_batch(folder)
                 yield from errors
-                batches[folder] = (batch, doc)
-            if file.name == BATCH_FILE:
-                continue
-            yield from _load_one(file, batches[folder], seen)
+                batches[key] = (batch, doc)
+        for file in files:
+            yield from _load_one(file, batches[file.parent.resolve()], ids)
 
 
 def _load_one(

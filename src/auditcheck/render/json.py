@@ -7,7 +7,7 @@ from typing import Any
 
 from auditcheck import __version__
 from auditcheck.check import RunResult
-from auditcheck.render.summary import severity_counts
+from auditcheck.render.summary import severity_counts, status_counts
 
 SCHEMA_VERSION = 1
 
@@ -22,6 +22,7 @@ def render_json(result: RunResult) -> str:
             "facts": result.facts,
             "rules": result.rules,
             "findings": severity_counts(result),
+            **status_counts(result),
             "errors": len(result.errors),
         },
         "findings": [f.as_dict() for f in result.findings],

@@ -15,18 +15,21 @@ _SEVERITY_STYLE = {
     "warning": ("警告", "yellow"),
     "info": ("提示", "blue"),
 }
+_STATUS = {"waived": "（已豁免）", "baselined": "（基线已有）"}
 
 
-def render_text(result: RunResult, style: Callable[..., str]) -> str:
+def render_text(result: RunResult, style: Callable[..., str], show_waived: bool = False) -> str:
     """The text report; ``style`` is ``click.style`` or a no-op when colour is off."""
+    shown = [f for f in result.findings if f.is_open or show_waived]
     groups: list[dict[str, Any]] = []
-    ordered = sorted(result.findings, key=lambda f: (f.file, f.line, f.col, f.rule))
+    ordered = sorted(shown, key=lambda f: (f.file, f.line, f.col, f.rule))
     for (file, project), items in groupby(ordered, key=lambda f: (f.file, f.project)):
-        groups.append({"file": file, "project": project, "findings": list(items)})
+        groups.append({"file": file, "project": project or file, "findings": list(items)})
     env = environment().overlay()
     env.filters["style"] = lambda text, **kw: style(str(text), **kw)
     env.filters["severity"] = lambda s: style(
         _SEVERITY_STYLE[s][0], fg=_SEVERITY_STYLE[s][1], bold=True
     )
+    env.filters["status"] = lambda s: style(_STATUS[s], dim=True)
     template = env.get_template("text.j2")
     return template.render(groups=groups, summary=summary_line(result)).rstrip() + "\n"

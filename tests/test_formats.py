@@ -1,0 +1,173 @@
+"""Output formats for CI: SARIF against its schema, JUnit counts, annotations, determinism."""
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+from xml.etree import ElementTree as ET
+
+import jsonschema
+import pytest
+
+from .conftest import FIXTURES, ROOT, cli
+
+SCHEMA = json.loads((Path(__file__).parent / "data" / "sarif-schema-2.1.0.json").read_text("utf-8"))
+FORMATS = ["text", "json", "sarif", "junit", "github", "markdown"]
+
+
+def test_sarif_validates_and_lists_every_rule(rulebook) -> None:
+    proc = cli("run", "fixtures/2023", "--format", "sarif")
+    sarif = json.loads(proc.stdout)
+    jsonschema.validate(sarif, SCHEMA)
+    run = sarif["runs"][0]
+    listed = [r["id"] for r in run["tool"]["driver"]["rules"]]
+    assert {r.id for r in rulebook.rules} <= set(listed)
+    for rule in run["tool"]["driver"]["rules"]:
+        assert rule["help"]["text"].strip()
+    result = run["results"][0]
+    assert listed[result["ruleIndex"]] == result["ruleId"]
+    assert result["locations"][0]["physicalLocation"]["region"]["startLine"] >= 1
+    assert result["partialFingerprints"]["auditcheckFingerprint/v1"]
+
+
+def test_sarif_with_input_errors_still_validates(tmp_path: Path) -> None:
+    (tmp_path / "batch.yaml").write_text("region: 某区\nfiscal_year: 2023\n", "utf-8")
+    (tmp_path / "bad.yaml").write_text("id: [\n", "utf-8")
+    proc = cli("run", str(tmp_path), "--format", "sarif")
+    sarif = json.loads(proc.stdout)
+    jsonschema.validate(sarif, SCHEMA)
+    assert proc.returncode == 2
+    assert sarif["runs"][0]["invocations"][0]["executionSuccessful"] is False
+
+
+def test_junit_has_a_case_per_rule_and_record(rulebook) -> None:
+    proc = cli("run", "fixtures/2023", "--format", "junit")
+    root = ET.fromstring(proc.stdout)
+    findings = json.loads(cli("run", "fixtures/2023", "--format", "json").stdout)["findings"]
+    failing_pairs = {(f["rule"], f["record"]) for f in findings}
+    assert int(root.get("tests")) == len(rulebook.rules) * 9
+    assert int(root.get("failures")) == len(failing_pairs)
+    cases = root.findall(".//testcase")
+    assert len(cases) == len(rulebook.rules) * 9
+    failed = {(c.get("classname"), c.get("name")) for c in cases if c.find("failure") is not None}
+    assert failed == failing_pairs
+
+
+def test_github_annotations_are_escaped() -> None:
+    proc = cli("run", "fixtures/2023", "--format", "github", "--select", "low-execution-rate")
+    lines = proc.stdout.splitlines()
+    assert lines
+    for line in lines:
+        assert line.startswith("::warning file=fixtures/2023/")
+        assert ",line=" in line and ",title=low-execution-rate::" in line
+    assert "%25" in proc.stdout  # 57.81% → 57.81%25
+    assert "57.81%，" not in proc.stdout
+
+
+@pytest.mark.parametrize("fmt", FORMATS)
+def test_same_input_gives_the_same_bytes(fmt: str) -> None:
+    first = cli("run", "fixtures/2023", "--format", fmt)
+    second = cli("run", "fixtures/2023", "--format", fmt)
+    assert first.stdout == second.stdout
+    assert first.stdout
+
+
+def run_env(*args: str, **env: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "auditcheck", *args],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        env={"PATH": os.environ.get("PATH", ""), **env},
+        check=False,
+    )
+
+
+def test_colour_only_when_asked_and_never_with_no_color() -> None:
+    assert "\x1b[" not in run_env("run", "fixtures/2023").stdout
+    assert "\x1b[" in run_env("run", "fixtures/2023", "--color", "always").stdout
+    assert "\x1b[" not in run_env("run", "fixtures/2023", "--color", "never").stdout
+    assert "\x1b[" not in run_env("run", "fixtures/2023", NO_COLOR="1").stdout
+
+
+def test_output_file_and_summary_on_stderr(tmp_path: Path) -> None:
+    target = tmp_path / "report.sarif"
+    proc = cli("run", "fixtures/2023", "--format", "sarif", "-o", str(target))
+    assert proc.stdout == ""
+    assert "共检查 9 个项目记录" in proc.stderr
+    jsonschema.validate(json.loads(target.read_text("utf-8")), SCHEMA)
+
+
+def test_markdown_table_cells_cannot_break_the_table(tmp_path: Path) -> None:
+    batch = tmp_path / "b"
+    shutil.copytree(FIXTURES, batch)
+    path = batch / "07-social-assistance.yaml"
+    text = path.read_text("utf-8").replace(
+        "name: 2023年困难群众救助专项资金", 'name: "救助|<script>alert(1)</script>\\n第二行"'
+    )
+    path.write_text(text, "utf-8")
+    out = cli("run", str(batch), "--format", "markdown").stdout
+    row = next(line for line in out.splitlines() if "script" in line)
+    assert "<script>" not in out
+    assert "&lt;script&gt;" in row
+    assert "救助\\|" in row
+    assert row.count(" | ") == 4  # five cells, none split
+
+
+EXIT_CASES = [
+    (["run", "fixtures/2023"], 0),
+    (["run", "fixtures/2023", "--fail-on", "warning"], 1),
+    (["run", "fixtures/2023", "--fail-on", "warning", "--exit-zero"], 0),
+    (["run", "fixtures/2023", "--fail-on", "info", "--select", "maintenance-unprofessional"], 1),
+    (["run", "fixtures/2023", "--fail-on", "warning", "--select", "maintenance-unprofessional"], 0),
+    (["run", "fixtures/2023", "--select", "no-such-rule"], 2),
+    (["run", "fixtures/2023", "--ignore", "decision,process,output,effect,consistency"], 2),
+    (["run", "no/such/folder"], 2),
+    (["run", "fixtures/2023", "--format", "yaml"], 2),
+    (["run", "fixtures/2023", "--param", "nonsense"], 2),
+    (["run"], 2),
+    (["validate", "fixtures/2023"], 0),
+    (["validate", "fixtures/2023", "--fail-on", "warning"], 1),
+]
+
+
+@pytest.mark.parametrize(("args", "code"), EXIT_CASES, ids=[" ".join(a) for a, _ in EXIT_CASES])
+def test_exit_codes(args: list[str], code: int) -> None:
+    proc = cli(*args)
+    assert proc.returncode == code, proc.stderr
+    assert "Traceback" not in proc.stderr
+
+
+def test_select_and_ignore_by_rule_category_and_dimension() -> None:
+    def rules(*args: str) -> set[str]:
+        data = json.loads(cli("run", "fixtures/2023", "--format", "json", *args).stdout)
+        return {f["rule"] for f in data["findings"]}
+
+    every = rules()
+    assert rules("--select", "low-execution-rate") == {"low-execution-rate"}
+    assert rules("--select", "construction-quality") == {"defect-after-completion"}
+    effect = rules("--select", "effect")
+    assert effect and all(r in every for r in effect)
+    assert "low-execution-rate" not in rules("--ignore", "budget-execution")
+    assert rules("--ignore", "effect") == every - effect
+
+
+def test_validate_runs_only_the_cross_checks() -> None:
+    data = json.loads(cli("validate", "fixtures/2023", "--format", "json").stdout)
+    assert {f["dimension"] for f in data["findings"]} == {"consistency"}
+    assert data["summary"]["rules"] < 15
+
+
+def test_explain_shows_values_thresholds_and_outcome() -> None:
+    proc = cli(
+        "explain", "fixtures/2023", "--rule", "low-execution-rate", "--record", "village-clinics"
+    )
+    assert proc.returncode == 0
+    assert "execution_rate = 83.02  <  90  (成立)" in proc.stdout
+    assert "→ 触发" in proc.stdout
+    quiet = cli(
+        "explain", "fixtures/2023", "--rule", "low-execution-rate", "--record", "public-culture"
+    )
+    assert "→ 未触发" in quiet.stdout and "(不成立)" in quiet.stdout
