@@ -67,13 +67,14 @@ def test_a_raising_action_is_reported() -> None:
 
 
 def test_sanitize_keeps_only_usable_values() -> None:
-    out = sanitize(
-        {"a": 1, "b": None, "c": float("nan"), "d": 1e-05, "e": "x", "f": True}, "abcdef"
-    )
+    raw = {"a": 1, "b": None, "c": float("nan"), "d": 1e-05, "e": "x", "f": True, "g": 1e22}
+    out = sanitize(raw, "abcdefg")
     assert out["a"] == 1.0 and isinstance(out["a"], float)
     assert "b" not in out and "c" not in out
     assert "e" in repr(out["d"]) and "." in repr(out["d"])
     assert out["e"] == "x" and out["f"] is True
+    assert "." in repr(out["g"]) and out["g"] == pytest.approx(1e22)
+    assert sanitize({"x": 5e-324}, "x") == {"x": 0.0}
 
 
 def test_memory_stays_flat_over_many_facts() -> None:

@@ -171,3 +171,33 @@ def test_explain_shows_values_thresholds_and_outcome() -> None:
         "explain", "fixtures/2023", "--rule", "low-execution-rate", "--record", "public-culture"
     )
     assert "→ 未触发" in quiet.stdout and "(不成立)" in quiet.stdout
+
+
+MARKUP = "<script>alert('x')</script> & \"引号\"\nnext line"
+
+
+def test_markup_quotes_and_newlines_are_escaped_in_every_format(tmp_path: Path) -> None:
+    batch = tmp_path / "b"
+    batch.mkdir()
+    (batch / "batch.yaml").write_text("region: 某区\nfiscal_year: 2023\n", "utf-8")
+    record = {
+        "id": "markup",
+        "name": MARKUP,
+        "type": "专项",
+        "units": ["单位"],
+        "budget": 10,
+        "spent": 1,
+    }
+    (batch / "r.yaml").write_text(json.dumps(record, ensure_ascii=False), "utf-8")  # JSON is YAML
+    out = {fmt: cli("run", str(batch), "--format", fmt).stdout for fmt in FORMATS}
+    names = {f["project"] for f in json.loads(out["json"])["findings"]}
+    assert names == {MARKUP}
+    sarif = json.loads(out["sarif"])
+    jsonschema.validate(sarif, SCHEMA)
+    junit = ET.fromstring(out["junit"])
+    failures = [c.findtext("failure") or "" for c in junit.iter("testcase")]
+    assert any("<script>alert('x')</script> & \"引号\"" in text for text in failures)
+    assert all(line.startswith("::") for line in out["github"].splitlines())
+    assert "%0A" in out["github"]
+    assert "<script>" not in out["markdown"]
+    assert "&lt;script&gt;" in out["markdown"]

@@ -52,11 +52,31 @@ def test_alias_bomb_is_bounded() -> None:
         parse("\n".join(lines) + "\n", "bomb.yaml")
 
 
-def test_non_utf8_file_names_the_fix(tmp_path: Path) -> None:
-    path = tmp_path / "gbk.yaml"
-    path.write_bytes("name: 项目\n".encode("gbk"))
-    with pytest.raises(LocatedError, match="UTF-8"):
-        read(path)
+def test_gbk_and_bom_files_are_read_as_written(tmp_path: Path) -> None:
+    gbk = tmp_path / "gbk.yaml"
+    gbk.write_bytes("name: 项目\n".encode("gbk"))
+    bom = tmp_path / "bom.yaml"
+    bom.write_bytes("name: 项目\n".encode("utf-8-sig"))
+    assert read(gbk).data == read(bom).data == {"name": "项目"}
+
+
+def test_undecodable_and_binary_files_are_refused(tmp_path: Path) -> None:
+    junk = tmp_path / "junk.yaml"
+    junk.write_bytes(b"name: \xff\xfe\xff\n")
+    with pytest.raises(LocatedError, match="neither UTF-8 nor GBK"):
+        read(junk)
+    binary = tmp_path / "bin.yaml"
+    binary.write_bytes(b"a: 1\n\x00\x01\x02")
+    with pytest.raises(LocatedError, match="binary data") as info:
+        read(binary)
+    assert info.value.line == 2
+
+
+def test_oversized_file_is_refused_before_reading(tmp_path: Path) -> None:
+    big = tmp_path / "big.yaml"
+    big.write_text("a: 1\n" * 1000, "utf-8")
+    with pytest.raises(LocatedError, match="over the"):
+        read(big, max_bytes=100)
 
 
 def test_dotted_paths() -> None:

@@ -70,3 +70,40 @@ def test_param_override_changes_the_condition(rulebook) -> None:
 def test_unknown_param_is_an_error() -> None:
     with pytest.raises(RulebookError, match="no parameter 'treshold'"):
         load_rulebook(RULES, {"low-execution-rate": {"treshold": "60"}})
+
+
+def test_message_with_an_unknown_name_is_a_load_error(tmp_path: Path) -> None:
+    folder = book_with(tmp_path)
+    text = (folder / "sample.yaml").read_text("utf-8").replace("{{ label }}", "{{ lable }}")
+    (folder / "sample.yaml").write_text(text, "utf-8")
+    with pytest.raises(RulebookError) as info:
+        load_rulebook(folder)
+    [error] = info.value.errors
+    assert (error.line, error.field) == (9, "rules[0].message")
+    assert "unknown name(s) lable" in error.message
+
+
+@pytest.mark.parametrize(
+    "template",
+    ["{{ label.__class__.__mro__ }}", "{{ label.format.__globals__ }}", "{{ ''.__class__ }}"],
+)
+def test_a_template_cannot_reach_python_internals(tmp_path: Path, template: str) -> None:
+    folder = book_with(tmp_path)
+    text = (folder / "sample.yaml").read_text("utf-8").replace('"{{ label }}"', repr(template))
+    (folder / "sample.yaml").write_text(text, "utf-8")
+    proc = cli("run", "fixtures/2023", "--rules", str(folder))
+    assert proc.returncode == 2
+    assert "sample.yaml:2:" in proc.stderr and "template failed" in proc.stderr
+    assert "Traceback" not in proc.stderr
+    assert "<class" not in proc.stdout
+
+
+def test_every_name_the_linter_allows_is_given_to_messages(tmp_path: Path) -> None:
+    from auditcheck.rulebook.load import MESSAGE_NAMES
+
+    folder = book_with(tmp_path)
+    names = "".join(f"{{{{ {name} }}}}" for name in sorted(MESSAGE_NAMES))
+    text = (folder / "sample.yaml").read_text("utf-8").replace('"{{ label }}"', f'"{names}"')
+    (folder / "sample.yaml").write_text(text, "utf-8")
+    proc = cli("run", "fixtures/2023", "--rules", str(folder))
+    assert proc.returncode == 0, proc.stderr

@@ -14,7 +14,7 @@ from auditcheck.crosschecks import batch_crosschecks, crosschecks_of
 from auditcheck.engine import Engine, EngineError, EngineRule
 from auditcheck.facts import FIELDS, Fact, facts_of
 from auditcheck.findings import Finding, fingerprint
-from auditcheck.locate import Document, LocatedError, dotted
+from auditcheck.locate import DEFAULT_MAX_BYTES, Document, LocatedError, dotted
 from auditcheck.records.load import LoadedRecord, iter_records
 from auditcheck.records.model import Batch
 from auditcheck.rulebook.load import Rulebook
@@ -134,12 +134,12 @@ def all_facts(record: LoadedRecord) -> Iterator[Fact]:
     return chain(facts_of(record), crosschecks_of(record))
 
 
-def run(paths: Iterable[Path], rulebook: Rulebook) -> RunResult:
+def run(paths: Iterable[Path], rulebook: Rulebook, max_bytes: int = DEFAULT_MAX_BYTES) -> RunResult:
     """Check every record under ``paths``; bad input becomes errors, never exceptions."""
     checker = Checker(rulebook)
     result = RunResult(rules=len(rulebook.rules))
     batches_done: set[str] = set()
-    for item in iter_records(paths):
+    for item in iter_records(paths, max_bytes):
         if isinstance(item, LocatedError):
             result.errors.append(item)
             continue

@@ -159,6 +159,15 @@ _CHECK_OPTIONS = [
         envvar="AUDITCHECK_BASELINE",
         help="Baseline file: findings in it are reported but do not fail the run.",
     ),
+    click.option(
+        "--max-file-size",
+        type=click.FloatRange(min=0, min_open=True),
+        default=5,
+        show_default=True,
+        envvar="AUDITCHECK_MAX_FILE_SIZE",
+        metavar="MB",
+        help="Refuse record files larger than this many megabytes.",
+    ),
 ]
 _OUTPUT_OPTIONS = [
     click.option("--format", "fmt", type=click.Choice(FORMATS), default="text", show_default=True),
@@ -216,6 +225,7 @@ def _check(
     ignore: tuple[str, ...],
     waivers: Path | None,
     baseline: Path | None,
+    max_file_size: float,
     only_consistency: bool = False,
 ) -> Checked:
     rulebook = _load_rules(rules_dir, params, select, ignore)
@@ -223,7 +233,7 @@ def _check(
         rulebook.rules = [r for r in rulebook.rules if r.dimension.id == CONSISTENCY]
     if not rulebook.rules:
         _fail("no rules selected; check --select/--ignore")
-    result = run(paths, rulebook)
+    result = run(paths, rulebook, int(max_file_size * 1024 * 1024))
     if waivers is not None:
         try:
             loaded = load_waivers(waivers)

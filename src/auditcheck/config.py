@@ -25,7 +25,7 @@ from pathlib import Path
 from typing import Any
 
 CONFIG_FILE = "auditcheck.toml"
-KEYS = {"fail-on", "select", "ignore", "rules", "params", "waivers", "baseline"}
+KEYS = {"fail-on", "select", "ignore", "rules", "params", "waivers", "baseline", "max-file-size"}
 PATH_KEYS = {"rules": "rules_dir", "waivers": "waivers", "baseline": "baseline"}
 
 

@@ -86,10 +86,15 @@ def _chunks(rules: list[EngineRule]) -> list[list[EngineRule]]:
 
 
 def _number(value: float) -> float:
-    # durable's JSON parser rejects an exponent without a fraction (1e-05); nudge such values.
-    text = repr(value)
-    if "e" in text and "." not in text:
-        return math.nextafter(value, math.inf)
+    """A float durable's JSON parser accepts: it rejects an exponent without a fraction.
+
+    Tiny magnitudes (below 1e-9) are no figure of a budget and become 0; large
+    ones move to the next float, whose repr has a fraction (1e+22 → 1.0000000000000001e+22).
+    """
+    while "e" in (text := repr(value)) and "." not in text:
+        if abs(value) < 1e-9:
+            return 0.0
+        value = math.nextafter(value, math.inf)
     return value
 
 

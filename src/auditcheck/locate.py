@@ -10,6 +10,8 @@ Lines and columns are 1-based, as editors and CI annotations count them.
 from __future__ import annotations
 
 import difflib
+import math
+import unicodedata
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -25,9 +27,10 @@ except ImportError:  # pragma: no cover - depends on how PyYAML was built
 
 PathKey = tuple[str | int, ...]
 
-# Bounds that keep hostile files (alias bombs, absurd nesting) from exhausting memory.
+# Bounds that keep hostile files (alias bombs, absurd nesting, huge files) from exhausting memory.
 MAX_NODES = 200_000
 MAX_DEPTH = 64
+DEFAULT_MAX_BYTES = 5 * 1024 * 1024
 
 
 @dataclass(frozen=True)
@@ -96,6 +99,7 @@ def dotted(path: PathKey) -> str:
 
 
 _constructor = SafeConstructor()
+_PLAIN_TAGS = {"tag:yaml.org,2002:map", "tag:yaml.org,2002:seq"}
 
 
 class _Walker:
@@ -117,6 +121,8 @@ class _Walker:
         if len(path) > MAX_DEPTH:
             raise self._error(node, path, f"nested deeper than {MAX_DEPTH} levels")
         self.positions[path] = Position(node.start_mark.line + 1, node.start_mark.column + 1)
+        if not isinstance(node, yaml.ScalarNode) and node.tag not in _PLAIN_TAGS:
+            raise self._error(node, path, f"unsupported tag {node.tag!r}; remove it")
         if isinstance(node, yaml.MappingNode):
             return self._mapping(node, path)
         if isinstance(node, yaml.SequenceNode):
@@ -162,9 +168,14 @@ def parse(text: str, file: str) -> Document:
         mark = exc.problem_mark or exc.context_mark
         line, col = (mark.line + 1, mark.column + 1) if mark else (1, 1)
         problem = exc.problem or exc.context or "invalid YAML"
+        lines = text.splitlines()
+        if "\t" in (lines[line - 1] if 0 < line <= len(lines) else "") or "\t" in problem:
+            problem += "; tabs are not allowed for indentation in YAML, use spaces"
         raise LocatedError(file, line, col, "", f"YAML syntax error: {problem}") from None
     except yaml.YAMLError as exc:
         raise LocatedError(file, 1, 1, "", f"YAML syntax error: {exc}") from None
+    except RecursionError:
+        raise LocatedError(file, 1, 1, "", f"nested deeper than {MAX_DEPTH} levels") from None
     if not nodes:
         raise LocatedError(file, 1, 1, "", "the file is empty; write the record or remove the file")
     if len(nodes) > 1:
@@ -177,21 +188,46 @@ def parse(text: str, file: str) -> Document:
     return Document(file=file, data=data, positions=walker.positions)
 
 
-def read(path: Path, display: str | None = None) -> Document:
+def decode(raw: bytes, name: str) -> str:
+    """Bytes → text: UTF-8 (with or without BOM), else GB18030 (which includes GBK).
+
+    Chinese office tools often save GBK; GB18030 decodes it exactly, so such files
+    are read as they are rather than rejected. Binary data is refused.
+    """
+    if b"\x00" in raw:
+        line = raw[: raw.index(b"\x00")].count(b"\n") + 1
+        raise LocatedError(name, line, 1, "", "binary data (NUL byte), not YAML text")
+    try:
+        return raw.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        try:
+            return raw.decode("gb18030")
+        except UnicodeDecodeError:
+            line = raw[: exc.start].count(b"\n") + 1
+            raise LocatedError(
+                name, line, 1, "", "neither UTF-8 nor GBK/GB18030 text; save the file as UTF-8"
+            ) from None
+
+
+def read(path: Path, display: str | None = None, max_bytes: int = DEFAULT_MAX_BYTES) -> Document:
     """Read and parse a YAML file; every failure is a :class:`LocatedError`."""
     name = display or str(path)
     try:
+        size = path.stat().st_size
+        if size > max_bytes:
+            raise LocatedError(
+                name,
+                1,
+                1,
+                "",
+                f"file is {size / 1048576:.1f} MB, over the {max_bytes / 1048576:.1f} MB limit; "
+                "split it or raise --max-file-size",
+            )
         raw = path.read_bytes()
     except OSError as exc:
-        raise LocatedError(name, 1, 1, "", f"cannot read file: {exc.strerror}") from None
-    try:
-        text = raw.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        line = raw[: exc.start].count(b"\n") + 1
-        raise LocatedError(
-            name, line, 1, "", "not UTF-8 text; save the file as UTF-8 (e.g. from GBK)"
-        ) from None
-    return parse(text, name)
+        reason = exc.strerror or type(exc).__name__
+        raise LocatedError(name, 1, 1, "", f"cannot read file: {reason}") from None
+    return parse(decode(raw, name), name)
 
 
 def _model_at(model: type[BaseModel], path: PathKey) -> type[BaseModel] | None:
@@ -230,9 +266,33 @@ def _describe(model: type[BaseModel], error: dict[str, Any], path: PathKey) -> s
     if kind == "missing":
         return "required field is missing; add it"
     message = error["msg"]
-    if kind in {"float_type", "int_type"} and isinstance(error.get("input"), str):
-        return f"{message}, got text {error['input']!r}; write the number without quotes or units"
-    return f"{message} (got {error.get('input')!r})"
+    value = error.get("input")
+    if kind in {"float_type", "int_type"} and isinstance(value, str):
+        return f"{message}, got text {value!r}; {_number_hint(value)}"
+    if kind == "finite_number":
+        return "NaN and infinity are not figures; write the number the source states"
+    return f"{message} (got {value!r})"
+
+
+def _number_hint(text: str) -> str:
+    """How to write a number that was given as text: the fix, spelled out."""
+    cleaned = unicodedata.normalize("NFKC", text).replace(" ", "").replace(",", "")
+    unit = ""
+    for suffix in ("万元", "元", "%", "％", "个", "人"):
+        if cleaned.endswith(suffix):
+            cleaned, unit = cleaned[: -len(suffix)], suffix
+    try:
+        number = float(cleaned)
+    except ValueError:
+        return "write a number"
+    if not math.isfinite(number):
+        return "write the figure the source states (this is not a finite number)"
+    shown = f"{number:g}" if "e" not in f"{number:g}" else cleaned
+    if unit == "元":
+        return f"amounts are in 万元: write {number / 10000:g}"
+    return f"write it as a plain number: {shown}" + (
+        f" (the unit {unit} is implied)" if unit else ""
+    )
 
 
 def validate(model: type[BaseModel], doc: Document) -> tuple[Any, list[LocatedError]]:

@@ -11,7 +11,7 @@ import re
 from functools import cache
 from typing import Any
 
-from jinja2 import PackageLoader, StrictUndefined, Template
+from jinja2 import PackageLoader, StrictUndefined, Template, meta
 from jinja2.sandbox import ImmutableSandboxedEnvironment
 
 # Folded YAML joins lines with a space; Chinese text joins them with nothing.
@@ -83,6 +83,11 @@ def environment() -> ImmutableSandboxedEnvironment:
 def compile_template(source: str) -> Template:
     """Compile ``source`` once; raises ``jinja2.TemplateSyntaxError`` on bad syntax."""
     return environment().from_string(source)
+
+
+def template_names(source: str) -> set[str]:
+    """The variables a template reads (raises ``jinja2.TemplateSyntaxError`` on bad syntax)."""
+    return meta.find_undeclared_variables(environment().parse(source))
 
 
 def render(source: str, context: dict[str, Any]) -> str:

@@ -11,7 +11,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-from auditcheck.locate import Document, LocatedError, read, validate
+from auditcheck.locate import DEFAULT_MAX_BYTES, Document, LocatedError, read, validate
 from auditcheck.records.model import Batch, Project
 
 BATCH_FILE = "batch.yaml"
@@ -31,7 +31,8 @@ class LoadedRecord:
 def _display(path: Path) -> str:
     """Paths relative to the working directory when possible, as linters print them."""
     try:
-        return str(path.resolve().relative_to(Path.cwd().resolve()))
+        # absolute(), not resolve(): a symlink loop must not stop us naming the file.
+        return str(path.absolute().relative_to(Path.cwd().absolute()))
     except ValueError:
         return str(path)
 
@@ -50,12 +51,19 @@ def load_batch(folder: Path) -> tuple[Batch | None, Document | None, list[Locate
     return batch, (doc if batch else None), errors
 
 
-def _record_files(folder: Path) -> list[Path]:
-    return sorted(
-        p
-        for p in folder.iterdir()
-        if p.suffix in RECORD_SUFFIXES and p.name != BATCH_FILE and p.is_file()
-    )
+def _folder_entries(folder: Path) -> tuple[list[Path], list[Path]]:
+    """Record files of a batch folder, and the other entries that do not belong there.
+
+    Hidden files are skipped; anything else that is not a record is reported, so
+    that nothing in a batch is silently left unchecked.
+    """
+    try:
+        entries = sorted(p for p in folder.iterdir() if not p.name.startswith("."))
+    except OSError:
+        return [], []
+    records = [p for p in entries if p.suffix in RECORD_SUFFIXES and p.name != BATCH_FILE]
+    strays = [p for p in entries if p.suffix not in RECORD_SUFFIXES]
+    return records, strays
 
 
 def _expand(paths: Iterable[Path]) -> Iterator[tuple[Path, list[Path]] | LocatedError]:
@@ -65,7 +73,10 @@ def _expand(paths: Iterable[Path]) -> Iterator[tuple[Path, list[Path]] | Located
         if path.is_file() and path.name == BATCH_FILE:
             path = path.parent
         if path.is_dir():
-            files = _record_files(path)
+            files, strays = _folder_entries(path)
+            for stray in strays:
+                message = "not a record file (*.yaml); move it out of the batch folder"
+                yield LocatedError(_display(stray), 1, 1, "", message)
             if not files:
                 yield LocatedError(_display(path), 1, 1, "", "no project records (*.yaml) here")
         elif path.exists():
@@ -74,12 +85,14 @@ def _expand(paths: Iterable[Path]) -> Iterator[tuple[Path, list[Path]] | Located
             yield LocatedError(str(path), 1, 1, "", "no such file or folder")
             continue
         # The same file named twice (a folder and a file in it) is checked once.
-        fresh = [f for f in files if f.resolve() not in seen]
-        seen.update(f.resolve() for f in fresh)
+        fresh = [f for f in files if f.absolute() not in seen]
+        seen.update(f.absolute() for f in fresh)
         yield path, fresh
 
 
-def iter_records(paths: Iterable[Path]) -> Iterator[LoadedRecord | LocatedError]:
+def iter_records(
+    paths: Iterable[Path], max_bytes: int = DEFAULT_MAX_BYTES
+) -> Iterator[LoadedRecord | LocatedError]:
     """Yield each valid record, or a located error for each problem, in a stable order.
 
     A folder must hold a batch.yaml; a record file given on its own takes the
@@ -102,14 +115,14 @@ def iter_records(paths: Iterable[Path]) -> Iterator[LoadedRecord | LocatedError]
                 yield from errors
                 batches[key] = (batch, doc)
         for file in files:
-            yield from _load_one(file, batches[file.parent.resolve()], ids)
+            yield from _load_one(file, batches[file.parent.resolve()], ids, max_bytes)
 
 
 def _load_one(
-    file: Path, batch: tuple[Batch | None, Document | None], seen: dict[str, str]
+    file: Path, batch: tuple[Batch | None, Document | None], seen: dict[str, str], max_bytes: int
 ) -> Iterator[LoadedRecord | LocatedError]:
     try:
-        doc = read(file, _display(file))
+        doc = read(file, _display(file), max_bytes)
     except LocatedError as exc:
         yield exc
         return

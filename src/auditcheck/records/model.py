@@ -9,20 +9,35 @@ Derived metrics are computed in :mod:`auditcheck.facts`, each formula written th
 
 from __future__ import annotations
 
+import re
 from datetime import date
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-Amount = Annotated[float, Field(ge=0, allow_inf_nan=False, description="万元")]
-Percent = Annotated[float, Field(ge=0, le=1000, allow_inf_nan=False, description="percent")]
+Amount = Annotated[float, Field(ge=0, description="万元")]
+Percent = Annotated[
+    float, Field(ge=0, le=1000, description="percent; may pass 100 (over-spending)")
+]
+Share = Annotated[float, Field(ge=0, le=100, description="percent of people; at most 100")]
 Count = Annotated[int, Field(ge=0)]
 Text = Annotated[str, Field(min_length=1)]
+
+# Line breaks and tabs may stand in text; other control characters only break outputs.
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 
 
 class _Strict(BaseModel):
     # strict: a string where a number belongs is an error, not a silent conversion.
-    model_config = ConfigDict(extra="forbid", strict=True, frozen=True)
+    model_config = ConfigDict(extra="forbid", strict=True, frozen=True, allow_inf_nan=False)
+
+    @field_validator("*", mode="after")
+    @classmethod
+    def _no_control_characters(cls, value: Any) -> Any:
+        for text in value if isinstance(value, list) else [value]:
+            if isinstance(text, str) and (bad := _CONTROL.search(text)):
+                raise ValueError(f"control character U+{ord(bad.group()):04X} in text; remove it")
+        return value
 
 
 ProjectType = Literal["专项", "部门整体", "专项债券"]
@@ -184,7 +199,7 @@ class Publicity(_Strict):
     """How a policy or project was made known."""
 
     channels: list[Text] = []
-    awareness_rate: Percent | None = None
+    awareness_rate: Share | None = None
     evidence: str | None = None
 
 
@@ -202,7 +217,7 @@ class Survey(_Strict):
     """A satisfaction survey result."""
 
     subject: Text
-    rate: Percent  # percent satisfied; a stated lower bound ("90%以上") is recorded as 90
+    rate: Share  # percent satisfied; a stated lower bound ("90%以上") is recorded as 90
     at_least: bool = False
 
 
@@ -228,8 +243,9 @@ class SubItem(Funds):
 class Project(Funds):
     """One evaluated project (or a department's whole expenditure)."""
 
-    id: Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9-]*$")]
+    id: Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9-]*$", max_length=100)]
     name: Text
+    amount_unit: str = "万元"
     short_name: str | None = None
     type: ProjectType
     units: list[Text] = Field(min_length=1)
@@ -249,6 +265,16 @@ class Project(Funds):
     surveys: list[Survey] = []
     quantities: list[Quantity] = []
     observations: list[Observation] = []
+
+    @field_validator("amount_unit")
+    @classmethod
+    def _amounts_in_wan(cls, value: str) -> str:
+        if value != "万元":
+            raise ValueError(
+                f"amounts must be in 万元, this record says {value!r}: "
+                "convert them (元 ÷ 10000) and write amount_unit: 万元"
+            )
+        return value
 
 
 class TableRow(_Strict):

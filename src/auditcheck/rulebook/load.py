@@ -19,9 +19,11 @@ from auditcheck.facts import FIELDS
 from auditcheck.locate import Document, LocatedError, read, validate
 from auditcheck.rulebook.condition import ConditionError, compile_condition
 from auditcheck.rulebook.schema import Category, CompiledRule, Dimension, Rule
-from auditcheck.templating import compile_template
+from auditcheck.templating import compile_template, template_names
 
 CATEGORIES_FILE = "categories.yaml"
+# Names every message may use besides its kind's fields and its parameters (see check.py).
+MESSAGE_NAMES = {"label", "project", "owner", "where", "kind"}
 
 
 class RulebookError(Exception):
@@ -135,8 +137,15 @@ def _compile_rule(
             raise doc.error(("when",), f"{exc} ({where})") from None
     try:
         compile_template(rule.message)
+        names = template_names(rule.message)
     except jinja2.TemplateSyntaxError as exc:
         raise doc.error(("message",), f"template syntax error: {exc.message}") from None
+    known = set(params) | MESSAGE_NAMES | {f for kind in rule.applies_to for f in FIELDS[kind]}
+    if unknown := sorted(names - known):
+        raise doc.error(
+            ("message",),
+            f"the message uses unknown name(s) {', '.join(unknown)}; see `auditcheck rules fields`",
+        )
     return CompiledRule(
         rule=rule,
         category=category,
