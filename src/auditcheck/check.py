@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from itertools import chain
 from pathlib import Path
@@ -134,8 +134,16 @@ def all_facts(record: LoadedRecord) -> Iterator[Fact]:
     return chain(facts_of(record), crosschecks_of(record))
 
 
-def run(paths: Iterable[Path], rulebook: Rulebook, max_bytes: int = DEFAULT_MAX_BYTES) -> RunResult:
-    """Check every record under ``paths``; bad input becomes errors, never exceptions."""
+def run(
+    paths: Iterable[Path],
+    rulebook: Rulebook,
+    max_bytes: int = DEFAULT_MAX_BYTES,
+    on_record: Callable[[LoadedRecord], None] | None = None,
+) -> RunResult:
+    """Check every record under ``paths``; bad input becomes errors, never exceptions.
+
+    ``on_record`` sees each valid record once (the report keeps a summary of each).
+    """
     checker = Checker(rulebook)
     result = RunResult(rules=len(rulebook.rules))
     batches_done: set[str] = set()
@@ -145,6 +153,8 @@ def run(paths: Iterable[Path], rulebook: Rulebook, max_bytes: int = DEFAULT_MAX_
             continue
         result.records += 1
         result.checked.append((item.project.id, item.doc.file))
+        if on_record is not None:
+            on_record(item)
         batch_doc = item.batch_doc
         if item.batch is not None and batch_doc is not None and batch_doc.file not in batches_done:
             batches_done.add(batch_doc.file)

@@ -20,14 +20,19 @@ from auditcheck import __version__
 from auditcheck.baseline import BaselineError, apply_baseline, read_baseline, write_baseline
 from auditcheck.check import RunResult, run
 from auditcheck.config import Config, ConfigError, load_config
+from auditcheck.draft import SECTIONS, ProjectInfo, build_draft
 from auditcheck.examples import test_rulebook
 from auditcheck.explain import Explanation, explain
 from auditcheck.facts import FIELDS
 from auditcheck.locate import LocatedError
+from auditcheck.records.load import LoadedRecord
+from auditcheck.records.model import Batch
 from auditcheck.render.github import render_github
 from auditcheck.render.json import render_json
 from auditcheck.render.junit import render_junit
 from auditcheck.render.markdown import render_markdown
+from auditcheck.render.report_docx import write_docx
+from auditcheck.render.report_text import render_report_html, render_report_markdown
 from auditcheck.render.sarif import render_sarif
 from auditcheck.render.summary import summary_line
 from auditcheck.render.text import render_text
@@ -227,13 +232,14 @@ def _check(
     baseline: Path | None,
     max_file_size: float,
     only_consistency: bool = False,
+    on_record: Callable[[LoadedRecord], None] | None = None,
 ) -> Checked:
     rulebook = _load_rules(rules_dir, params, select, ignore)
     if only_consistency:
         rulebook.rules = [r for r in rulebook.rules if r.dimension.id == CONSISTENCY]
     if not rulebook.rules:
         _fail("no rules selected; check --select/--ignore")
-    result = run(paths, rulebook, int(max_file_size * 1024 * 1024))
+    result = run(paths, rulebook, int(max_file_size * 1024 * 1024), on_record)
     if waivers is not None:
         try:
             loaded = load_waivers(waivers)
@@ -314,6 +320,7 @@ def main(ctx: click.Context, config_path: Path | None) -> None:
         "validate": defaults,
         "explain": defaults,
         "baseline": {"write": defaults},
+        "report": defaults,
         "rules": {name: defaults for name in ("list", "show", "test", "check")},
     }
 
@@ -412,6 +419,76 @@ def _explanation(item: Explanation) -> str:
         outcome = {True: "成立", False: "不成立", None: "缺数据，不成立"}[c.outcome]
         lines.append(f"    {c.text}  ({outcome})")
     return "\n".join(lines)
+
+
+REPORT_SUFFIXES = (".docx", ".md", ".html")
+
+
+@main.command("report")
+@click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))
+@click.option(
+    "-o",
+    "--output",
+    required=True,
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="The draft to write; its suffix picks the format: .docx, .md or .html.",
+)
+@click.option(
+    "--sections",
+    default=",".join(SECTIONS),
+    show_default=True,
+    help="Which parts to write: summary (一、明细表和评价结果), projects (二), problems (三).",
+)
+@click.option(
+    "--with-consistency", is_flag=True, help="Also list the 数据核对 findings in section 三."
+)
+@_with(_CHECK_OPTIONS)
+def report_command(
+    paths: tuple[Path, ...], output: Path, sections: str, with_consistency: bool, **check: Any
+) -> None:
+    """Write a draft evaluation report from the records and the findings.
+
+    Section 三 follows the report's shape: for each dimension, each heading with
+    findings, numbered examples per project, then 改进建议. Waived and baselined
+    findings are left out. Exit code 2 when the check could not complete.
+    """
+    if output.suffix not in REPORT_SUFFIXES:
+        _fail(f"{output}: the suffix picks the format; use one of {', '.join(REPORT_SUFFIXES)}")
+    chosen = tuple(s.strip() for s in sections.split(",") if s.strip())
+    if unknown := sorted(set(chosen) - set(SECTIONS)):
+        _fail(f"--sections: unknown {', '.join(unknown)}; choose from {', '.join(SECTIONS)}")
+    projects: list[ProjectInfo] = []
+    batches: list[Batch] = []
+
+    def keep(record: LoadedRecord) -> None:
+        projects.append(ProjectInfo.of(record))
+        if record.batch is not None and not batches:
+            batches.append(record.batch)
+
+    checked = _check(paths, **check, on_record=keep)
+    for error in checked.result.errors:
+        click.echo(str(error), err=True)
+    code = exit_code(checked.result, "error")
+    if code == EXIT_ERROR:
+        _fail("the draft was not written: fix the errors above and rerun")
+    draft = build_draft(
+        batches[0] if batches else None,
+        projects,
+        checked.result.findings,
+        checked.rulebook,
+        tuple(s for s in SECTIONS if s in chosen),
+        with_consistency,
+    )
+    if output.suffix == ".docx":
+        write_docx(draft, output)
+    elif output.suffix == ".md":
+        output.write_text(render_report_markdown(draft), encoding="utf-8")
+    else:
+        output.write_text(render_report_html(draft), encoding="utf-8")
+    traced = len(draft.traces())
+    click.echo(
+        f"wrote {output}: {len(projects)} projects, {traced} findings in section 三", err=True
+    )
 
 
 @main.group("baseline")
