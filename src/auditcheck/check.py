@@ -13,7 +13,7 @@ import jinja2
 from auditcheck.crosschecks import batch_crosschecks, crosschecks_of
 from auditcheck.engine import Engine, EngineError, EngineRule
 from auditcheck.facts import FIELDS, Fact, facts_of
-from auditcheck.findings import Finding, fingerprint
+from auditcheck.findings import Finding, Tally, fingerprint
 from auditcheck.locate import DEFAULT_MAX_BYTES, Document, LocatedError, dotted
 from auditcheck.records.load import LoadedRecord, iter_records
 from auditcheck.records.model import Batch
@@ -33,7 +33,8 @@ class RunResult:
     asserted: int = 0
     firings: int = 0
     rules: int = 0
-    checked: list[tuple[str, str]] = field(default_factory=list)  # (record id, file) in order
+    checked: list[tuple[str, str]] = field(default_factory=list)  # (record id, file), if kept
+    tally: Tally = field(default_factory=Tally)  # counts of the findings as they were written
 
 
 def engine_rules(rules: Iterable[CompiledRule]) -> list[EngineRule]:
@@ -139,28 +140,37 @@ def run(
     rulebook: Rulebook,
     max_bytes: int = DEFAULT_MAX_BYTES,
     on_record: Callable[[LoadedRecord], None] | None = None,
+    on_findings: Callable[[list[Finding]], None] | None = None,
+    keep_checked: bool = False,
 ) -> RunResult:
     """Check every record under ``paths``; bad input becomes errors, never exceptions.
 
-    ``on_record`` sees each valid record once (the report keeps a summary of each).
+    Findings are handed to ``on_findings`` one record at a time (a batch file's
+    own findings before its records), in file order and, within a record, by
+    line; without it they are collected in ``RunResult.findings``. ``on_record``
+    sees each valid record once (the report keeps a summary of each);
+    ``keep_checked`` lists every record checked (JUnit needs a case for each).
     """
     checker = Checker(rulebook)
     result = RunResult(rules=len(rulebook.rules))
+    emit = on_findings or result.findings.extend
     batches_done: set[str] = set()
     for item in iter_records(paths, max_bytes):
         if isinstance(item, LocatedError):
             result.errors.append(item)
             continue
         result.records += 1
-        result.checked.append((item.project.id, item.doc.file))
+        if keep_checked:
+            result.checked.append((item.project.id, item.doc.file))
         if on_record is not None:
             on_record(item)
         batch_doc = item.batch_doc
         if item.batch is not None and batch_doc is not None and batch_doc.file not in batches_done:
             batches_done.add(batch_doc.file)
             findings, count = checker.check_batch(item.batch, batch_doc)
-            result.findings.extend(findings)
             result.facts += count
+            if findings:
+                emit(sorted(findings, key=Finding.sort_key))
         try:
             findings, count = checker.check_record(item)
         except LocatedError as exc:
@@ -169,11 +179,11 @@ def run(
         except EngineError as exc:
             result.errors.append(LocatedError(item.doc.file, 1, 1, "", f"engine error: {exc}"))
             continue
-        result.findings.extend(findings)
         result.facts += count
+        if findings:
+            emit(sorted(findings, key=Finding.sort_key))
     result.asserted = checker.engine.counts.facts
     result.firings = checker.engine.counts.firings
-    result.findings.sort(key=Finding.sort_key)
     return result
 
 

@@ -24,26 +24,22 @@ from auditcheck.draft import SECTIONS, ProjectInfo, build_draft
 from auditcheck.examples import test_rulebook
 from auditcheck.explain import Explanation, explain
 from auditcheck.facts import FIELDS
+from auditcheck.findings import Finding, Tally
 from auditcheck.locate import LocatedError
 from auditcheck.records.load import LoadedRecord
 from auditcheck.records.model import Batch
-from auditcheck.render.github import render_github
-from auditcheck.render.json import render_json
-from auditcheck.render.junit import render_junit
-from auditcheck.render.markdown import render_markdown
 from auditcheck.render.report_docx import write_docx
 from auditcheck.render.report_text import render_report_html, render_report_markdown
-from auditcheck.render.sarif import render_sarif
 from auditcheck.render.summary import summary_line
-from auditcheck.render.text import render_text
+from auditcheck.render.writers import Writer, make_writer
 from auditcheck.rulebook.load import Rulebook, RulebookError, load_rulebook
 from auditcheck.rulebook.schema import SEVERITY_RANK
 from auditcheck.templating import join_cjk
-from auditcheck.waivers import apply_waivers, load_waivers
+from auditcheck.waivers import WaiverSet, load_waivers
 
 EXIT_OK, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
 BUNDLED_RULES = Path(__file__).parent / "rules"
-FORMATS = ("text", "json", "sarif", "junit", "github", "markdown")
+FORMATS = ("text", "json", "jsonl", "sarif", "junit", "github", "markdown")
 CONSISTENCY = "consistency"
 
 
@@ -215,11 +211,39 @@ def _with(options: list[Callable[..., Any]]) -> Callable[..., Any]:
 
 @dataclass
 class Checked:
-    """A finished check: the rulebook used and the result with waivers and baseline applied."""
+    """A finished check: the rulebook used and the result."""
 
     rulebook: Rulebook
     result: RunResult
-    baselined: bool
+
+
+def _suppressor(
+    waivers: Path | None, baseline: Path | None
+) -> tuple[Callable[[list[Finding]], list[Finding]], Callable[[], list[Finding]]]:
+    """Waivers and baseline as a function over each record's findings, plus end-of-run notices."""
+    waiver_set = None
+    if waivers is not None:
+        try:
+            waiver_set = WaiverSet(load_waivers(waivers), _today())
+        except LocatedError as exc:
+            click.echo(str(exc), err=True)
+            _fail(f"the waivers file {waivers} cannot be used; fix it and rerun")
+    known: set[str] | None = None
+    if baseline is not None:
+        try:
+            known = read_baseline(baseline)
+        except BaselineError as exc:
+            _fail(str(exc))
+
+    def apply(findings: list[Finding]) -> list[Finding]:
+        if waiver_set is not None:
+            findings = waiver_set.apply(findings)
+        return apply_baseline(findings, known) if known is not None else findings
+
+    def notices() -> list[Finding]:
+        return waiver_set.notices() if waiver_set is not None else []
+
+    return apply, notices
 
 
 def _check(
@@ -233,62 +257,69 @@ def _check(
     max_file_size: float,
     only_consistency: bool = False,
     on_record: Callable[[LoadedRecord], None] | None = None,
+    writer: Callable[[Rulebook], Writer] | None = None,
+    keep_checked: bool = False,
 ) -> Checked:
+    """Load the rulebook, check PATHS, and pass each record's findings through
+    waivers, baseline and the tally to ``writer`` (or collect them in the result)."""
     rulebook = _load_rules(rules_dir, params, select, ignore)
     if only_consistency:
         rulebook.rules = [r for r in rulebook.rules if r.dimension.id == CONSISTENCY]
     if not rulebook.rules:
         _fail("no rules selected; check --select/--ignore")
-    result = run(paths, rulebook, int(max_file_size * 1024 * 1024), on_record)
-    if waivers is not None:
-        try:
-            loaded = load_waivers(waivers)
-        except LocatedError as exc:
-            click.echo(str(exc), err=True)
-            _fail(f"the waivers file {waivers} cannot be used; fix it and rerun")
-        result.findings = apply_waivers(result.findings, loaded, _today())
-    if baseline is not None:
-        try:
-            result.findings = apply_baseline(result.findings, read_baseline(baseline))
-        except BaselineError as exc:
-            _fail(str(exc))
-    result.findings.sort(key=lambda f: f.sort_key())
-    return Checked(rulebook, result, baseline is not None)
+    suppress, notices = _suppressor(waivers, baseline)
+    tally = Tally()
+    collected: list[Finding] = []
+    sink = writer(rulebook) if writer is not None else None
+
+    def on_findings(findings: list[Finding]) -> None:
+        findings = tally.add(suppress(findings))
+        if sink is not None:
+            sink.write(findings)
+        else:
+            collected.extend(findings)
+
+    max_bytes = int(max_file_size * 1024 * 1024)
+    result = run(paths, rulebook, max_bytes, on_record, on_findings, keep_checked)
+    on_findings(notices())
+    result.tally = tally
+    result.findings = collected
+    for error in result.errors:
+        click.echo(str(error), err=True)
+    if sink is not None:
+        sink.close(result)
+    return Checked(rulebook, result)
 
 
-def _render(checked: Checked, fmt: str, color: bool, show_waived: bool) -> str:
-    result, rules = checked.result, checked.rulebook.rules
-    if fmt == "json":
-        return render_json(result)
-    if fmt == "sarif":
-        return render_sarif(result, rules, checked.baselined)
-    if fmt == "junit":
-        return render_junit(result, rules)
-    if fmt == "github":
-        return render_github(result)
-    if fmt == "markdown":
-        return render_markdown(result, show_waived)
-    return render_text(result, _style(color), show_waived)
-
-
-def _report(
-    checked: Checked,
+def _check_and_exit(
+    paths: tuple[Path, ...],
     fmt: str,
     output: Path | None,
     fail_on: str,
     exit_zero: bool,
     show_waived: bool,
     color: str,
+    only_consistency: bool,
+    check: dict[str, Any],
 ) -> NoReturn:
-    for error in checked.result.errors:
-        click.echo(str(error), err=True)
-    text = _render(checked, fmt, _use_color(color, output is not None), show_waived)
+    """run / validate: stream the findings in ``fmt`` to stdout or OUTPUT, then exit."""
+    style = _style(_use_color(color, output is not None))
+    handle = output.open("w", encoding="utf-8") if output is not None else sys.stdout
+    try:
+        checked = _check(
+            paths,
+            **check,
+            only_consistency=only_consistency,
+            writer=lambda rulebook: make_writer(
+                fmt, handle, rulebook.rules, style, show_waived, check["baseline"] is not None
+            ),
+            keep_checked=fmt == "junit",
+        )
+    finally:
+        if output is not None:
+            handle.close()
     if output is not None:
-        output.write_text(text, encoding="utf-8")
-        if fmt != "text":
-            click.echo(summary_line(checked.result), err=True)
-    else:
-        click.echo(text, nl=False, color=color == "always" or None)
+        click.echo(summary_line(checked.result), err=True)
     code = exit_code(checked.result, fail_on)
     sys.exit(EXIT_OK if exit_zero and code == EXIT_FINDINGS else code)
 
@@ -344,8 +375,7 @@ def run_command(
     records are still checked. Exit code: 0 clean, 1 open findings at or above
     --fail-on, 2 the check could not complete.
     """
-    checked = _check(paths, **check)
-    _report(checked, fmt, output, fail_on, exit_zero, show_waived, color)
+    _check_and_exit(paths, fmt, output, fail_on, exit_zero, show_waived, color, False, check)
 
 
 @main.command("validate")
@@ -366,8 +396,7 @@ def validate_command(
     No judgement rules run. Same output formats and exit codes as `run`; use
     --fail-on warning to fail on any figure that does not add up.
     """
-    checked = _check(paths, **check, only_consistency=True)
-    _report(checked, fmt, output, fail_on, exit_zero, show_waived, color)
+    _check_and_exit(paths, fmt, output, fail_on, exit_zero, show_waived, color, True, check)
 
 
 @main.command("explain")
@@ -519,7 +548,7 @@ def exit_code(result: RunResult, fail_on: str) -> int:
             click.echo("auditcheck: no project records found in the given paths", err=True)
         return EXIT_ERROR
     floor = SEVERITY_RANK[fail_on]
-    if any(f.is_open and SEVERITY_RANK[f.severity] >= floor for f in result.findings):
+    if any(n and SEVERITY_RANK[s] >= floor for s, n in result.tally.open.items()):
         return EXIT_FINDINGS
     return EXIT_OK
 

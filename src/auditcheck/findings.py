@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import hashlib
-from dataclasses import asdict, dataclass, field
+import heapq
+from collections import Counter
+from dataclasses import dataclass, field, fields
 from typing import Any
 
 from auditcheck.locate import PathKey, dotted
@@ -46,4 +48,39 @@ class Finding:
 
     def as_dict(self) -> dict[str, Any]:
         """The JSON contract's finding object."""
-        return asdict(self)
+        return {name: getattr(self, name) for name in _FIELD_NAMES}
+
+
+_FIELD_NAMES = tuple(f.name for f in fields(Finding))
+TOP = 10
+
+
+@dataclass
+class Tally:
+    """Running counts over a stream of findings, in constant memory."""
+
+    open: Counter[str] = field(default_factory=Counter)  # severity → open findings
+    status: Counter[str] = field(default_factory=Counter)  # open / waived / baselined
+    categories: Counter[str] = field(default_factory=Counter)  # category → open findings
+    _top: list[tuple[int, str, str]] = field(default_factory=list)
+
+    def add(self, findings: list[Finding]) -> list[Finding]:
+        """Count one chunk (a record's findings, or notices) and hand it on unchanged."""
+        per_record: Counter[tuple[str, str]] = Counter()
+        for f in findings:
+            self.status[f.status] += 1
+            if f.is_open:
+                self.open[f.severity] += 1
+                self.categories[f.category] += 1
+                per_record[(f.record, f.project)] += 1
+        for (record, project), count in per_record.items():
+            item = (count, record, project)
+            if len(self._top) < TOP:
+                heapq.heappush(self._top, item)
+            elif item > self._top[0]:
+                heapq.heapreplace(self._top, item)
+        return findings
+
+    def top_records(self) -> list[tuple[str, str, int]]:
+        """(record, project, open findings) for the records with most findings, most first."""
+        return [(r, p, n) for n, r, p in sorted(self._top, key=lambda t: (-t[0], t[1]))]

@@ -255,7 +255,7 @@ def _inner_model(annotation: Any) -> type[BaseModel] | None:
     return None
 
 
-def _describe(model: type[BaseModel], error: dict[str, Any], path: PathKey) -> str:
+def describe_error(model: type[BaseModel], error: dict[str, Any], path: PathKey) -> str:
     kind = error["type"]
     if kind == "extra_forbidden":
         owner = _model_at(model, path[:-1])
@@ -269,6 +269,10 @@ def _describe(model: type[BaseModel], error: dict[str, Any], path: PathKey) -> s
     value = error.get("input")
     if kind in {"float_type", "int_type"} and isinstance(value, str):
         return f"{message}, got text {value!r}; {_number_hint(value)}"
+    if kind == "string_pattern_mismatch" and isinstance(value, str):
+        bad = next((c for c in value if (ord(c) < 32 and c not in "\t\n\r") or c == "\x7f"), None)
+        if bad is not None:
+            return f"control character U+{ord(bad):04X} in text; remove it"
     if kind == "finite_number":
         return "NaN and infinity are not figures; write the number the source states"
     return f"{message} (got {value!r})"
@@ -311,7 +315,7 @@ def validate(model: type[BaseModel], doc: Document) -> tuple[Any, list[LocatedEr
         for err in exc.errors():
             # Union members add their own names to loc; keep only data keys and indexes.
             path = tuple(p for p in err["loc"] if isinstance(p, int) or not _is_type_tag(p))
-            errors.append(doc.error(path, _describe(model, err, path)))
+            errors.append(doc.error(path, describe_error(model, err, path)))
         return None, errors
 
 

@@ -102,29 +102,41 @@ def _notice(waivers: Waivers, index: int, rule: str, message: str) -> Finding:
     )
 
 
-def apply_waivers(findings: Iterable[Finding], waivers: Waivers, today: date) -> list[Finding]:
-    """Findings with waived ones marked, plus a notice for each expired or unused waiver."""
-    used: set[int] = set()
-    out: list[Finding] = []
-    for finding in findings:
-        for i, waiver in enumerate(waivers.items):
-            if not waiver.matches(finding):
-                continue
-            used.add(i)
-            if waiver.expires is None or waiver.expires >= today:
-                finding = dataclasses.replace(
-                    finding, status="waived", justification=f"{waiver.reason}（{waiver.owner}）"
-                )
-                break
-        out.append(finding)
-    for i, waiver in enumerate(waivers.items):
-        if waiver.expires is not None and waiver.expires < today:
-            message = (
-                f"对 {waiver.record} 的 {waiver.rule} 豁免已于{waiver.expires.isoformat()}到期，"
-                "相关问题重新计入结果。"
-            )
-            out.append(_notice(waivers, i, "waiver-expired", message))
-        elif i not in used:
-            message = f"对 {waiver.record} 的 {waiver.rule} 豁免没有匹配到任何问题，可以删除。"
-            out.append(_notice(waivers, i, "waiver-unused", message))
-    return out
+class WaiverSet:
+    """Applies waivers to findings as they stream past; reports stale waivers at the end."""
+
+    def __init__(self, waivers: Waivers, today: date) -> None:
+        self.waivers = waivers
+        self.today = today
+        self.used: set[int] = set()
+
+    def apply(self, findings: Iterable[Finding]) -> list[Finding]:
+        """Findings with the waived ones marked (expired waivers do not waive)."""
+        out = []
+        for finding in findings:
+            for i, waiver in enumerate(self.waivers.items):
+                if not waiver.matches(finding):
+                    continue
+                self.used.add(i)
+                if waiver.expires is None or waiver.expires >= self.today:
+                    justification = f"{waiver.reason}（{waiver.owner}）"
+                    finding = dataclasses.replace(
+                        finding, status="waived", justification=justification
+                    )
+                    break
+            out.append(finding)
+        return out
+
+    def notices(self) -> list[Finding]:
+        """A finding for each expired waiver and each waiver that matched nothing."""
+        out = []
+        for i, waiver in enumerate(self.waivers.items):
+            if waiver.expires is not None and waiver.expires < self.today:
+                ended = waiver.expires.isoformat()
+                what = f"对 {waiver.record} 的 {waiver.rule} 豁免"
+                message = f"{what}已于{ended}到期，相关问题重新计入结果。"
+                out.append(_notice(self.waivers, i, "waiver-expired", message))
+            elif i not in self.used:
+                message = f"对 {waiver.record} 的 {waiver.rule} 豁免没有匹配到任何问题，可以删除。"
+                out.append(_notice(self.waivers, i, "waiver-unused", message))
+        return out

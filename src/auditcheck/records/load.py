@@ -12,10 +12,11 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from auditcheck.locate import DEFAULT_MAX_BYTES, Document, LocatedError, read, validate
+from auditcheck.records.jsonl import iter_lines, parse_line
 from auditcheck.records.model import Batch, Project
 
 BATCH_FILE = "batch.yaml"
-RECORD_SUFFIXES = (".yaml", ".yml")
+RECORD_SUFFIXES = (".yaml", ".yml", ".jsonl")
 
 
 @dataclass(frozen=True)
@@ -121,18 +122,54 @@ def iter_records(
 def _load_one(
     file: Path, batch: tuple[Batch | None, Document | None], seen: dict[str, str], max_bytes: int
 ) -> Iterator[LoadedRecord | LocatedError]:
+    if file.suffix == ".jsonl":
+        yield from _load_jsonl(file, batch, seen)
+        return
     try:
         doc = read(file, _display(file), max_bytes)
     except LocatedError as exc:
         yield exc
         return
     project, errors = validate(Project, doc)
-    if errors:
-        yield from errors
-        return
+    yield from errors
+    if project is not None:
+        yield _accept(project, doc, batch, seen)
+
+
+def _accept(
+    project: Project,
+    doc: Document,
+    batch: tuple[Batch | None, Document | None],
+    seen: dict[str, str],
+) -> LoadedRecord | LocatedError:
+    where = f"{doc.file}:{doc.position(('id',)).line}"
     if project.id in seen:
         message = f"record id '{project.id}' is also used by {seen[project.id]}; ids must be unique"
-        yield doc.error(("id",), message)
-        return
-    seen[project.id] = doc.file
-    yield LoadedRecord(project=project, batch=batch[0], doc=doc, batch_doc=batch[1])
+        return doc.error(("id",), message)
+    seen[project.id] = where
+    return LoadedRecord(project=project, batch=batch[0], doc=doc, batch_doc=batch[1])
+
+
+def _load_jsonl(
+    file: Path, batch: tuple[Batch | None, Document | None], seen: dict[str, str]
+) -> Iterator[LoadedRecord | LocatedError]:
+    """Records of a JSON Lines file, one line at a time (memory does not grow with the file)."""
+    name = _display(file)
+    lines = iter_lines(file, name)
+    while True:
+        try:
+            number, text = next(lines)
+        except StopIteration:
+            return
+        except UnicodeDecodeError as exc:
+            yield LocatedError(
+                name, 1, 1, "", f"not UTF-8 text ({exc.reason}); save the file as UTF-8"
+            )
+            return
+        except OSError as exc:
+            yield LocatedError(name, 1, 1, "", f"cannot read file: {exc.strerror}")
+            return
+        project, doc, errors = parse_line(text, name, number)
+        yield from errors
+        if project is not None:
+            yield _accept(project, doc, batch, seen)

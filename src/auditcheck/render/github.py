@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
-from auditcheck.check import RunResult
+from collections.abc import Iterable
+
+from auditcheck.findings import Finding
+from auditcheck.locate import LocatedError
 
 _COMMAND = {"error": "error", "warning": "warning", "info": "notice"}
 
@@ -15,18 +18,17 @@ def _prop(text: str) -> str:
     return _data(text).replace(":", "%3A").replace(",", "%2C")
 
 
-def render_github(result: RunResult) -> str:
-    """One ``::error``/``::warning``/``::notice`` line per open finding and per input error."""
+def github_lines(errors: Iterable[LocatedError], findings: Iterable[Finding]) -> list[str]:
+    """``::error``/``::warning``/``::notice`` lines for input errors and open findings."""
     lines = [
         f"::error file={_prop(e.file)},line={e.line},col={e.col},title=input error::"
         f"{_data(f'{e.field}: {e.message}' if e.field else e.message)}"
-        for e in result.errors
+        for e in errors
     ]
-    for f in result.findings:
-        if not f.is_open:
-            continue
-        lines.append(
-            f"::{_COMMAND[f.severity]} file={_prop(f.file)},line={f.line},col={f.col},"
-            f"title={_prop(f.rule)}::{_data(f.message)}"
-        )
-    return "".join(line + "\n" for line in lines)
+    lines += [
+        f"::{_COMMAND[f.severity]} file={_prop(f.file)},line={f.line},col={f.col},"
+        f"title={_prop(f.rule)}::{_data(f.message)}"
+        for f in findings
+        if f.is_open
+    ]
+    return lines

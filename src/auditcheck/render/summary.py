@@ -1,24 +1,21 @@
-"""The one-line account of what a run looked at and found."""
+"""The account of what a run looked at and found: one line, plus more for large runs."""
 
 from __future__ import annotations
-
-from collections import Counter
 
 from auditcheck.check import RunResult
 
 SEVERITIES = ("error", "warning", "info")
+LARGE_RUN = 50  # records; from here on the text summary adds categories and top projects
 
 
 def severity_counts(result: RunResult) -> dict[str, int]:
     """Open findings per severity, every severity present."""
-    counts = Counter(f.severity for f in result.findings if f.is_open)
-    return {s: counts.get(s, 0) for s in SEVERITIES}
+    return {s: result.tally.open.get(s, 0) for s in SEVERITIES}
 
 
 def status_counts(result: RunResult) -> dict[str, int]:
     """How many findings a waiver or the baseline suppressed."""
-    counts = Counter(f.status for f in result.findings)
-    return {"waived": counts.get("waived", 0), "baselined": counts.get("baselined", 0)}
+    return {k: result.tally.status.get(k, 0) for k in ("waived", "baselined")}
 
 
 def summary_line(result: RunResult) -> str:
@@ -38,3 +35,14 @@ def summary_line(result: RunResult) -> str:
     if result.errors:
         line += f"；输入或规则错误 {len(result.errors)} 处，见上方"
     return line + "。"
+
+
+def large_run_lines(result: RunResult, titles: dict[str, str]) -> list[str]:
+    """Counts by category and the projects with most findings, for runs too long to read."""
+    if result.records < LARGE_RUN or not result.tally.categories:
+        return []
+    counts = result.tally.categories.most_common()
+    categories = "，".join(f"{titles.get(c, c)} {n}" for c, n in counts)
+    lines = [f"按类别：{categories}。", "问题最多的项目："]
+    lines += [f"  {n:>4}  {record}  {project}" for record, project, n in result.tally.top_records()]
+    return lines

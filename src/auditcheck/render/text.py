@@ -6,8 +6,9 @@ from collections.abc import Callable
 from itertools import groupby
 from typing import Any
 
-from auditcheck.check import RunResult
-from auditcheck.render.summary import summary_line
+from jinja2 import Template
+
+from auditcheck.findings import Finding
 from auditcheck.templating import environment
 
 _SEVERITY_STYLE = {
@@ -18,18 +19,22 @@ _SEVERITY_STYLE = {
 _STATUS = {"waived": "（已豁免）", "baselined": "（基线已有）"}
 
 
-def render_text(result: RunResult, style: Callable[..., str], show_waived: bool = False) -> str:
-    """The text report; ``style`` is ``click.style`` or a no-op when colour is off."""
-    shown = [f for f in result.findings if f.is_open or show_waived]
-    groups: list[dict[str, Any]] = []
-    ordered = sorted(shown, key=lambda f: (f.file, f.line, f.col, f.rule))
-    for (file, project), items in groupby(ordered, key=lambda f: (f.file, f.project)):
-        groups.append({"file": file, "project": project or file, "findings": list(items)})
+def text_template(style: Callable[..., str]) -> Template:
+    """The group template with styling filters bound (``style`` is click.style or a no-op)."""
     env = environment().overlay()
     env.filters["style"] = lambda text, **kw: style(str(text), **kw)
     env.filters["severity"] = lambda s: style(
         _SEVERITY_STYLE[s][0], fg=_SEVERITY_STYLE[s][1], bold=True
     )
     env.filters["status"] = lambda s: style(_STATUS[s], dim=True)
-    template = env.get_template("text.j2")
-    return template.render(groups=groups, summary=summary_line(result)).rstrip() + "\n"
+    return env.get_template("text.j2")
+
+
+def render_groups(template: Template, findings: list[Finding], show_waived: bool) -> str:
+    """One block per project: its name and file, then each finding with its location."""
+    shown = [f for f in findings if f.is_open or show_waived]
+    groups: list[dict[str, Any]] = [
+        {"file": file, "project": project or file, "findings": list(items)}
+        for (file, project), items in groupby(shown, key=lambda f: (f.file, f.project))
+    ]
+    return template.render(groups=groups) if groups else ""

@@ -1,0 +1,166 @@
+"""Writers: findings go out as they are found, so a run's memory does not grow with its size.
+
+Streaming formats (text, json, jsonl, github) write each record's findings as
+they arrive and the summary at the end. SARIF, JUnit and Markdown are single
+documents whose shape needs everything at once; they collect the findings.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from typing import Any, TextIO
+
+from auditcheck import __version__
+from auditcheck.check import RunResult
+from auditcheck.findings import Finding
+from auditcheck.render.github import github_lines
+from auditcheck.render.junit import render_junit
+from auditcheck.render.markdown import render_markdown
+from auditcheck.render.sarif import render_sarif
+from auditcheck.render.summary import large_run_lines, severity_counts, status_counts, summary_line
+from auditcheck.render.text import render_groups, text_template
+from auditcheck.rulebook.schema import CompiledRule
+
+SCHEMA_VERSION = 1
+
+
+class Writer:
+    """Receives findings record by record, then the finished result."""
+
+    def __init__(self, out: TextIO) -> None:
+        self.out = out
+
+    def write(self, findings: list[Finding]) -> None:
+        """Write one record's findings."""
+
+    def close(self, result: RunResult) -> None:
+        """Write what comes after the findings."""
+
+
+class TextWriter(Writer):
+    """Grouped by project; the summary (and, for large runs, categories and top projects)."""
+
+    def __init__(
+        self, out: TextIO, style: Callable[..., str], show_waived: bool, titles: dict[str, str]
+    ) -> None:
+        super().__init__(out)
+        self.template = text_template(style)
+        self.show_waived = show_waived
+        self.titles = titles
+
+    def write(self, findings: list[Finding]) -> None:
+        self.out.write(render_groups(self.template, findings, self.show_waived))
+
+    def close(self, result: RunResult) -> None:
+        for line in [*large_run_lines(result, self.titles), summary_line(result)]:
+            self.out.write(line + "\n")
+
+
+def _summary(result: RunResult) -> dict[str, Any]:
+    return {
+        "records": result.records,
+        "facts": result.facts,
+        "rules": result.rules,
+        "findings": severity_counts(result),
+        **status_counts(result),
+        "errors": len(result.errors),
+    }
+
+
+def _errors(result: RunResult) -> list[dict[str, Any]]:
+    return [
+        {"file": e.file, "line": e.line, "col": e.col, "field": e.field, "message": e.message}
+        for e in result.errors
+    ]
+
+
+def _dumps(value: Any) -> str:
+    return json.dumps(value, ensure_ascii=False)
+
+
+class JsonWriter(Writer):
+    """One JSON document (docs/output.md), one finding per line, summary last."""
+
+    def __init__(self, out: TextIO) -> None:
+        super().__init__(out)
+        tool = _dumps({"name": "auditcheck", "version": __version__})
+        out.write(f'{{"schema_version": {SCHEMA_VERSION},\n "tool": {tool},\n "findings": [')
+        self.first = True
+
+    def write(self, findings: list[Finding]) -> None:
+        for f in findings:
+            self.out.write(("\n  " if self.first else ",\n  ") + _dumps(f.as_dict()))
+            self.first = False
+
+    def close(self, result: RunResult) -> None:
+        errors = ",\n  ".join(_dumps(e) for e in _errors(result))
+        self.out.write(f'{"" if self.first else chr(10) + " "}],\n "errors": [')
+        self.out.write(f"\n  {errors}\n ]" if errors else "]")
+        self.out.write(f',\n "summary": {_dumps(_summary(result))}\n}}\n')
+
+
+class JsonlWriter(Writer):
+    """A finding per line; then an error object per line; then the summary object."""
+
+    def write(self, findings: list[Finding]) -> None:
+        for f in findings:
+            self.out.write(_dumps({"finding": f.as_dict()}) + "\n")
+
+    def close(self, result: RunResult) -> None:
+        for error in _errors(result):
+            self.out.write(_dumps({"error": error}) + "\n")
+        self.out.write(
+            _dumps({"summary": {"schema_version": SCHEMA_VERSION, **_summary(result)}}) + "\n"
+        )
+
+
+class GithubWriter(Writer):
+    """Workflow commands, one per open finding, input errors at the end."""
+
+    def write(self, findings: list[Finding]) -> None:
+        self.out.write("".join(line + "\n" for line in github_lines([], findings)))
+
+    def close(self, result: RunResult) -> None:
+        self.out.write("".join(line + "\n" for line in github_lines(result.errors, [])))
+
+
+class CollectingWriter(Writer):
+    """For formats that are one document: keep the findings, render at the end."""
+
+    def __init__(self, out: TextIO, render: Callable[[RunResult], str]) -> None:
+        super().__init__(out)
+        self.render = render
+        self.findings: list[Finding] = []
+
+    def write(self, findings: list[Finding]) -> None:
+        self.findings.extend(findings)
+
+    def close(self, result: RunResult) -> None:
+        result.findings = self.findings
+        self.out.write(self.render(result))
+
+
+def make_writer(
+    fmt: str,
+    out: TextIO,
+    rules: list[CompiledRule],
+    style: Callable[..., str],
+    show_waived: bool,
+    baselined: bool,
+) -> Writer:
+    """The writer for ``fmt``."""
+    if fmt == "text":
+        titles = {r.category.id: r.category.title for r in rules}
+        return TextWriter(out, style, show_waived, titles)
+    if fmt == "json":
+        return JsonWriter(out)
+    if fmt == "jsonl":
+        return JsonlWriter(out)
+    if fmt == "github":
+        return GithubWriter(out)
+    if fmt == "sarif":
+        return CollectingWriter(out, lambda r: render_sarif(r, rules, baselined))
+    if fmt == "junit":
+        return CollectingWriter(out, lambda r: render_junit(r, rules))
+    return CollectingWriter(out, lambda r: render_markdown(r, show_waived))
