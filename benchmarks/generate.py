@@ -62,10 +62,12 @@ def money(value: float) -> float:
 
 def funds(rng: random.Random, scale: float) -> dict[str, Any]:
     budget = money(rng.lognormvariate(0, 1) * scale)
-    rate = min(1.0, rng.betavariate(8, 1.5)) if rng.random() < 0.9 else rng.uniform(0.2, 0.9)
+    rate = min(1.0, rng.betavariate(30, 1.2)) if rng.random() < 0.9 else rng.uniform(0.3, 0.9)
+    if rng.random() < 0.01:
+        rate = 1.05  # over-spent
     spent = money(budget * rate)
     out: dict[str, Any] = {"budget": budget, "spent": spent}
-    if rng.random() < 0.6:
+    if rng.random() < 0.6 and spent <= budget:
         out["stated_balance"] = money(budget - spent + (0.5 if rng.random() < 0.02 else 0))
     if rng.random() < 0.6 and budget:
         stated = round(spent / budget * 100, 2) + (0.3 if rng.random() < 0.02 else 0)
@@ -119,43 +121,57 @@ def record(i: int, rng: random.Random) -> dict[str, Any]:
         rec.update(funds(rng, 500))
     if rng.random() < 0.3:
         total = rng.randint(3, 60)
-        done = rng.randint(0, total)
+        done = total if rng.random() < 0.7 else rng.randint(0, total)
+        slip = 1 if rng.random() < 0.03 else 0
         rec["subprojects"] = {
             "total": total,
             "completed": done,
-            "in_progress": total - done,
-            "behind_schedule": rng.choice([0, 0, 0, 1, 3]),
+            "in_progress": total - done + slip,
+            "behind_schedule": rng.choice([0, 0, 0, 0, 0, 1, 3]),
         }
+    if "budget" in rec and rng.random() < 0.1:
+        first = money(rec["budget"] * 0.6)
+        second = money(rec["budget"] - first + (1 if rng.random() < 0.05 else 0))
+        rec["sources"] = [
+            {"name": "中央资金", "amount": first},
+            {"name": "地方配套", "amount": second},
+        ]
     if rng.random() < 0.2:
         start = date(2023, 1, 1) + timedelta(days=rng.randint(0, 200))
         end = start + timedelta(days=rng.randint(60, 400))
         sched: dict[str, Any] = {"planned_start": start, "planned_completion": end}
         if rng.random() < 0.5:
+            sched["actual_start"] = start + timedelta(days=rng.randint(0, 20))
             sched["actual_completion"] = end + timedelta(days=rng.randint(-30, 90))
+            if rng.random() < 0.03:  # a typing slip: completion before start
+                sched["actual_completion"] = sched["actual_start"] - timedelta(days=10)
         else:
             sched["completed"] = False
             sched["stated_overdue_months"] = rng.choice([0, 0, 3, 6])
         rec["schedule"] = sched
     if rng.random() < 0.4:
         planned = rng.randint(10, 200)
-        rec["targets"] = [
-            {
-                "indicator": "完成数量",
-                "planned": planned,
-                "actual": planned - rng.choice([0, 0, 0, 2, 5]),
-                "unit": "个",
-                "adjusted": rng.random() < 0.5,
-            }
-        ]
-    if rng.random() < 0.25:
+        actual = planned - rng.choice([0, 0, 0, 0, 0, 2, 5])
+        target = {"indicator": "完成数量", "planned": planned, "actual": actual, "unit": "个"}
+        target["adjusted"] = rng.random() < 0.5
+        if rng.random() < 0.05:
+            target["stated_actual_again"] = actual - rng.choice([0, 0, 10])
+        rec["targets"] = [target]
+    if rng.random() < 0.15:
         rec["observations"] = [{"topic": rng.choice(TOPICS), "evidence": "评价人员现场核查记录"}]
     if rng.random() < 0.1:
+        opened = date(2023, 6, 1) + timedelta(days=rng.randint(0, 100))
         rec["facilities"] = [
             {
                 "name": "建成设施",
-                "in_use": rng.random() < 0.7,
-                "connected": rng.random() < 0.9,
+                "in_use": rng.random() < 0.85,
+                "connected": rng.random() < 0.95,
                 "scheduled_for_demolition": rng.random() < 0.05,
+                "in_use_since": opened,
+                "accepted_on": opened + timedelta(days=rng.choice([-30, -10, 5])),
+                "expected_output_min": 500,
+                "actual_output": rng.choice([480, 520, 300]),
+                "output_unit": "吨",
             }
         ]
     if rng.random() < 0.05:

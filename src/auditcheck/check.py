@@ -5,7 +5,6 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from itertools import chain
-from pathlib import Path
 from typing import Any
 
 import jinja2
@@ -14,12 +13,12 @@ from auditcheck.crosschecks import batch_crosschecks, crosschecks_of
 from auditcheck.engine import Engine, EngineError, EngineRule
 from auditcheck.facts import FIELDS, Fact, facts_of
 from auditcheck.findings import Finding, Tally, fingerprint
-from auditcheck.locate import DEFAULT_MAX_BYTES, Document, LocatedError, dotted
-from auditcheck.records.load import LoadedRecord, iter_records
+from auditcheck.locate import Document, LocatedError, dotted
+from auditcheck.records.load import LoadedRecord
 from auditcheck.records.model import Batch
 from auditcheck.rulebook.load import Rulebook
 from auditcheck.rulebook.schema import CompiledRule
-from auditcheck.templating import join_cjk, render
+from auditcheck.templating import render
 
 
 @dataclass
@@ -124,7 +123,7 @@ class Checker:
             col=pos.col,
             field=dotted(path),
             message=message,
-            suggestion=join_cjk(rule.category.suggestion.strip()),
+            suggestion=rule.category.suggestion,
             evidence=evidence,
             fingerprint=fingerprint(rule.id, subject.record, path),
         )
@@ -136,26 +135,26 @@ def all_facts(record: LoadedRecord) -> Iterator[Fact]:
 
 
 def run(
-    paths: Iterable[Path],
-    rulebook: Rulebook,
-    max_bytes: int = DEFAULT_MAX_BYTES,
+    items: Iterable[LoadedRecord | LocatedError],
+    checker: Checker,
     on_record: Callable[[LoadedRecord], None] | None = None,
     on_findings: Callable[[list[Finding]], None] | None = None,
     keep_checked: bool = False,
+    check_batches: bool = True,
 ) -> RunResult:
-    """Check every record under ``paths``; bad input becomes errors, never exceptions.
+    """Check every record of ``items`` (from ``iter_records``); input errors are kept, never raised.
 
     Findings are handed to ``on_findings`` one record at a time (a batch file's
     own findings before its records), in file order and, within a record, by
     line; without it they are collected in ``RunResult.findings``. ``on_record``
     sees each valid record once (the report keeps a summary of each);
-    ``keep_checked`` lists every record checked (JUnit needs a case for each).
+    ``keep_checked`` lists every record checked (JUnit needs a case for each);
+    ``check_batches`` checks each batch file's own figures before its first record.
     """
-    checker = Checker(rulebook)
-    result = RunResult(rules=len(rulebook.rules))
+    result = RunResult(rules=len(checker.rules))
     emit = on_findings or result.findings.extend
     batches_done: set[str] = set()
-    for item in iter_records(paths, max_bytes):
+    for item in items:
         if isinstance(item, LocatedError):
             result.errors.append(item)
             continue
@@ -165,7 +164,12 @@ def run(
         if on_record is not None:
             on_record(item)
         batch_doc = item.batch_doc
-        if item.batch is not None and batch_doc is not None and batch_doc.file not in batches_done:
+        if (
+            check_batches
+            and item.batch is not None
+            and batch_doc is not None
+            and batch_doc.file not in batches_done
+        ):
             batches_done.add(batch_doc.file)
             findings, count = checker.check_batch(item.batch, batch_doc)
             result.facts += count

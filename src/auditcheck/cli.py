@@ -18,7 +18,7 @@ import click
 
 from auditcheck import __version__
 from auditcheck.baseline import BaselineError, apply_baseline, read_baseline, write_baseline
-from auditcheck.check import RunResult, run
+from auditcheck.check import Checker, RunResult, run
 from auditcheck.config import Config, ConfigError, load_config
 from auditcheck.draft import SECTIONS, ProjectInfo, build_draft
 from auditcheck.examples import test_rulebook
@@ -26,15 +26,16 @@ from auditcheck.explain import Explanation, explain
 from auditcheck.facts import FIELDS
 from auditcheck.findings import Finding, Tally
 from auditcheck.locate import LocatedError
-from auditcheck.records.load import LoadedRecord
+from auditcheck.parallel import RulebookSpec, run_parallel
+from auditcheck.progress import Progress
+from auditcheck.records.load import LoadedRecord, iter_records
 from auditcheck.records.model import Batch
 from auditcheck.render.report_docx import write_docx
 from auditcheck.render.report_text import render_report_html, render_report_markdown
 from auditcheck.render.summary import summary_line
 from auditcheck.render.writers import Writer, make_writer
-from auditcheck.rulebook.load import Rulebook, RulebookError, load_rulebook
+from auditcheck.rulebook.load import Rulebook, RulebookError
 from auditcheck.rulebook.schema import SEVERITY_RANK
-from auditcheck.templating import join_cjk
 from auditcheck.waivers import WaiverSet, load_waivers
 
 EXIT_OK, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
@@ -66,6 +67,29 @@ def _split(values: tuple[str, ...]) -> list[str]:
     return [v.strip() for item in values for v in item.split(",") if v.strip()]
 
 
+def _spec(
+    rules_dir: Path,
+    params: tuple[str, ...],
+    select: tuple[str, ...] = (),
+    ignore: tuple[str, ...] = (),
+    only_dimension: str | None = None,
+) -> RulebookSpec:
+    """What rulebook to load: the config file's parameters, overridden key by key by ``--param``."""
+    overrides = {rule: dict(values) for rule, values in _config().params.items()}
+    for rule, values in _parse_params(params).items():
+        overrides.setdefault(rule, {}).update(values)
+    return RulebookSpec(rules_dir, overrides, _split(select), _split(ignore), only_dimension)
+
+
+def _load(spec: RulebookSpec) -> Rulebook:
+    try:
+        return spec.load()
+    except RulebookError as exc:
+        for error in exc.errors:
+            click.echo(str(error), err=True)
+        _fail(f"the rulebook in {spec.folder} has {len(exc.errors)} error(s); fix them and rerun")
+
+
 def _load_rules(
     rules_dir: Path,
     params: tuple[str, ...],
@@ -73,15 +97,7 @@ def _load_rules(
     ignore: tuple[str, ...] = (),
 ) -> Rulebook:
     """The rulebook with the config file's parameters, overridden key by key by ``--param``."""
-    overrides = {rule: dict(values) for rule, values in _config().params.items()}
-    for rule, values in _parse_params(params).items():
-        overrides.setdefault(rule, {}).update(values)
-    try:
-        return load_rulebook(rules_dir, overrides, _split(select), _split(ignore))
-    except RulebookError as exc:
-        for error in exc.errors:
-            click.echo(str(error), err=True)
-        _fail(f"the rulebook in {rules_dir} has {len(exc.errors)} error(s); fix them and rerun")
+    return _load(_spec(rules_dir, params, select, ignore))
 
 
 def _config() -> Config:
@@ -160,6 +176,16 @@ _CHECK_OPTIONS = [
         envvar="AUDITCHECK_BASELINE",
         help="Baseline file: findings in it are reported but do not fail the run.",
     ),
+    click.option(
+        "--jobs",
+        "-j",
+        type=click.IntRange(min=1),
+        default=1,
+        show_default=True,
+        envvar="AUDITCHECK_JOBS",
+        help="Worker processes; the output is the same as with one (JUnit and reports use one).",
+    ),
+    click.option("-q", "--quiet", is_flag=True, help="No progress bar on long runs."),
     click.option(
         "--max-file-size",
         type=click.FloatRange(min=0, min_open=True),
@@ -255,6 +281,8 @@ def _check(
     waivers: Path | None,
     baseline: Path | None,
     max_file_size: float,
+    jobs: int,
+    quiet: bool,
     only_consistency: bool = False,
     on_record: Callable[[LoadedRecord], None] | None = None,
     writer: Callable[[Rulebook], Writer] | None = None,
@@ -262,9 +290,8 @@ def _check(
 ) -> Checked:
     """Load the rulebook, check PATHS, and pass each record's findings through
     waivers, baseline and the tally to ``writer`` (or collect them in the result)."""
-    rulebook = _load_rules(rules_dir, params, select, ignore)
-    if only_consistency:
-        rulebook.rules = [r for r in rulebook.rules if r.dimension.id == CONSISTENCY]
+    spec = _spec(rules_dir, params, select, ignore, CONSISTENCY if only_consistency else None)
+    rulebook = _load(spec)
     if not rulebook.rules:
         _fail("no rules selected; check --select/--ignore")
     suppress, notices = _suppressor(waivers, baseline)
@@ -280,7 +307,14 @@ def _check(
             collected.extend(findings)
 
     max_bytes = int(max_file_size * 1024 * 1024)
-    result = run(paths, rulebook, max_bytes, on_record, on_findings, keep_checked)
+    with Progress(enabled=not quiet and sys.stderr.isatty()) as progress:
+        if jobs > 1 and on_record is None and not keep_checked:
+            result = run_parallel(
+                paths, spec, rulebook, jobs, max_bytes, on_findings, progress.advance
+            )
+        else:
+            items = progress.count(iter_records(paths, max_bytes))
+            result = run(items, Checker(rulebook), on_record, on_findings, keep_checked)
     on_findings(notices())
     result.tally = tally
     result.findings = collected
@@ -585,9 +619,7 @@ def rules_show(rule_id: str, rules_dir: Path, params: tuple[str, ...]) -> None:
     )
     click.echo(f"\n{r.doc.rstrip()}\n")
     for name, p in r.params.items():
-        click.echo(
-            f"参数 {name} = {rule.params[name]} (默认 {p.default}): {join_cjk(p.doc.strip())}"
-        )
+        click.echo(f"参数 {name} = {rule.params[name]} (默认 {p.default}): {p.doc}")
     for kind in r.applies_to:
         click.echo(f"条件 [{kind}]: {r.condition_for(kind).strip()}")
     for expect in ("fire", "quiet"):

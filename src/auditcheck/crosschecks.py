@@ -43,7 +43,7 @@ class _Builder:
         self.facts: list[Fact] = []
 
     def at(self, path: PathKey) -> str:
-        return f"{self.doc.file}:{self.doc.position(path).line}"
+        return f"{self.doc.file}:{self.doc.line(path)}"
 
     def pair(
         self,
@@ -295,7 +295,7 @@ def _table_row(record: LoadedRecord) -> Iterator[Fact]:
             (getattr(project, key), ("table", i, "amount")),
             f"项目记录中的{'预算资金' if key == 'budget' else '调整后预算'}",
             WAN,
-            basis_at=f"{record.doc.file}:{record.doc.position((key,)).line}",
+            basis_at=f"{record.doc.file}:{record.doc.line((key,))}",
         )
         yield from b.facts
 

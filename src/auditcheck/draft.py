@@ -15,7 +15,7 @@ from auditcheck.findings import Finding
 from auditcheck.records.load import LoadedRecord
 from auditcheck.records.model import Batch
 from auditcheck.rulebook.load import Rulebook
-from auditcheck.templating import join_cjk, pct, wan
+from auditcheck.templating import pct, wan
 
 SECTIONS = ("summary", "projects", "problems")
 CN_NUMBERS = "一二三四五六七八九十"
@@ -263,9 +263,9 @@ def _problems(
                 CategoryPart(
                     len(categories) + 1,
                     cat.title,
-                    join_cjk(cat.lead.strip()),
+                    cat.lead,
                     examples,
-                    join_cjk(cat.suggestion.strip()),
+                    cat.suggestion,
                 )
             )
         if categories:

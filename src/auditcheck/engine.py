@@ -31,7 +31,10 @@ import durable_rules_engine as _native
 from durable import engine as _durable
 
 MAX_CONDITIONS = 60
-_GUARD = {"$ex": {"rid": 1}}  # true for our facts only, never for durable's own state fact
+_GUARD = {"$ex": {"rid": 1}}
+_encode = (
+    json.JSONEncoder(ensure_ascii=False).encode
+)  # one encoder, not one per fact  # true for our facts only, never for durable's own state fact
 _names = itertools.count()
 
 
@@ -94,6 +97,8 @@ def _number(value: float) -> float:
     Tiny magnitudes (below 1e-9) are no figure of a budget and become 0; large
     ones move to the next float, whose repr has a fraction (1e+22 → 1.0000000000000001e+22).
     """
+    if value == 0 or 1e-4 <= abs(value) < 1e16:  # repr uses no exponent here: the usual case
+        return value
     while "e" in (text := repr(value)) and "." not in text:
         if abs(value) < 1e-9:
             return 0.0
@@ -183,7 +188,7 @@ class Engine:
         fact["rid"] = rid
         fact["fid"] = fid
         # Serialised once for every ruleset and for the retraction (Host would do it each time).
-        text = json.dumps(fact, ensure_ascii=False)
+        text = _encode(fact)
         self.counts.facts += 1
         hits: list[str] = []
         for name in rulesets:

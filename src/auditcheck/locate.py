@@ -80,6 +80,10 @@ class Document:
             full = full[:-1]
         return self.positions.get((), Position(1, 1))
 
+    def line(self, path: PathKey) -> int:
+        """The line of ``path`` (see :meth:`position`)."""
+        return self.position(path).line
+
     def part(self, path: PathKey, data: Any) -> Document:
         """A view of the value at ``path`` (whose data is ``data``)."""
         return Document(self.file, data, self.positions, (*self.prefix, *path))

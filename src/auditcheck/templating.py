@@ -25,6 +25,15 @@ def join_cjk(text: str) -> str:
     return _CJK_GAP.sub("", text)
 
 
+_BLOCK_GAP = re.compile(r"(?<=%\})\s+|\s+(?=\{%)")
+
+
+def fold_template(source: str) -> str:
+    """A folded message template as written: no spaces from line folding, none around
+    ``{% … %}`` blocks (a message is one Chinese sentence; blocks only choose its words)."""
+    return _BLOCK_GAP.sub("", join_cjk(source.strip()))
+
+
 def wan(value: float | None) -> str:
     """An amount in 万元 with two decimals, as reports print it: ``6223.15``."""
     return "—" if value is None else f"{value:,.2f}".replace(",", "")
@@ -92,4 +101,4 @@ def template_names(source: str) -> set[str]:
 
 def render(source: str, context: dict[str, Any]) -> str:
     """Render a template string; raises ``jinja2.UndefinedError`` on an unknown name."""
-    return join_cjk(compile_template(source).render(context).strip())
+    return compile_template(source).render(context).strip()

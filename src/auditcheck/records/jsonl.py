@@ -24,21 +24,25 @@ from auditcheck.records.model import Project
 class LineDocument(Document):
     """A record that is one line of a file: positions are that line, at the field's key."""
 
-    line: int = 1
+    line_number: int = 1
     text: str = ""
+
+    def line(self, path: PathKey) -> int:
+        """Every field of the record stands on its one line."""
+        return self.line_number
 
     def position(self, path: PathKey) -> Position:
         """The line, and the column of the last named key of ``path`` on it (1 if not found)."""
         keys = [p for p in (*self.prefix, *path) if isinstance(p, str)]
         col = self.text.find(f'"{keys[-1]}"') + 1 if keys else 1
-        return Position(self.line, max(col, 1))
+        return Position(self.line_number, max(col, 1))
 
 
 def parse_line(
     text: str, file: str, line: int
 ) -> tuple[Project | None, LineDocument, list[LocatedError]]:
     """Validate one JSON line as a project record."""
-    doc = LineDocument(file=file, data=None, line=line, text=text)
+    doc = LineDocument(file=file, data=None, line_number=line, text=text)
     try:
         return Project.model_validate_json(text), doc, []
     except ValidationError as exc:

@@ -91,16 +91,30 @@ def _expand(paths: Iterable[Path]) -> Iterator[tuple[Path, list[Path]] | Located
         yield path, fresh
 
 
-def iter_records(
-    paths: Iterable[Path], max_bytes: int = DEFAULT_MAX_BYTES
-) -> Iterator[LoadedRecord | LocatedError]:
-    """Yield each valid record, or a located error for each problem, in a stable order.
+BatchRef = tuple[Batch | None, Document | None]
+UNIT_SIZE = 500  # records per unit of work: big enough to amortise, small enough to stream
+
+
+@dataclass
+class Unit:
+    """A piece of input that can be checked on its own (in this process or a worker).
+
+    Either YAML record files of one folder, or a block of lines of a JSON Lines
+    file; ``batch`` is the batch they belong to, already loaded.
+    """
+
+    files: list[Path]
+    batch: BatchRef
+    lines: list[tuple[int, str]] | None = None
+
+
+def plan_units(paths: Iterable[Path], size: int = UNIT_SIZE) -> Iterator[Unit | LocatedError]:
+    """Split the input into units in a stable order, reading JSON Lines as a stream.
 
     A folder must hold a batch.yaml; a record file given on its own takes the
-    batch.yaml beside it when there is one.
+    batch.yaml beside it when there is one. Batch errors are reported once here.
     """
-    ids: dict[str, str] = {}
-    batches: dict[Path, tuple[Batch | None, Document | None]] = {}
+    batches: dict[Path, BatchRef] = {}
     for item in _expand(paths):
         if isinstance(item, LocatedError):
             yield item
@@ -115,25 +129,74 @@ def iter_records(
                     batch, doc, errors = load_batch(folder)
                 yield from errors
                 batches[key] = (batch, doc)
+        pending: list[Path] = []
         for file in files:
-            yield from _load_one(file, batches[file.parent.resolve()], ids, max_bytes)
+            batch_ref = batches[file.parent.resolve()]
+            if file.suffix != ".jsonl":
+                pending.append(file)
+                if len(pending) == size:
+                    yield Unit(pending, batch_ref)
+                    pending = []
+                continue
+            if pending:
+                yield Unit(pending, batches[pending[0].parent.resolve()])
+                pending = []
+            yield from _jsonl_units(file, batch_ref, size)
+        if pending:
+            yield Unit(pending, batches[pending[0].parent.resolve()])
 
 
-def _load_one(
-    file: Path, batch: tuple[Batch | None, Document | None], seen: dict[str, str], max_bytes: int
-) -> Iterator[LoadedRecord | LocatedError]:
-    if file.suffix == ".jsonl":
-        yield from _load_jsonl(file, batch, seen)
-        return
+def _jsonl_units(file: Path, batch: BatchRef, size: int) -> Iterator[Unit | LocatedError]:
+    name = _display(file)
+    block: list[tuple[int, str]] = []
     try:
-        doc = read(file, _display(file), max_bytes)
-    except LocatedError as exc:
-        yield exc
+        for number, text in iter_lines(file, name):
+            block.append((number, text))
+            if len(block) == size:
+                yield Unit([file], batch, block)
+                block = []
+    except UnicodeDecodeError as exc:
+        yield LocatedError(name, 1, 1, "", f"not UTF-8 text ({exc.reason}); save the file as UTF-8")
+    except OSError as exc:
+        yield LocatedError(name, 1, 1, "", f"cannot read file: {exc.strerror}")
+    if block:
+        yield Unit([file], batch, block)
+
+
+def iter_unit(
+    unit: Unit, seen: dict[str, str], max_bytes: int = DEFAULT_MAX_BYTES
+) -> Iterator[LoadedRecord | LocatedError]:
+    """The records of one unit, or located errors; ``seen`` tracks record ids across units."""
+    if unit.lines is not None:
+        name = _display(unit.files[0])
+        for number, text in unit.lines:
+            project, doc, errors = parse_line(text, name, number)
+            yield from errors
+            if project is not None:
+                yield _accept(project, doc, unit.batch, seen)
         return
-    project, errors = validate(Project, doc)
-    yield from errors
-    if project is not None:
-        yield _accept(project, doc, batch, seen)
+    for file in unit.files:
+        try:
+            doc = read(file, _display(file), max_bytes)
+        except LocatedError as exc:
+            yield exc
+            continue
+        project, errors = validate(Project, doc)
+        yield from errors
+        if project is not None:
+            yield _accept(project, doc, unit.batch, seen)
+
+
+def iter_records(
+    paths: Iterable[Path], max_bytes: int = DEFAULT_MAX_BYTES
+) -> Iterator[LoadedRecord | LocatedError]:
+    """Yield each valid record, or a located error for each problem, in a stable order."""
+    seen: dict[str, str] = {}
+    for unit in plan_units(paths):
+        if isinstance(unit, LocatedError):
+            yield unit
+        else:
+            yield from iter_unit(unit, seen, max_bytes)
 
 
 def _accept(
@@ -142,34 +205,9 @@ def _accept(
     batch: tuple[Batch | None, Document | None],
     seen: dict[str, str],
 ) -> LoadedRecord | LocatedError:
-    where = f"{doc.file}:{doc.position(('id',)).line}"
+    where = f"{doc.file}:{doc.line(('id',))}"
     if project.id in seen:
         message = f"record id '{project.id}' is also used by {seen[project.id]}; ids must be unique"
         return doc.error(("id",), message)
     seen[project.id] = where
     return LoadedRecord(project=project, batch=batch[0], doc=doc, batch_doc=batch[1])
-
-
-def _load_jsonl(
-    file: Path, batch: tuple[Batch | None, Document | None], seen: dict[str, str]
-) -> Iterator[LoadedRecord | LocatedError]:
-    """Records of a JSON Lines file, one line at a time (memory does not grow with the file)."""
-    name = _display(file)
-    lines = iter_lines(file, name)
-    while True:
-        try:
-            number, text = next(lines)
-        except StopIteration:
-            return
-        except UnicodeDecodeError as exc:
-            yield LocatedError(
-                name, 1, 1, "", f"not UTF-8 text ({exc.reason}); save the file as UTF-8"
-            )
-            return
-        except OSError as exc:
-            yield LocatedError(name, 1, 1, "", f"cannot read file: {exc.strerror}")
-            return
-        project, doc, errors = parse_line(text, name, number)
-        yield from errors
-        if project is not None:
-            yield _accept(project, doc, batch, seen)

@@ -24,17 +24,14 @@ def _uri(path: str) -> str:
 def _rule(rule: CompiledRule) -> dict[str, Any]:
     r = rule.rule
     doc = join_cjk(r.doc.strip())
-    params = "".join(
-        f"\n- {name} = {rule.params[name]}：{join_cjk(p.doc.strip())}"
-        for name, p in r.params.items()
-    )
+    params = "".join(f"\n- {name} = {rule.params[name]}：{p.doc}" for name, p in r.params.items())
     return {
         "id": r.id,
         "name": "".join(part.capitalize() for part in r.id.split("-")),
         "shortDescription": {"text": r.summary},
         "fullDescription": {"text": doc},
         "help": {
-            "text": f"{doc}{params}\n改进建议：{join_cjk(rule.category.suggestion.strip())}",
+            "text": f"{doc}{params}\n改进建议：{rule.category.suggestion}",
             "markdown": f"**{rule.category.title}**\n\n{doc}{params}",
         },
         "defaultConfiguration": {"level": _LEVEL[r.severity]},

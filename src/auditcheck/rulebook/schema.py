@@ -4,15 +4,21 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from auditcheck.facts import KINDS
 from auditcheck.rulebook.condition import Compiled
+from auditcheck.templating import fold_template, join_cjk
 
 Severity = Literal["error", "warning", "info"]
 SEVERITY_RANK: dict[str, int] = {"info": 0, "warning": 1, "error": 2}
 Slug = Annotated[str, Field(pattern=r"^[a-z][a-z0-9-]*$")]
 Kind = Literal[KINDS]  # type: ignore[valid-type]
+
+
+def _folded(value: str) -> str:
+    # YAML's folded scalars (>-) join lines with a space; in Chinese text that space is noise.
+    return join_cjk(value.strip())
 
 
 class _Model(BaseModel):
@@ -36,12 +42,16 @@ class Category(_Model):
     lead: str
     suggestion: str
 
+    _fold = field_validator("title", "lead", "suggestion")(_folded)
+
 
 class Param(_Model):
     """A threshold: its default and where that default comes from."""
 
     default: float | int | str | bool
     doc: str
+
+    _fold = field_validator("doc")(_folded)
 
 
 class Examples(_Model):
@@ -65,6 +75,9 @@ class Rule(_Model):
     message: str
     doc: str
     examples: Examples = Examples()
+
+    _fold = field_validator("summary")(_folded)
+    _fold_message = field_validator("message")(fold_template)
 
     def condition_for(self, kind: str) -> str:
         """The condition text that applies to facts of ``kind``."""

@@ -1,0 +1,47 @@
+"""A progress bar on stderr for long runs at a terminal; nothing otherwise.
+
+tqdm draws it only after two seconds (``delay``), so short runs stay clean, and
+only when stderr is a terminal and ``--quiet`` is not given, so CI logs and
+redirected output never see it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+from types import TracebackType
+from typing import TypeVar
+
+from tqdm import tqdm
+
+from auditcheck.records.load import LoadedRecord
+
+T = TypeVar("T")
+
+
+class Progress:
+    """Counts checked records; a context manager so the bar is always closed."""
+
+    def __init__(self, enabled: bool) -> None:
+        self.bar = tqdm(unit=" 条记录", delay=2.0, disable=not enabled, leave=False)
+
+    def advance(self, records: int) -> None:
+        """Count ``records`` more records."""
+        self.bar.update(records)
+
+    def count(self, items: Iterable[T]) -> Iterator[T]:
+        """Pass ``items`` through, counting the records among them."""
+        for item in items:
+            if isinstance(item, LoadedRecord):
+                self.bar.update(1)
+            yield item
+
+    def __enter__(self) -> Progress:
+        return self
+
+    def __exit__(
+        self,
+        kind: type[BaseException] | None,
+        value: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.bar.close()
