@@ -14,9 +14,11 @@ from pathlib import Path
 from auditcheck.locate import DEFAULT_MAX_BYTES, Document, LocatedError, read, validate
 from auditcheck.records.jsonl import iter_lines, parse_line
 from auditcheck.records.model import Batch, Project
+from auditcheck.records.tabular import tabular_documents
 
 BATCH_FILE = "batch.yaml"
-RECORD_SUFFIXES = (".yaml", ".yml", ".jsonl")
+RECORD_SUFFIXES = (".yaml", ".yml", ".jsonl", ".csv", ".xlsx")
+TABULAR = (".csv", ".xlsx")
 
 
 @dataclass(frozen=True)
@@ -106,6 +108,7 @@ class Unit:
     files: list[Path]
     batch: BatchRef
     lines: list[tuple[int, str]] | None = None
+    docs: list[Document] | None = None  # rows of a CSV/XLSX table, already grouped per project
 
 
 def plan_units(paths: Iterable[Path], size: int = UNIT_SIZE) -> Iterator[Unit | LocatedError]:
@@ -132,7 +135,7 @@ def plan_units(paths: Iterable[Path], size: int = UNIT_SIZE) -> Iterator[Unit | 
         pending: list[Path] = []
         for file in files:
             batch_ref = batches[file.parent.resolve()]
-            if file.suffix != ".jsonl":
+            if file.suffix not in (".jsonl", *TABULAR):
                 pending.append(file)
                 if len(pending) == size:
                     yield Unit(pending, batch_ref)
@@ -141,7 +144,10 @@ def plan_units(paths: Iterable[Path], size: int = UNIT_SIZE) -> Iterator[Unit | 
             if pending:
                 yield Unit(pending, batches[pending[0].parent.resolve()])
                 pending = []
-            yield from _jsonl_units(file, batch_ref, size)
+            if file.suffix == ".jsonl":
+                yield from _jsonl_units(file, batch_ref, size)
+            else:
+                yield from _table_units(file, batch_ref, size)
         if pending:
             yield Unit(pending, batches[pending[0].parent.resolve()])
 
@@ -163,10 +169,34 @@ def _jsonl_units(file: Path, batch: BatchRef, size: int) -> Iterator[Unit | Loca
         yield Unit([file], batch, block)
 
 
+def _table_units(file: Path, batch: BatchRef, size: int) -> Iterator[Unit | LocatedError]:
+    docs: list[Document] = []
+    for doc in tabular_documents(file, _display(file)):
+        if isinstance(doc, LocatedError):
+            if docs:
+                yield Unit([file], batch, docs=docs)
+                docs = []
+            yield doc
+            continue
+        docs.append(doc)
+        if len(docs) == size:
+            yield Unit([file], batch, docs=docs)
+            docs = []
+    if docs:
+        yield Unit([file], batch, docs=docs)
+
+
 def iter_unit(
     unit: Unit, seen: dict[str, str], max_bytes: int = DEFAULT_MAX_BYTES
 ) -> Iterator[LoadedRecord | LocatedError]:
     """The records of one unit, or located errors; ``seen`` tracks record ids across units."""
+    if unit.docs is not None:
+        for doc in unit.docs:
+            project, errors = validate(Project, doc)
+            yield from errors
+            if project is not None:
+                yield _accept(project, doc, unit.batch, seen)
+        return
     if unit.lines is not None:
         name = _display(unit.files[0])
         for number, text in unit.lines:

@@ -1,0 +1,141 @@
+"""Bulk input (JSON Lines, CSV, XLSX), --jobs, and streaming."""
+
+import json
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from openpyxl import Workbook
+
+from auditcheck.check import Checker, run
+from auditcheck.records.load import LoadedRecord, iter_records
+
+from .conftest import FIXTURES, ROOT, cli
+
+BENCH = ROOT / "benchmarks"
+BATCH = "region: 某区\nfiscal_year: 2023\nas_of: 2024-06-30\n"
+
+
+def test_jsonl_records_and_errors_point_at_row_and_key(tmp_path: Path) -> None:
+    good = {
+        "id": "a1",
+        "name": "项目",
+        "type": "专项",
+        "units": ["单位"],
+        "budget": 100,
+        "spent": 50,
+    }
+    bad = {**good, "id": "a2", "spent": "很多"}
+    path = tmp_path / "records.jsonl"
+    lines = [json.dumps(good, ensure_ascii=False), "", json.dumps(bad, ensure_ascii=False), "{oops"]
+    path.write_text("\n".join(lines) + "\n", "utf-8")
+    proc = cli("run", str(path), "--format", "json")
+    errors = proc.stderr.strip().splitlines()
+    column = lines[2].index('"spent"') + 1
+    assert errors[0].startswith(f"{path}:3:{column}: spent: Input should be a valid number")
+    assert errors[1].startswith(f"{path}:4:1: not valid JSON")
+    data = json.loads(proc.stdout)
+    [finding] = [f for f in data["findings"] if f["rule"] == "low-execution-rate"]
+    assert (finding["record"], finding["line"]) == ("a1", 1)
+    assert proc.returncode == 2
+
+
+CSV = (
+    "项目编号,项目名称,项目类型,项目单位,预算资金,实际支出,schedule.planned_completion,subitem_of\n"
+    "p1,项目一,专项,区财政局、区住建局,100,50,2023-06-30,\n"
+    ",子项A,,,60,20,,p1\n"
+    ",子项B,,,40,abc,,p1\n"
+    "p2,项目二,专项,区卫体局,100,95,2023-02-30,\n"
+)
+
+
+def test_csv_rows_become_records_with_located_errors(tmp_path: Path) -> None:
+    path = tmp_path / "records.csv"
+    path.write_text(CSV, "utf-8")
+    proc = cli("run", str(path), "--format", "json")
+    assert f"{path}:4:6: subitems[1].spent: Input should be a valid number" in proc.stderr
+    assert f"{path}:5:7: schedule.planned_completion: Input should be a valid date" in proc.stderr
+    assert proc.returncode == 2
+
+
+def test_csv_sub_items_attach_to_their_project(tmp_path: Path) -> None:
+    path = tmp_path / "records.csv"
+    path.write_text(CSV.replace("abc", "10").replace("2023-02-30", "2023-02-28"), "utf-8")
+    (tmp_path / "batch.yaml").write_text(BATCH, "utf-8")
+    data = json.loads(cli("run", str(path), "--format", "json").stdout)
+    found = {(f["rule"], f["record"], f["field"], f["line"]) for f in data["findings"]}
+    assert ("low-execution-rate", "p1", "spent", 2) in found
+    assert ("low-execution-rate", "p1", "subitems[0].spent", 3) in found
+    assert ("overdue-construction", "p1", "schedule.planned_completion", 2) in found
+    assert data["summary"]["records"] == 2
+
+
+def test_xlsx_first_sheet_is_read_like_csv(tmp_path: Path) -> None:
+    book = Workbook()
+    sheet = book.active
+    for line in CSV.replace("abc", "10").splitlines():
+        sheet.append([cell or None for cell in line.split(",")])
+    sheet["E2"] = 100  # typed cells, as spreadsheets hold them
+    path = tmp_path / "records.xlsx"
+    book.save(path)
+    proc = cli("run", str(path), "--format", "json")
+    assert f"{path}:5:7: schedule.planned_completion" in proc.stderr
+    data = json.loads(proc.stdout)
+    assert ("low-execution-rate", "p1") in {(f["rule"], f["record"]) for f in data["findings"]}
+
+
+@pytest.fixture(scope="module")
+def generated(tmp_path_factory) -> Path:
+    folder = tmp_path_factory.mktemp("gen")
+    target = folder / "records.jsonl"
+    command = [sys.executable, str(BENCH / "generate.py"), "1200", "-o", str(target)]
+    subprocess.run(command, check=True)
+    return target
+
+
+@pytest.mark.parametrize("fmt", ["json", "text", "sarif"])
+def test_jobs_give_byte_identical_output(generated: Path, fmt: str) -> None:
+    one = cli("run", str(generated), "--format", fmt)
+    two = cli("run", str(generated), "--format", fmt, "--jobs", "2")
+    assert one.returncode == two.returncode
+    assert one.stdout == two.stdout and one.stdout
+
+
+def test_jobs_find_duplicate_ids_across_units(tmp_path: Path, generated: Path) -> None:
+    lines = generated.read_text("utf-8").splitlines()
+    path = tmp_path / "dup.jsonl"
+    path.write_text("\n".join([*lines, lines[0]]) + "\n", "utf-8")
+    shutil.copy(generated.parent / "batch.yaml", tmp_path / "batch.yaml")
+    for jobs in ("1", "2"):
+        proc = cli("run", str(path), "--jobs", jobs, "--format", "json")
+        assert f"{path}:{len(lines) + 1}:" in proc.stderr and "also used by" in proc.stderr
+        assert proc.returncode == 2
+
+
+def test_input_is_consumed_lazily() -> None:
+    taken: list[Path] = []
+
+    def paths():
+        for path in sorted(FIXTURES.glob("0*.yaml")):
+            taken.append(path)
+            yield path
+
+    records = iter_records(paths())
+    first = next(item for item in records if isinstance(item, LoadedRecord))
+    assert first.project.id == "rural-revitalization"
+    assert len(taken) == 1
+
+
+def test_findings_leave_before_the_input_is_read(rulebook) -> None:
+    events: list[str] = []
+
+    def items():
+        for item in iter_records([FIXTURES]):
+            if isinstance(item, LoadedRecord):
+                events.append(f"read {item.project.id}")
+            yield item
+
+    run(items(), Checker(rulebook), on_findings=lambda fs: events.append(f"out {fs[0].record}"))
+    assert events.index("out rural-revitalization") < events.index("read village-public-welfare")
