@@ -32,6 +32,7 @@ from durable import engine as _durable
 
 MAX_CONDITIONS = 60
 _GUARD = {"$ex": {"rid": 1}}
+_INFINITE = (math.inf, -math.inf)
 _encode = (
     json.JSONEncoder(ensure_ascii=False).encode
 )  # one encoder, not one per fact  # true for our facts only, never for durable's own state fact
@@ -111,16 +112,16 @@ def sanitize(values: Mapping[str, Any], fields: Iterable[str]) -> dict[str, Any]
     out: dict[str, Any] = {}
     for name in fields:
         value = values.get(name)
-        if value is None:
-            continue
-        if isinstance(value, bool):
+        kind = type(value)  # exact types first: this runs for every field of every fact
+        if kind is float:
+            if value == value and value not in _INFINITE:
+                out[name] = _number(value)
+        elif kind is str or kind is bool:
             out[name] = value
-        elif isinstance(value, int | float):
-            if not math.isfinite(value):
-                continue
-            out[name] = _number(float(value))
-        else:
-            out[name] = value
+        elif kind is int:
+            out[name] = float(value)
+        elif value is not None:
+            out[name] = _number(float(value)) if isinstance(value, int | float) else value
     return out
 
 
@@ -198,7 +199,11 @@ class Engine:
             try:
                 self._submit(ruleset, _native.assert_fact, text)
             finally:
-                self._submit(ruleset, _native.retract_fact, text)
+                # Retracting a fact can never complete a single-fact rule, so there are no
+                # actions to run; only an error code needs attention.
+                code, _ = _native.retract_fact(ruleset._handle, text)
+                if code == 2:
+                    raise EngineError(f"durable_rules could not retract {rid} ({kind})")
             if self._errors:
                 raise EngineError(f"{rid} ({kind}): " + "; ".join(self._errors))
             hits.extend(self._hits)

@@ -135,6 +135,9 @@ class _Walker:
             return _constructor.construct_object(node, deep=True)
         except (ConstructorError, ValueError) as exc:
             raise self._error(node, path, f"cannot read value {node.value!r}: {exc}") from None
+        finally:
+            # The constructor caches every node it built (construct_document would clear it).
+            _constructor.constructed_objects.clear()
 
     def _mapping(self, node: yaml.MappingNode, path: PathKey) -> dict[str, Any]:
         out: dict[str, Any] = {}

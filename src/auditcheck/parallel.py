@@ -23,7 +23,7 @@ from typing import Any
 from auditcheck.check import Checker, RunResult, run
 from auditcheck.findings import Finding
 from auditcheck.locate import LocatedError
-from auditcheck.records.load import LoadedRecord, Unit, iter_unit, plan_units
+from auditcheck.records.load import IdRegistry, LoadedRecord, Unit, iter_unit, plan_units
 from auditcheck.rulebook.load import Rulebook, load_rulebook
 
 IN_FLIGHT_PER_JOB = 3
@@ -84,7 +84,8 @@ def _check_unit(unit: Unit) -> UnitResult:
         per_record.setdefault(findings[0].record, []).extend(findings)
 
     before = (_checker.engine.counts.facts, _checker.engine.counts.firings)
-    result = run(iter_unit(unit, {}, _max_bytes), _checker, keep, collect, check_batches=False)
+    items = iter_unit(unit, IdRegistry(), _max_bytes)
+    result = run(items, _checker, keep, collect, check_batches=False)
     out.groups = [(rid, where, per_record.get(rid, [])) for rid, where in accepted]
     out.errors, out.records, out.facts = result.errors, result.records, result.facts
     out.asserted = _checker.engine.counts.facts - before[0]
@@ -104,7 +105,7 @@ def run_parallel(
     """Check ``paths`` with ``jobs`` worker processes; findings arrive in input order."""
     parent = Checker(rulebook)  # batch files are checked here, once each
     result = RunResult(rules=len(rulebook.rules))
-    seen: dict[str, str] = {}
+    seen = IdRegistry()
     batches_done: set[str] = set()
     pending: deque[Future[UnitResult]] = deque()
     context = multiprocessing.get_context("spawn")
@@ -136,7 +137,7 @@ def run_parallel(
 def _merge(
     unit: UnitResult,
     result: RunResult,
-    seen: dict[str, str],
+    seen: IdRegistry,
     on_findings: Callable[[list[Finding]], None],
     on_progress: Callable[[int], None] | None,
 ) -> None:
@@ -146,13 +147,12 @@ def _merge(
     result.asserted += unit.asserted
     result.firings += unit.firings
     for rid, where, findings in unit.groups:
-        if rid in seen:
+        if (first := seen.claim(rid, where)) is not None:
             file, _, line = where.rpartition(":")
-            message = f"record id '{rid}' is also used by {seen[rid]}; ids must be unique"
+            message = f"record id '{rid}' is also used by {first}; ids must be unique"
             result.errors.append(LocatedError(file, int(line), 1, "id", message))
             result.records -= 1
             continue
-        seen[rid] = where
         if findings:
             on_findings(findings)
     if on_progress is not None:

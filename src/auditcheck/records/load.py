@@ -7,6 +7,7 @@ Records are yielded one at a time so that memory does not grow with the batch.
 
 from __future__ import annotations
 
+import sqlite3
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -94,6 +95,31 @@ def _expand(paths: Iterable[Path]) -> Iterator[tuple[Path, list[Path]] | Located
 
 
 BatchRef = tuple[Batch | None, Document | None]
+
+
+class IdRegistry:
+    """The record ids of a run and where each was first seen, kept out of memory.
+
+    A province's worth of ids would otherwise be the one thing that grows with
+    the run; SQLite's private temporary database (the empty file name) keeps them
+    on disk with a small page cache, exact, at about 2 µs a record.
+    """
+
+    def __init__(self) -> None:
+        self.db = sqlite3.connect("", isolation_level=None)
+        self.db.execute("pragma journal_mode = off")
+        self.db.execute("pragma synchronous = off")
+        self.db.execute("create table ids (id text primary key, place text) without rowid")
+
+    def claim(self, rid: str, place: str) -> str | None:
+        """Record ``rid`` as seen at ``place``; if it was seen before, where that was."""
+        try:
+            self.db.execute("insert into ids values (?, ?)", (rid, place))
+        except sqlite3.IntegrityError:
+            return self.db.execute("select place from ids where id = ?", (rid,)).fetchone()[0]
+        return None
+
+
 UNIT_SIZE = 500  # records per unit of work: big enough to amortise, small enough to stream
 
 
@@ -187,7 +213,7 @@ def _table_units(file: Path, batch: BatchRef, size: int) -> Iterator[Unit | Loca
 
 
 def iter_unit(
-    unit: Unit, seen: dict[str, str], max_bytes: int = DEFAULT_MAX_BYTES
+    unit: Unit, seen: IdRegistry, max_bytes: int = DEFAULT_MAX_BYTES
 ) -> Iterator[LoadedRecord | LocatedError]:
     """The records of one unit, or located errors; ``seen`` tracks record ids across units."""
     if unit.docs is not None:
@@ -221,7 +247,7 @@ def iter_records(
     paths: Iterable[Path], max_bytes: int = DEFAULT_MAX_BYTES
 ) -> Iterator[LoadedRecord | LocatedError]:
     """Yield each valid record, or a located error for each problem, in a stable order."""
-    seen: dict[str, str] = {}
+    seen = IdRegistry()
     for unit in plan_units(paths):
         if isinstance(unit, LocatedError):
             yield unit
@@ -233,11 +259,10 @@ def _accept(
     project: Project,
     doc: Document,
     batch: tuple[Batch | None, Document | None],
-    seen: dict[str, str],
+    seen: IdRegistry,
 ) -> LoadedRecord | LocatedError:
     where = f"{doc.file}:{doc.line(('id',))}"
-    if project.id in seen:
-        message = f"record id '{project.id}' is also used by {seen[project.id]}; ids must be unique"
+    if (first := seen.claim(project.id, where)) is not None:
+        message = f"record id '{project.id}' is also used by {first}; ids must be unique"
         return doc.error(("id",), message)
-    seen[project.id] = where
     return LoadedRecord(project=project, batch=batch[0], doc=doc, batch_doc=batch[1])
