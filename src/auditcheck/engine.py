@@ -31,11 +31,10 @@ import durable_rules_engine as _native
 from durable import engine as _durable
 
 MAX_CONDITIONS = 60
+# True for our facts only, never for durable's own state fact (a rule matching that loops).
 _GUARD = {"$ex": {"rid": 1}}
 _INFINITE = (math.inf, -math.inf)
-_encode = (
-    json.JSONEncoder(ensure_ascii=False).encode
-)  # one encoder, not one per fact  # true for our facts only, never for durable's own state fact
+_encode = json.JSONEncoder(ensure_ascii=False).encode  # one encoder, not one per fact
 _names = itertools.count()
 
 
