@@ -390,47 +390,46 @@ def main(ctx: click.Context, config_path: Path | None) -> None:
     }
 
 
-@main.command("run")
-@click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))
-@_with(_CHECK_OPTIONS + _OUTPUT_OPTIONS)
-def run_command(
-    paths: tuple[Path, ...],
-    fmt: str,
-    output: Path | None,
-    fail_on: str,
-    exit_zero: bool,
-    show_waived: bool,
-    color: str,
-    **check: Any,
-) -> None:
+def _checking_command(name: str, only_consistency: bool, help_text: str) -> None:
+    """Register `run` or `validate`: the same options, output and exit codes."""
+
+    @main.command(name, help=help_text)
+    @click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))
+    @_with(_CHECK_OPTIONS + _OUTPUT_OPTIONS)
+    def command(
+        paths: tuple[Path, ...],
+        fmt: str,
+        output: Path | None,
+        fail_on: str,
+        exit_zero: bool,
+        show_waived: bool,
+        color: str,
+        **check: Any,
+    ) -> None:
+        _check_and_exit(
+            paths, fmt, output, fail_on, exit_zero, show_waived, color, only_consistency, check
+        )
+
+
+_checking_command(
+    "run",
+    False,
     """Check the records in PATHS (batch folders or record files) against every rule.
 
     Input errors are printed as FILE:LINE:COL: FIELD: MESSAGE on stderr; the other
     records are still checked. Exit code: 0 clean, 1 open findings at or above
     --fail-on, 2 the check could not complete.
-    """
-    _check_and_exit(paths, fmt, output, fail_on, exit_zero, show_waived, color, False, check)
-
-
-@main.command("validate")
-@click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))
-@_with(_CHECK_OPTIONS + _OUTPUT_OPTIONS)
-def validate_command(
-    paths: tuple[Path, ...],
-    fmt: str,
-    output: Path | None,
-    fail_on: str,
-    exit_zero: bool,
-    show_waived: bool,
-    color: str,
-    **check: Any,
-) -> None:
+    """,
+)
+_checking_command(
+    "validate",
+    True,
     """Gate for submitted data: schema errors and cross-checks of stated figures only.
 
     No judgement rules run. Same output formats and exit codes as `run`; use
     --fail-on warning to fail on any figure that does not add up.
-    """
-    _check_and_exit(paths, fmt, output, fail_on, exit_zero, show_waived, color, True, check)
+    """,
+)
 
 
 @main.command("explain")
