@@ -96,9 +96,11 @@ def generated(tmp_path_factory) -> Path:
 
 
 @pytest.mark.parametrize("fmt", ["json", "text", "sarif"])
-def test_jobs_give_byte_identical_output(generated: Path, fmt: str) -> None:
-    one = cli("run", str(generated), "--format", fmt)
-    two = cli("run", str(generated), "--format", fmt, "--jobs", "2")
+@pytest.mark.parametrize("source", ["generated", "seed"])
+def test_jobs_give_byte_identical_output(generated: Path, fmt: str, source: str) -> None:
+    path = str(generated) if source == "generated" else "fixtures/2023"
+    one = cli("run", path, "--format", fmt)
+    two = cli("run", path, "--format", fmt, "--jobs", "2")
     assert one.returncode == two.returncode
     assert one.stdout == two.stdout and one.stdout
 

@@ -57,7 +57,6 @@ class Counts:
     """What an engine has done: facts asserted and rule firings."""
 
     facts: int = 0
-    asserts: int = 0
     firings: int = 0
 
 
@@ -194,7 +193,6 @@ class Engine:
         for name in rulesets:
             ruleset = self._handles[name]
             self._hits, self._errors = [], []
-            self.counts.asserts += 1
             try:
                 self._submit(ruleset, _native.assert_fact, text)
             finally:

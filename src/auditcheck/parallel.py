@@ -131,6 +131,8 @@ def run_parallel(
             pending.append(pool.submit(_check_unit, unit))
             drain(jobs * IN_FLIGHT_PER_JOB)
         drain(0)
+    result.asserted += parent.engine.counts.facts
+    result.firings += parent.engine.counts.firings
     return result
 
 

@@ -61,6 +61,8 @@ def _summary(result: RunResult) -> dict[str, Any]:
     return {
         "records": result.records,
         "facts": result.facts,
+        "facts_asserted": result.asserted,
+        "firings": result.firings,
         "rules": result.rules,
         "findings": severity_counts(result),
         **status_counts(result),
