@@ -3,7 +3,7 @@ from pathlib import Path
 import pytest
 
 from auditcheck.check import Checker
-from auditcheck.examples import test_rule as run_examples
+from auditcheck.examples import run_examples
 from auditcheck.rulebook.load import Rulebook, load_rulebook
 
 from .conftest import RULES

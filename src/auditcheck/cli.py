@@ -21,7 +21,7 @@ from auditcheck.baseline import BaselineError, apply_baseline, read_baseline, wr
 from auditcheck.check import Checker, RunResult, run
 from auditcheck.config import Config, ConfigError, load_config
 from auditcheck.draft import SECTIONS, ProjectInfo, build_draft
-from auditcheck.examples import test_rulebook
+from auditcheck.examples import run_rulebook_examples
 from auditcheck.explain import Explanation, explain
 from auditcheck.facts import FIELDS
 from auditcheck.findings import Finding, Tally
@@ -631,7 +631,7 @@ def rules_show(rule_id: str, rules_dir: Path, params: tuple[str, ...]) -> None:
 def rules_test(rules_dir: Path) -> None:
     """Run every rule's examples; a rule without both kinds of example fails."""
     rulebook = _load_rules(rules_dir, ())
-    reports = test_rulebook(rulebook)
+    reports = run_rulebook_examples(rulebook)
     for report in reports:
         mark = "PASS" if report.passed else "FAIL"
         click.echo(f"{mark}  {report.rule.id}")

@@ -50,7 +50,7 @@ def example_record(fragment: dict[str, Any], file: str) -> LoadedRecord:
     return LoadedRecord(project=project, batch=batch, doc=Document(file=file, data=data))
 
 
-def test_rule(checker: Checker, rule: CompiledRule) -> RuleReport:
+def run_examples(checker: Checker, rule: CompiledRule) -> RuleReport:
     """Check one rule's examples with ``checker``."""
     report = RuleReport(rule)
     examples = rule.rule.examples
@@ -77,7 +77,7 @@ def test_rule(checker: Checker, rule: CompiledRule) -> RuleReport:
     return report
 
 
-def test_rulebook(rulebook: Rulebook) -> list[RuleReport]:
+def run_rulebook_examples(rulebook: Rulebook) -> list[RuleReport]:
     """Reports for every rule in force, in rulebook order."""
     checker = Checker(rulebook)
-    return [test_rule(checker, rule) for rule in rulebook.rules]
+    return [run_examples(checker, rule) for rule in rulebook.rules]
