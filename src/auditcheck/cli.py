@@ -325,39 +325,6 @@ def _check(
     return Checked(rulebook, result)
 
 
-def _check_and_exit(
-    paths: tuple[Path, ...],
-    fmt: str,
-    output: Path | None,
-    fail_on: str,
-    exit_zero: bool,
-    show_waived: bool,
-    color: str,
-    only_consistency: bool,
-    check: dict[str, Any],
-) -> NoReturn:
-    """run / validate: stream the findings in ``fmt`` to stdout or OUTPUT, then exit."""
-    style = _style(_use_color(color, output is not None))
-    handle = output.open("w", encoding="utf-8") if output is not None else sys.stdout
-    try:
-        checked = _check(
-            paths,
-            **check,
-            only_consistency=only_consistency,
-            writer=lambda rulebook: make_writer(
-                fmt, handle, rulebook.rules, style, show_waived, check["baseline"] is not None
-            ),
-            keep_checked=fmt == "junit",
-        )
-    finally:
-        if output is not None:
-            handle.close()
-    if output is not None:
-        click.echo(summary_line(checked.result), err=True)
-    code = exit_code(checked.result, fail_on)
-    sys.exit(EXIT_OK if exit_zero and code == EXIT_FINDINGS else code)
-
-
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="auditcheck")
 @click.option(
@@ -391,7 +358,10 @@ def main(ctx: click.Context, config_path: Path | None) -> None:
 
 
 def _checking_command(name: str, only_consistency: bool, help_text: str) -> None:
-    """Register `run` or `validate`: the same options, output and exit codes."""
+    """Register `run` or `validate`: the same options, output and exit codes.
+
+    Findings stream in ``--format`` to stdout or ``--output``; then the process exits.
+    """
 
     @main.command(name, help=help_text)
     @click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))
@@ -406,9 +376,25 @@ def _checking_command(name: str, only_consistency: bool, help_text: str) -> None
         color: str,
         **check: Any,
     ) -> None:
-        _check_and_exit(
-            paths, fmt, output, fail_on, exit_zero, show_waived, color, only_consistency, check
-        )
+        style = _style(_use_color(color, output is not None))
+        handle = output.open("w", encoding="utf-8") if output is not None else sys.stdout
+        try:
+            checked = _check(
+                paths,
+                **check,
+                only_consistency=only_consistency,
+                writer=lambda rulebook: make_writer(
+                    fmt, handle, rulebook.rules, style, show_waived, check["baseline"] is not None
+                ),
+                keep_checked=fmt == "junit",
+            )
+        finally:
+            if output is not None:
+                handle.close()
+        if output is not None:
+            click.echo(summary_line(checked.result), err=True)
+        code = exit_code(checked.result, fail_on)
+        sys.exit(EXIT_OK if exit_zero and code == EXIT_FINDINGS else code)
 
 
 _checking_command(
