@@ -263,6 +263,7 @@ def _inner_model(annotation: Any) -> type[BaseModel] | None:
 
 
 def describe_error(model: type[BaseModel], error: dict[str, Any], path: PathKey) -> str:
+    """A pydantic error as one sentence that says what to do (did you mean …, write …)."""
     kind = error["type"]
     if kind == "extra_forbidden":
         owner = _model_at(model, path[:-1])

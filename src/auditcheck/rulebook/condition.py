@@ -59,6 +59,8 @@ class Leaf:
 
 @dataclass(frozen=True)
 class Junction:
+    """Comparisons joined by ``and`` or ``or``."""
+
     op: str  # "and" | "or"
     parts: tuple[Node, ...]
 
