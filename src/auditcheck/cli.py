@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any, NoReturn
 
 import click
+import yaml
 
 from auditcheck import __version__
 from auditcheck.baseline import BaselineError, apply_baseline, read_baseline, write_baseline
@@ -609,7 +610,8 @@ def rules_show(rule_id: str, rules_dir: Path, params: tuple[str, ...]) -> None:
         click.echo(f"条件 [{kind}]: {r.condition_for(kind).strip()}")
     for expect in ("fire", "quiet"):
         for example in getattr(r.examples, expect):
-            click.echo(f"示例 {expect}: {example}")
+            text = yaml.safe_dump(example, allow_unicode=True, default_flow_style=True).strip()
+            click.echo(f"示例 {expect}: {text}")
 
 
 @rules_group.command("test")
