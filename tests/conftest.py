@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -15,6 +16,20 @@ from auditcheck.rulebook.load import Rulebook, load_rulebook
 ROOT = Path(__file__).resolve().parent.parent
 RULES = ROOT / "rules"
 FIXTURES = ROOT / "fixtures" / "2023"
+
+
+def seed_copy(folder: Path, edits: dict[str, list[tuple[str, str]]] | None = None) -> Path:
+    """fixtures/2023 copied to ``folder/2023``, with text replaced (each ``old`` must occur)."""
+    batch = folder / "2023"
+    shutil.copytree(FIXTURES, batch)
+    for name, pairs in (edits or {}).items():
+        path = batch / name
+        text = path.read_text("utf-8")
+        for old, new in pairs:
+            assert old in text, (name, old)
+            text = text.replace(old, new)
+        path.write_text(text, "utf-8")
+    return batch
 
 
 @pytest.fixture(scope="session")

@@ -1,11 +1,10 @@
 """The seed's nine projects, through the real command line."""
 
-import shutil
 from pathlib import Path
 
 import pytest
 
-from .conftest import FIXTURES, ROOT, cli, cli_json
+from .conftest import FIXTURES, ROOT, cli, cli_json, seed_copy
 
 
 @pytest.fixture(scope="module")
@@ -77,13 +76,12 @@ def test_text_output_groups_by_project_and_ends_with_summary() -> None:
 
 
 def test_broken_fixture_exits_2_and_others_are_still_checked(tmp_path: Path) -> None:
-    batch = tmp_path / "2023"
-    shutil.copytree(FIXTURES, batch)
-    clinic = batch / "05-village-clinics.yaml"
-    clinic.write_text(clinic.read_text("utf-8").replace("spent: 245.98", 'spent: "很多"'), "utf-8")
-    culture = batch / "08-public-culture.yaml"
-    culture.write_text(
-        culture.read_text("utf-8").replace("budget: 485.39", "budget: [485.39"), "utf-8"
+    batch = seed_copy(
+        tmp_path,
+        {
+            "05-village-clinics.yaml": [("spent: 245.98", 'spent: "很多"')],
+            "08-public-culture.yaml": [("budget: 485.39", "budget: [485.39")],
+        },
     )
     code, data, stderr = cli_json("run", str(batch), cwd=tmp_path)
     assert code == 2
@@ -217,14 +215,8 @@ def test_no_rule_names_a_project() -> None:
     ],
 )
 def test_crossing_a_threshold_changes_the_finding(tmp_path: Path, file, old, new, rule) -> None:
-    batch = tmp_path / "2023"
-    shutil.copytree(FIXTURES, batch)
-    _, before, _ = cli_json("run", str(batch))
-    path = batch / file
-    text = path.read_text("utf-8")
-    assert old in text
-    path.write_text(text.replace(old, new), "utf-8")
-    _, after, _ = cli_json("run", str(batch))
+    _, before, _ = cli_json("run", str(seed_copy(tmp_path / "before")))
+    _, after, _ = cli_json("run", str(seed_copy(tmp_path / "after", {file: [(old, new)]})))
 
     def hits(data: dict) -> int:
         return sum(f["rule"] == rule and f["file"].endswith(file) for f in data["findings"])

@@ -2,7 +2,6 @@
 
 import json
 import os
-import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -11,7 +10,7 @@ from xml.etree import ElementTree as ET
 import jsonschema
 import pytest
 
-from .conftest import FIXTURES, ROOT, cli
+from .conftest import ROOT, cli, seed_copy
 
 SCHEMA = json.loads((Path(__file__).parent / "data" / "sarif-schema-2.1.0.json").read_text("utf-8"))
 FORMATS = ["text", "json", "sarif", "junit", "github", "markdown"]
@@ -101,13 +100,8 @@ def test_output_file_and_summary_on_stderr(tmp_path: Path) -> None:
 
 
 def test_markdown_table_cells_cannot_break_the_table(tmp_path: Path) -> None:
-    batch = tmp_path / "b"
-    shutil.copytree(FIXTURES, batch)
-    path = batch / "07-social-assistance.yaml"
-    text = path.read_text("utf-8").replace(
-        "name: 2023年困难群众救助专项资金", 'name: "救助|<script>alert(1)</script>\\n第二行"'
-    )
-    path.write_text(text, "utf-8")
+    name = ("name: 2023年困难群众救助专项资金", 'name: "救助|<script>alert(1)</script>\\n第二行"')
+    batch = seed_copy(tmp_path, {"07-social-assistance.yaml": [name]})
     out = cli("run", str(batch), "--format", "markdown").stdout
     row = next(line for line in out.splitlines() if "script" in line)
     assert "<script>" not in out

@@ -2,7 +2,6 @@
 
 import json
 import re
-import shutil
 from pathlib import Path
 
 import pytest
@@ -11,7 +10,15 @@ from docx.oxml.ns import qn
 
 from auditcheck.draft import NATIONAL_BANDS, cn_number, grade
 
-from .conftest import FIXTURES, cli
+from .conftest import cli, seed_copy
+
+
+def draft_md(tmp_path: Path, *args: str) -> str:
+    """The Markdown draft of fixtures/2023 written with ``args``."""
+    out = tmp_path / "draft.md"
+    proc = cli("report", "fixtures/2023", "-o", str(out), *args)
+    assert proc.returncode == 0, proc.stderr
+    return out.read_text("utf-8")
 
 
 @pytest.fixture(scope="module")
@@ -46,18 +53,9 @@ def test_grades_at_the_band_edges(score: float, expected: str) -> None:
 
 
 def test_bands_follow_the_grade_rule_parameters(tmp_path: Path) -> None:
-    out = tmp_path / "d.md"
-    cli(
-        "report",
-        "fixtures/2023",
-        "-o",
-        str(out),
-        "--sections",
-        "summary",
-        "--param",
-        "grade-does-not-match-score.excellent=89.5",
+    text = draft_md(
+        tmp_path, "--sections", "summary", "--param", "grade-does-not-match-score.excellent=89.5"
     )
-    text = out.read_text("utf-8")
     assert "89.5分及以上为“优”" in text
     assert "“优”2个" in text  # 89.93 and 89.56 are now 优
 
@@ -116,9 +114,7 @@ def test_docx_traces_every_finding_in_a_comment(docx_path: Path, findings: list[
 
 
 def test_markdown_covers_every_finding_once(tmp_path: Path, findings: list[dict]) -> None:
-    out = tmp_path / "draft.md"
-    assert cli("report", "fixtures/2023", "-o", str(out)).returncode == 0
-    text = out.read_text("utf-8")
+    text = draft_md(tmp_path)
     notes = re.findall(r"^\[\^\d+\]: .*指纹 `([0-9a-f]+)`", text, re.M)
     assert sorted(notes) == sorted(f["fingerprint"] for f in findings)
     headings = re.findall(r"^#### (\d+)、", text, re.M)
@@ -138,25 +134,14 @@ def test_markdown_covers_every_finding_once(tmp_path: Path, findings: list[dict]
 
 
 def test_consistency_only_when_asked(tmp_path: Path) -> None:
-    out = tmp_path / "draft.md"
-    cli("report", "fixtures/2023", "-o", str(out), "--sections", "problems", "--with-consistency")
-    text = out.read_text("utf-8")
+    text = draft_md(tmp_path, "--sections", "problems", "--with-consistency")
     assert "（五）数据核对" in text and "一、工作情况" not in text
 
 
 def test_empty_categories_and_dimensions_drop_out(tmp_path: Path) -> None:
-    out = tmp_path / "draft.md"
-    cli(
-        "report",
-        "fixtures/2023",
-        "-o",
-        str(out),
-        "--sections",
-        "problems",
-        "--select",
-        "construction-quality,sustainability",
+    text = draft_md(
+        tmp_path, "--sections", "problems", "--select", "construction-quality,sustainability"
     )
-    text = out.read_text("utf-8")
     assert re.findall(r"^### (.*)$", text, re.M) == ["（一）产出执行分析", "（二）预期效果分析"]
     assert re.findall(r"^#### (.*)$", text, re.M) == [
         "1、项目建设质量不高",
@@ -165,13 +150,8 @@ def test_empty_categories_and_dimensions_drop_out(tmp_path: Path) -> None:
 
 
 def test_html_escapes_record_text(tmp_path: Path) -> None:
-    batch = tmp_path / "b"
-    shutil.copytree(FIXTURES, batch)
-    path = batch / "07-social-assistance.yaml"
-    text = path.read_text("utf-8").replace(
-        "short_name: 困难群众救助", "short_name: <script>x</script>"
-    )
-    path.write_text(text, "utf-8")
+    name = ("short_name: 困难群众救助", "short_name: <script>x</script>")
+    batch = seed_copy(tmp_path, {"07-social-assistance.yaml": [name]})
     out = tmp_path / "draft.html"
     assert cli("report", str(batch), "-o", str(out)).returncode == 0
     page = out.read_text("utf-8")

@@ -6,7 +6,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from .conftest import ROOT
+from .conftest import ROOT, seed_copy
 
 WAIVER = """waivers:
   - rule: acceptance-docs-incomplete
@@ -104,10 +104,7 @@ def test_baseline_keeps_old_findings_from_failing_and_new_ones_fail(tmp_path: Pa
 
 
 def test_fingerprints_do_not_depend_on_line_numbers(tmp_path: Path) -> None:
-    import shutil
-
-    batch = tmp_path / "2023"
-    shutil.copytree(ROOT / "fixtures" / "2023", batch)
+    batch = seed_copy(tmp_path)
     _, before, _ = run()
     clinic = batch / "05-village-clinics.yaml"
     clinic.write_text("# 新增一行注释\n" + clinic.read_text("utf-8"), "utf-8")
