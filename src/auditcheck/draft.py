@@ -46,11 +46,10 @@ class ProjectInfo:
     type: str
     units: tuple[str, ...]
     amount: float | None
-    budget: float | None
     spent: float | None
     score: float | None
     subitems: tuple[SubItemInfo, ...]
-    budget_label: str = "预算资金"
+    budget_label: str = "预算资金"  # or 调整后预算, for a department's whole expenditure
 
     @classmethod
     def of(cls, record: LoadedRecord) -> ProjectInfo:
@@ -65,7 +64,6 @@ class ProjectInfo:
             type=p.type,
             units=tuple(p.units),
             amount=amount,
-            budget=amount,
             spent=p.spent,
             score=p.score,
             subitems=tuple(SubItemInfo(i.name, i.budget, i.spent) for i in p.subitems),
@@ -203,12 +201,12 @@ def _results(projects: list[ProjectInfo], bands: dict[str, float]) -> str:
 
 def _project_text(p: ProjectInfo) -> str:
     parts = [f"该项目由{_join(p.units)}负责实施"]
-    if p.budget is not None:
-        parts.append(f"{p.budget_label}{wan(p.budget)}万元")
+    if p.amount is not None:
+        parts.append(f"{p.budget_label}{wan(p.amount)}万元")
     if p.spent is not None:
         parts.append(f"实际支出{wan(p.spent)}万元")
-        if p.budget:
-            parts.append(f"预算执行率{_rate(p.spent, p.budget)}，结余{wan(p.budget - p.spent)}万元")
+        if p.amount:
+            parts.append(f"预算执行率{_rate(p.spent, p.amount)}，结余{wan(p.amount - p.spent)}万元")
     text = "，".join(parts) + "。"
     if p.subitems:
         described = []
