@@ -76,7 +76,8 @@ class Checker:
 
     def check_batch(self, batch: Batch, doc: Document) -> tuple[list[Finding], int]:
         """Findings on the batch file itself (its table of projects)."""
-        name = batch.title or f"{batch.region}{batch.fiscal_year}年度绩效评价"
+        year = f"{batch.fiscal_year}年度" if batch.fiscal_year else ""
+        name = batch.title or f"{batch.region}{year}绩效评价"
         return self._check(_Subject("batch", name, name, doc), batch_crosschecks(batch, doc))
 
     def _check(self, subject: _Subject, facts: Iterable[Fact]) -> tuple[list[Finding], int]:

@@ -61,8 +61,8 @@ class ProjectInfo:
             id=p.id,
             name=p.name,
             short=p.short_name or p.name,
-            type=p.type,
-            units=tuple(p.units),
+            type=p.type or "",
+            units=tuple(p.unit_names),
             amount=amount,
             spent=p.spent,
             score=p.score,
@@ -165,7 +165,8 @@ def _intro(batch: Batch | None, projects: list[ProjectInfo]) -> str:
     others = len(projects) - whole
     total = sum(p.amount or 0 for p in projects)
     who = batch.evaluator if batch and batch.evaluator else "评价机构"
-    where = f"{batch.region}{batch.fiscal_year}年度" if batch else ""
+    year = f"{batch.fiscal_year}年度" if batch and batch.fiscal_year else ""
+    where = f"{batch.region}{year}" if batch else ""
     kinds = "、".join(
         part
         for part in (f"{whole}个部门整体支出" if whole else "", f"{others}个项目" if others else "")

@@ -34,7 +34,15 @@ from typing import Any, Literal
 
 from auditcheck.locate import Document, PathKey
 from auditcheck.records.load import LoadedRecord
-from auditcheck.records.model import Facility, Funds, Project, Schedule, SubItem, SubprojectCounts
+from auditcheck.records.model import (
+    GRADES,
+    Facility,
+    Funds,
+    Project,
+    Schedule,
+    SubItem,
+    SubprojectCounts,
+)
 
 FieldType = Literal["number", "text", "bool"]
 
@@ -278,7 +286,11 @@ def _project_fact(project: Project, as_of: date | None) -> Fact:
     values.update(more)
     sources.update(more_sources)
     values.update(
-        name=project.name, type=project.type, score=project.score, stated_grade=project.stated_grade
+        name=project.name,
+        type=project.type,
+        score=project.score,
+        # The national grade the stated word stands for (优秀 → 优); messages may show the word.
+        stated_grade=GRADES[project.stated_grade] if project.stated_grade else None,
     )
     sources.update(score=("score",), type=("type",), stated_grade=("stated_grade",))
     acceptance = project.acceptance
@@ -349,7 +361,7 @@ def _listed(project: Project) -> Iterator[Fact]:
                 "scope": o.scope,
                 "evidence": o.evidence,
             }
-            label = o.subject or owner_name or o.topic
+            label = o.subject or owner_name or o.topic or ""
             sources = {"topic": (*path, "topic")}
             yield Fact("observation", rid, label, path, values, sources, owner_name)
     for i, f in enumerate(project.facilities):

@@ -10,9 +10,9 @@ Derived metrics are computed in :mod:`auditcheck.facts`, each formula written th
 from __future__ import annotations
 
 from datetime import date
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, field_validator, model_validator
 
 Amount = Annotated[float, Field(ge=0, description="万元")]
 Percent = Annotated[
@@ -33,7 +33,61 @@ class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", strict=True, frozen=True, allow_inf_nan=False)
 
 
+class _Item(_Strict):
+    """Anything that may say which of its values the source does not state."""
+
+    # Values the source does not state: unknown, never "missing" (no rule reads them as a gap).
+    unstated: list[Str] = Field(default_factory=list)
+
+    @model_validator(mode="after")
+    def _unstated_are_fields(self) -> _Item:
+        for name in self.unstated:
+            if name == "unstated" or name not in type(self).model_fields:
+                known = ", ".join(n for n in type(self).model_fields if n != "unstated")
+                raise ValueError(f"unstated: '{name}' is not a field here (fields: {known})")
+            if getattr(self, name) not in (None, []):
+                raise ValueError(f"unstated: '{name}' is given a value; keep one of the two")
+        return self
+
+
 ProjectType = Literal["专项", "部门整体", "专项债券"]
+
+# The grade words reports use, and the national grade each stands for (财预〔2020〕10号:
+# 优 / 良 / 中 / 差; several provinces say 优秀 / 良好 / 合格 / 不合格).
+GRADES: dict[str, str] = {
+    "优": "优",
+    "优秀": "优",
+    "良": "良",
+    "良好": "良",
+    "中": "中",
+    "中等": "中",
+    "合格": "中",
+    "差": "差",
+    "较差": "差",
+    "不合格": "差",
+}
+StatedGrade = Literal[tuple(GRADES)]  # type: ignore[valid-type]
+
+_OPERATORS = {">=": "≥", "<=": "≤", "==": "=", "＝": "=", "＞": ">", "＜": "<", "≧": "≥", "≦": "≤"}
+
+
+def _operator(value: Any) -> Any:
+    return _OPERATORS.get(value.strip(), value.strip()) if isinstance(value, str) else value
+
+
+# 指标性质 / the operator written before a target value; ASCII spellings are accepted.
+Operator = Annotated[Literal["≥", "≤", "=", ">", "<"], BeforeValidator(_operator)]
+# Amount fields a stated rate may name as its numerator or denominator.
+AmountField = Literal[
+    "budget",
+    "initial_budget",
+    "adjusted_budget",
+    "received",
+    "spent",
+    "recovered",
+    "investment",
+    "carried_forward",
+]
 
 ObservationTopic = Literal[
     # 投入决策
@@ -64,18 +118,30 @@ ObservationTopic = Literal[
 class Observation(_Strict):
     """A qualitative fact the evaluator documented; its wording is kept as evidence."""
 
-    topic: ObservationTopic
+    topic: ObservationTopic | None = None
     subject: Str | None = None  # which part of the project it concerns
     scope: Literal["部分", "个别", "全部"] | None = None
     evidence: Text
     source: Str | None = None  # where in the source document it is stated
 
 
-class FundingSource(_Strict):
-    """One source of the project's money (财政衔接资金, 其他财政资金 …)."""
+class FundingSource(_Item):
+    """One source of the project's money (财政衔接资金, 本年财政拨款, 上年结转资金 …)."""
 
     name: Text
-    amount: Amount
+    amount: Amount | None = None  # the amount as a report states it
+    initial_budget: Amount | None = None  # a form's 年初预算数 for this source
+    budget: Amount | None = None  # a form's 全年预算数 / 调整后预算数
+    spent: Amount | None = None  # a form's 全年执行数 / 预算执行数
+
+
+class StatedRate(_Strict):
+    """A rate the source states, with the amounts it is the ratio of (资金使用率 = 支出 ÷ 到位)."""
+
+    name: Text  # as the source calls it: 预算执行率, 资金使用率, 资金到位率 …
+    value: Percent
+    numerator: AmountField
+    denominator: AmountField
 
 
 class BudgetPart(_Strict):
@@ -86,24 +152,27 @@ class BudgetPart(_Strict):
     spent: Amount | None = None
 
 
-class Funds(_Strict):
+class Funds(_Item):
     """Money facts shared by projects and sub-items."""
 
-    budget: Amount | None = None  # 预算资金 / 安排资金, the amount evaluated
+    budget: Amount | None = None  # 预算资金 / 安排资金 / 全年预算数, the amount evaluated
     initial_budget: Amount | None = None  # 年初预算
     adjusted_budget: Amount | None = None  # 调整后预算
+    investment: Amount | None = None  # 投资估算 / 总投资 / 计划投资, over all years
     received: Amount | None = None  # 到位资金
     spent: Amount | None = None  # 实际支出
     recovered: Amount | None = None  # 年末收回资金
+    carried_forward: Amount | None = None  # 结转 (to next year; not a 结余)
     stated_balance: Amount | None = None  # 结余 as the source states it
     stated_execution_rate: Percent | None = None  # 执行率 / 支出率 as stated
     stated_execution_rate_again: Percent | None = None  # the same rate where stated a second time
     stated_average_rate: Percent | None = None  # an average rate the source gives over sub-items
+    stated_rates: list[StatedRate] = Field(default_factory=list)
     sources: list[FundingSource] = Field(default_factory=list)
     parts: list[BudgetPart] = Field(default_factory=list)
 
 
-class SubprojectCounts(_Strict):
+class SubprojectCounts(_Item):
     """Counts of the sub-projects (村级项目、小区 …) by status at the data date."""
 
     total: Count
@@ -116,7 +185,7 @@ class SubprojectCounts(_Strict):
     completed_late: Count | None = None  # 延迟完工或延迟验收
 
 
-class Schedule(_Strict):
+class Schedule(_Item):
     """Planned and actual dates of construction work."""
 
     planned_start: date | None = None
@@ -131,20 +200,34 @@ class Schedule(_Strict):
     evidence: Str | None = None
 
 
-class Target(_Strict):
-    """A performance indicator: declared value vs what was achieved."""
+class Target(_Item):
+    """A performance indicator: declared value vs what was achieved.
 
-    indicator: Text
+    ``planned``/``actual`` are the numbers; ``planned_text``/``actual_text`` the cells
+    as written (the only value when it is qualitative, such as 效果明显).
+    """
+
+    level: Str | None = None  # 一级指标: 产出指标 / 效益指标 / 满意度指标 (成本指标 …)
+    category: Str | None = None  # 二级指标: 数量指标 / 质量指标 / 时效指标 / 社会效益指标 …
+    indicator: Text  # 三级指标, as written (a target inside the name is kept)
+    operator: Operator | None = None  # ≥ ≤ = > <, written before the target value
     planned: float | None = None
+    planned_text: Str | None = None
+    actual_operator: Operator | None = None  # an achieved value stated as a bound (≥95%)
     actual: float | None = None
+    actual_text: Str | None = None
     unit: Str | None = None
+    weight: Annotated[float, Field(ge=0)] | None = None  # 分值 / 权重
+    score: Annotated[float, Field(ge=0)] | None = None  # 得分
+    deviation_reason: Str | None = None  # 偏差原因分析及改进措施 / 未完成原因分析
     adjusted: bool | None = None  # whether the declared target was formally adjusted
     self_eval_planned: float | None = None  # the target value the self-evaluation used
+    self_eval_planned_text: Str | None = None  # the same, as written in the 自评表
     stated_actual_again: float | None = None  # the same achieved value stated elsewhere
     evidence: Str | None = None
 
 
-class Acceptance(_Strict):
+class Acceptance(_Item):
     """Acceptance papers (验收资料)."""
 
     required: list[Text] = Field(default_factory=list)
@@ -153,7 +236,7 @@ class Acceptance(_Strict):
     evidence: Str | None = None
 
 
-class Facility(_Strict):
+class Facility(_Item):
     """A built facility or purchased asset and how it works after completion."""
 
     name: Text
@@ -206,6 +289,39 @@ class Activity(_Strict):
     evidence: Str | None = None
 
 
+class Document(_Strict):
+    """A paper a project should have (可研批复, 实施方案, 合同, 验收报告, 决算审计 …)."""
+
+    name: Text
+    present: bool | None = None
+    stage: Str | None = None  # 立项 / 实施 / 验收 … when the source says
+    complete: bool | None = None  # False: exists, but the source says it is incomplete
+    evidence: Str | None = None
+
+
+class ManagementRule(_Strict):
+    """A management rule a unit should have (项目管理制度, 资金管理办法 …)."""
+
+    name: Text
+    present: bool | None = None
+    complete: bool | None = None  # False: exists, but the source says it is unclear or partial
+    evidence: Str | None = None
+
+
+class Goal(_Strict):
+    """年度总体目标: what was set and what was reported done, as text."""
+
+    planned: Str | None = None
+    actual: Str | None = None
+
+
+class UnitRef(_Strict):
+    """A unit with its role in the project (主管部门, 实施单位 …)."""
+
+    name: Text
+    role: Str | None = None
+
+
 class Survey(_Strict):
     """A satisfaction survey result."""
 
@@ -229,6 +345,8 @@ class SubItem(Funds):
     """A sub-item (子项目) with figures of its own."""
 
     name: Text
+    score: Annotated[float, Field(ge=0, le=100)] | None = None
+    stated_grade: StatedGrade | None = None  # type: ignore[valid-type]
     subprojects: SubprojectCounts | None = None
     schedule: Schedule | None = None
     targets: list[Target] = Field(default_factory=list)
@@ -238,15 +356,24 @@ class SubItem(Funds):
 class Project(Funds):
     """One evaluated project (or a department's whole expenditure)."""
 
-    id: Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9-]*$", max_length=100)]
+    id: Annotated[str, Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9._-]*$", max_length=100)]
+    code: Str | None = None  # 预算管理一体化 project code, e.g. 51092324T000010263357
     name: Text
     amount_unit: Str = "万元"
     short_name: Str | None = None
-    type: ProjectType
-    units: list[Text] = Field(min_length=1)
+    type: ProjectType | None = None
+    units: list[Text | UnitRef] = Field(default_factory=list)
     period: Str | None = None  # e.g. 2020-2023 for multi-year funds
     score: Annotated[float, Field(ge=0, le=100)] | None = None
-    stated_grade: Literal["优", "良", "中", "差"] | None = None
+    stated_grade: StatedGrade | None = None  # type: ignore[valid-type]
+    goal: Goal | None = None
+    # The money block of a self-evaluation form: 执行率 分值 / 得分 / 原因, and the reason
+    # given for a mid-year budget adjustment.
+    execution_weight: Annotated[float, Field(ge=0)] | None = None
+    execution_score: Annotated[float, Field(ge=0)] | None = None
+    execution_reason: Str | None = None
+    adjustment_reason: Str | None = None
+    total_weight: Annotated[float, Field(ge=0)] | None = None  # 总分 分值 (100 on every form)
     subprojects: SubprojectCounts | None = None
     schedule: Schedule | None = None
     subitems: list[SubItem] = Field(default_factory=list)
@@ -259,7 +386,15 @@ class Project(Funds):
     activities: list[Activity] = Field(default_factory=list)
     surveys: list[Survey] = Field(default_factory=list)
     quantities: list[Quantity] = Field(default_factory=list)
+    documents: list[Document] = Field(default_factory=list)
+    management_rules: list[ManagementRule] = Field(default_factory=list)
+    budget_itemised: bool | None = None  # whether the budget is broken down to items
     observations: list[Observation] = Field(default_factory=list)
+
+    @property
+    def unit_names(self) -> list[str]:
+        """The units' names, whatever their role."""
+        return [u if isinstance(u, str) else u.name for u in self.units]
 
     @field_validator("amount_unit")
     @classmethod
@@ -279,11 +414,30 @@ class TableRow(_Strict):
     amount: Amount
 
 
+class GradeBands(_Strict):
+    """Lower bounds (inclusive) of the grades, as the source's own scheme states them."""
+
+    excellent: Annotated[float, Field(ge=0, le=100)]
+    good: Annotated[float, Field(ge=0, le=100)]
+    passing: Annotated[float, Field(ge=0, le=100)]
+
+    @model_validator(mode="after")
+    def _ordered(self) -> GradeBands:
+        if not self.excellent > self.good > self.passing:
+            raise ValueError("grade bands must fall: excellent > good > passing")
+        return self
+
+
 class Batch(_Strict):
     """A batch of records: one evaluation round of one region."""
 
     region: Text
-    fiscal_year: Annotated[int, Field(ge=1990, le=2100)]
+    fiscal_year: Annotated[int, Field(ge=1990, le=2100)] | None = None
+    grade_bands: GradeBands | None = None  # overrides the grade rule's parameters for this batch
+    purpose: Str | None = None  # 评价目的, as the source states it
+    basis: list[Text] = Field(default_factory=list)  # 评价依据: the documents named
+    process: Str | None = None  # 评价过程, as the source states it
+    units: list[Text] = Field(default_factory=list)  # 涉及的部门（单位）, as listed
     evaluation_year: Annotated[int, Field(ge=1990, le=2100)] | None = None
     as_of: date | None = None  # the evaluation date; overdue work is measured to it
     data_date: date | None = None  # the date the figures are stated at (截至)
