@@ -1,24 +1,54 @@
-"""The draft report: Word layout, the table's total, grades, and every finding traced."""
+"""The draft report's content: what it says, where, and how it says it (via the Markdown draft).
+
+Each test names a defect class of issue 15 it keeps out: units counted wrong, grades
+re-graded or written as machine text, a fact under two headings, a threshold repeated,
+a parenthesis repeating its sentence, file paths in the body, sentences copied from
+the source, missing parts (purpose, process, section 二, 评价结论, 结果应用, appendices).
+"""
 
 import json
 import re
 from pathlib import Path
 
 import pytest
-from docx import Document
-from docx.oxml.ns import qn
 
 from auditcheck.draft import NATIONAL_BANDS, cn_number, grade
+from auditcheck.draft.problems import clean_message, split_subject
+from auditcheck.draft.prose import amount, distinct_units, percent, range_label
 
-from .conftest import cli, seed_copy
+from .conftest import ROOT, cli, seed_copy
+
+# shared/ sits beside the checkout (CI) or beside the folder of worktrees.
+SEEDS = [
+    base / "shared" / "seed" / "jincheng-chengqu-2024-evaluation-report.txt"
+    for base in (ROOT.parent, ROOT.parent.parent)
+]
 
 
-def draft_md(tmp_path: Path, *args: str) -> str:
-    """The Markdown draft of fixtures/2023 written with ``args``."""
+def draft_md(tmp_path: Path, *args: str, batch: Path | None = None) -> str:
+    """The Markdown draft of fixtures/2023 (or ``batch``) written with ``args``."""
     out = tmp_path / "draft.md"
-    proc = cli("report", "fixtures/2023", "-o", str(out), *args)
+    proc = cli("report", str(batch or "fixtures/2023"), "-o", str(out), *args)
     assert proc.returncode == 0, proc.stderr
     return out.read_text("utf-8")
+
+
+def section(text: str, start: str, end: str | None = None) -> str:
+    """The Markdown between the heading ``start`` and the next heading ``end``."""
+    after = text.split(start, 1)[1]
+    return after.split(end, 1)[0] if end else after
+
+
+def body(text: str) -> str:
+    """The draft without its footnotes (the traces) and appendices."""
+    return "\n".join(
+        line for line in text.split("## 附件1")[0].splitlines() if not line.startswith("[^")
+    )
+
+
+@pytest.fixture(scope="module")
+def md(tmp_path_factory) -> str:
+    return draft_md(tmp_path_factory.mktemp("md"))
 
 
 @pytest.fixture(scope="module")
@@ -27,37 +57,15 @@ def findings() -> list[dict]:
     return [f for f in data["findings"] if f["dimension"] != "consistency"]
 
 
-@pytest.fixture(scope="module")
-def docx_path(tmp_path_factory) -> Path:
-    path = tmp_path_factory.mktemp("report") / "draft.docx"
-    proc = cli("report", "fixtures/2023", "-o", str(path))
-    assert proc.returncode == 0, proc.stderr
-    return path
+# --- figures, lists and grades -------------------------------------------------------
 
 
 @pytest.mark.parametrize(
     ("score", "expected"),
-    [
-        (100, "优"),
-        (90, "优"),
-        (89.99, "良"),
-        (80, "良"),
-        (79.99, "中"),
-        (60, "中"),
-        (59.99, "差"),
-        (0, "差"),
-    ],
+    [(100, "优"), (90, "优"), (89.99, "良"), (80, "良"), (79.99, "中"), (60, "中"), (59.99, "差")],
 )
 def test_grades_at_the_band_edges(score: float, expected: str) -> None:
     assert grade(score, NATIONAL_BANDS) == expected
-
-
-def test_bands_follow_the_grade_rule_parameters(tmp_path: Path) -> None:
-    text = draft_md(
-        tmp_path, "--sections", "summary", "--param", "grade-does-not-match-score.excellent=89.5"
-    )
-    assert "89.5分及以上为“优”" in text
-    assert "“优”2个" in text  # 89.93 and 89.56 are now 优
 
 
 def test_chinese_numbering() -> None:
@@ -71,53 +79,259 @@ def test_chinese_numbering() -> None:
     ]
 
 
-def test_docx_layout_headings_and_fonts(docx_path: Path) -> None:
-    doc = Document(str(docx_path))
-    section = doc.sections[0]
-    assert round(section.page_width.mm) == 210 and round(section.page_height.mm) == 297
-    headings = [p.text for p in doc.paragraphs if p.style.name.startswith("Heading")]
-    for expected in (
-        "一、工作情况",
-        "二、项目的基本情况",
-        "三、存在的问题及相关建议",
-        "（一）投入决策分析",
-        "（四）预期效果分析",
-        "1、预算编制不够准确，执行率偏低",
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [(15300.0, "15300"), (9574.0, "9574"), (1254.1, "1254.10"), (6223.15, "6223.15")],
+)
+def test_amounts_in_sentences_drop_zero_decimals(value: float, expected: str) -> None:
+    assert amount(value) == expected
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"), [(100.0, "100%"), (93.6, "93.6%"), (57.814, "57.81%")]
+)
+def test_percentages_in_sentences(value: float, expected: str) -> None:
+    assert percent(value) == expected
+
+
+def test_range_labels() -> None:
+    assert [range_label(n) for n in ([2], [1, 2, 3], [1, 4])] == [
+        "第（2）项",
+        "第（1）至（3）项",
+        "第（1）、（4）项",
+    ]
+
+
+def test_units_written_with_and_without_district_count_once() -> None:
+    names = ["区卫体局", "卫体局", "城区财政局", "财政局", "各办事处", "北街办事处"]
+    assert distinct_units(names, collective=False) == ["区卫体局", "城区财政局", "北街办事处"]
+
+
+# --- rule messages made into report sentences ----------------------------------------
+
+
+class _Info:
+    """The two names of a project, as clean_message reads them."""
+
+    def __init__(self, name: str, short: str) -> None:
+        self.project = type("P", (), {"name": name})()
+        self.short = short
+
+
+@pytest.mark.parametrize(
+    ("message", "expected"),
+    [
+        # a parenthesis that repeats the sentence goes
+        (
+            "项目甲部分绩效指标或标杆值设置不明确（部分指标标杆值设置不明确）。",
+            "部分绩效指标或标杆值设置不明确",
+        ),
+        # one that says more stays
+        (
+            "项目甲绿化工程变更了方案（因道路宽度不足，计划变更实施地点）。",
+            "绿化工程变更了方案（因道路宽度不足，计划变更实施地点）",
+        ),
+        # file locations belong in the traces, not the body
+        (
+            "项目甲结余写作5万元（fixtures/2023/a.yaml:12），应为6万元（b.yaml:3 → c.yaml:4）。",
+            "结余写作5万元，应为6万元",
+        ),
+        # figures as reports write them
+        (
+            "项目甲预算资金15300.00万元，执行率100.00%，另一项93.60%。",
+            "预算资金15300万元，执行率100%，另一项93.6%",
+        ),
+        ("甲项目中的子项乙未完工。", "子项乙未完工"),
+    ],
+)
+def test_messages_become_clauses(message: str, expected: str) -> None:
+    assert clean_message(message, _Info("甲项目", "项目甲")) == expected  # type: ignore[arg-type]
+
+
+def test_subject_runs_to_the_innermost_name() -> None:
+    text = "改造项目“完成率（东片区）”目标100%，实际90%"
+    assert split_subject(text, ["改造项目", "“完成率（东片区）”"]) == (
+        "改造项目“完成率（东片区）”",
+        "目标100%，实际90%",
+    )
+    assert split_subject("预算资金10万元", []) == ("", "预算资金10万元")
+
+
+# --- section 一 ------------------------------------------------------------------------
+
+
+def test_units_are_the_batch_list_counted_right(md: str) -> None:
+    intro = section(md, "## 一、工作情况", "| 序号")
+    assert (
+        "涉及住建局、财政局、卫体局、文旅局、宣传部、民营经济局、民政局、低保中心、机关事务中心、乡村振兴中心、北街办事处11个部门（单位）"
+        in intro
+    )
+    assert "各办事处" not in intro
+
+
+def test_units_gathered_from_projects_without_a_batch_list(tmp_path: Path) -> None:
+    batch = seed_copy(tmp_path)
+    text = (batch / "batch.yaml").read_text("utf-8")
+    (batch / "batch.yaml").write_text(re.sub(r"(?m)^units: .*\n", "", text), "utf-8")
+    intro = section(draft_md(tmp_path, "--sections", "summary", batch=batch), "## 一", "| 序号")
+    units = re.search(r"涉及(.*?)(\d+)个部门（单位）", intro)
+    assert units is not None
+    names = units.group(1).split("、")
+    assert "各办事处" not in names and names.count("卫体局") + names.count("区卫体局") == 1
+    assert len(names) == int(units.group(2)) == 11
+
+
+def test_purpose_basis_and_process_from_the_batch(md: str) -> None:
+    assert "### 1、评价目的" in md and "### 2、评价依据" in md and "### 3、评价过程" in md
+    purpose = section(md, "### 1、评价目的", "###")
+    assert "一是对1个部门整体支出和8个专项资金项目追踪问效；二是" in purpose
+    assert "本次评价依据2024年度绩效评价工作安排开展。" in md
+    assert "一是根据各项目基本情况" in section(md, "### 3、评价过程", "###")
+
+
+def test_no_sentence_is_copied_from_the_seed(md: str) -> None:
+    found = [p for p in SEEDS if p.is_file()]
+    if not found:
+        pytest.skip(f"the seed report is not at {SEEDS[0]}")
+    seed = re.sub(r"\s+", "", found[0].read_text("utf-8")).replace(",", "，")
+    sentences = [s for s in re.split(r"[。；：]", seed) if len(s) >= 30]
+    text = re.sub(r"\s+", "", md)
+    copied = [s for s in sentences if s in text]
+    assert not copied
+
+
+def test_grade_bands_are_inclusive_and_stated_grades_kept(md: str) -> None:
+    conclusion = section(md, "### 4、评价结论", "## 二")
+    assert (
+        "90分（含）以上为“优”，80分（含）至90分为“良”，60分（含）至80分为“中”，60分以下为“差”"
+        in conclusion
+    )
+    assert (
+        "9个项目的评价结果均为“良”，按得分由高到低依次为中小企业发展专项（89.93分）" in conclusion
+    )
+    assert "“良”9个" not in md
+
+
+def test_bands_follow_the_grade_rule_but_never_regrade(tmp_path: Path) -> None:
+    text = draft_md(
+        tmp_path, "--sections", "summary", "--param", "grade-does-not-match-score.excellent=89.5"
+    )
+    assert "89.5分（含）以上为“优”" in text
+    assert "9个项目的评价结果均为“良”" in text  # the stated grade stays
+    assert "中小企业发展专项得分89.93分，按上述档次应为“优”，资料写作“良”" in text
+
+
+def test_batch_bands_and_stated_words(tmp_path: Path) -> None:
+    batch = seed_copy(
+        tmp_path,
+        {
+            "batch.yaml": [
+                ("data_date:", "grade_bands: {excellent: 85, good: 75, passing: 60}\ndata_date:")
+            ],
+            "06-sme-development.yaml": [("stated_grade: 良", "stated_grade: 优秀")],
+            "07-social-assistance.yaml": [("stated_grade: 良\n", "")],
+        },
+    )
+    text = section(draft_md(tmp_path, "--sections", "summary", batch=batch), "4、评价结论")
+    assert "85分（含）以上为“优”，75分（含）至85分为“良”" in text
+    assert "评价结果为“优秀”的1个" in text  # the word as stated
+    assert "困难群众救助的资料未写明等级，以上按得分所在档次列出" in text
+
+
+def test_conclusion_names_the_main_problems_by_dimension(md: str) -> None:
+    conclusion = section(md, "### 4、评价结论", "## 二")
+    assert "投入决策方面，预算编制不够准确、执行率偏低的有7个项目" in conclusion
+    assert "预期效果方面，" in conclusion
+
+
+# --- section 二 ------------------------------------------------------------------------
+
+
+def test_section_two_states_what_the_records_hold(md: str) -> None:
+    two = section(md, "## 二、项目的基本情况", "## 三")
+    clinics = section(two, "### （五）", "### （六）")
+    assert "“更新医疗及办公设备的村卫生室数量”目标值88个，实际83个" in clinics
+    assert "其中专用设备购置166.37万元、办公设备购置129.92万元" in clinics
+    bonds = section(two, "### （三）", "### （四）")
+    assert "拆除工程159556平方米" in bonds and "预算资金15300万元" in bonds
+    assert "96.36%" in section(two, "### （二）", "### （三）")
+    sme = section(two, "### （六）", "### （七）")
+    assert "“创客大赛”奖励资金、“小升规”奖励资金" in sme and "100%" in sme
+    assert "结余0" not in two
+
+
+def test_department_is_not_a_project_carried_out_by_its_unit(md: str) -> None:
+    dept = section(md, "### （九）", "## 三")
+    assert "本项评价对象为区机关事务中心2023年度部门整体支出" in dept
+    assert "负责实施" not in dept
+    assert "年末收回资金283.73万元" in dept and "结余" not in dept
+
+
+def test_chart_threshold_follows_the_rule(tmp_path: Path, md: str) -> None:
+    assert "虚线为90%，低于该线的9个以深色标出" in md
+    text = draft_md(
+        tmp_path, "--sections", "projects", "--param", "low-execution-rate.threshold=80"
+    )
+    assert "虚线为80%，低于该线的5个以深色标出" in text
+    quiet = draft_md(tmp_path, "--sections", "projects", "--ignore", "low-execution-rate")
+    assert "见图1" in quiet and "虚线" not in quiet
+
+
+# --- section 三 ------------------------------------------------------------------------
+
+
+def test_examples_of_one_project_merge(md: str) -> None:
+    budget = section(md, "#### 1、预算编制不够准确", "####")
+    assert (
+        "（1）乡村振兴补助资金：预算资金6223.15万元，实际支出3597.53万元，预算执行率57.81%，低于90%，结余资金2625.62万元"
+        in budget
+    )
+    planning = section(md, "#### 3、项目前期谋划不足", "####")
+    assert "张岭村村东新建公厕、张岭村村北新建公厕建成后" in planning
+
+
+def test_threshold_is_said_once_under_a_heading(md: str) -> None:
+    budget = section(md, "#### 1、预算编制不够准确", "####")
+    assert budget.count("低于90%") == 1
+
+
+def test_a_fact_is_stated_under_one_heading(md: str) -> None:
+    three = body(section(md, "## 三、", "## 四"))
+    assert three.count("88个") == 1  # the target, stated in 三（一）2
+    assert "“更新医疗及办公设备的村卫生室数量”完成率94.32%（另见三（一）2（2））" in three
+    assert "张岭村村北新建公厕尚未投入使用或已停用（另见三（一）3（2））" in three
+
+
+def test_no_parenthesis_only_repeats_its_sentence(md: str) -> None:
+    three = body(section(md, "## 三、", "## 四"))
+    assert "（年初申报的项目绩效目标与项目内容不完全相关）" in three  # says more: kept
+    for repeated in (
+        "（部分指标标杆值设置不明确）",
+        "（资产管理程序执行不到位）",
+        "（监督检查工作落实不到位）",
     ):
-        assert expected in headings
-    normal = doc.styles["Normal"].element.rPr.rFonts
-    assert normal.get(qn("w:eastAsia")) == "仿宋"
-    heading = doc.styles["Heading 2"].element.rPr.rFonts
-    assert heading.get(qn("w:eastAsia")) == "黑体"
-    indent = doc.styles["Normal"].element.pPr.ind
-    assert indent.get(qn("w:firstLineChars")) == "200"
+        assert repeated not in three
 
 
-def test_docx_table_total_is_the_sum_of_rows(docx_path: Path) -> None:
-    table = Document(str(docx_path)).tables[0]
-    rows = [[c.text for c in row.cells] for row in table.rows]
-    assert rows[0] == ["序号", "项目单位", "项目名称", "金额（万元）"]
-    body, total = rows[1:-1], rows[-1]
-    assert len(body) == 9 and total[0] == "合计"
-    assert f"{sum(float(r[3]) for r in body):.2f}" == total[3] == "51078.42"
-    borders = table._tbl.tblPr.find(qn("w:tblStyle"))
-    assert borders is not None and borders.get(qn("w:val")) == "TableGrid"
+def test_each_example_and_suggestion_is_its_own_paragraph(md: str) -> None:
+    three = section(md, "## 三、", "## 四")
+    for line in three.splitlines():
+        if line.startswith(("（", "改进建议：")):
+            assert line.count("改进建议：") <= 1 and not re.search(r"。（\d+）", line), line
+    assert re.findall(r"\n\n改进建议：", three) and not re.findall(r"[^\n]\n改进建议：", three)
 
 
-def test_docx_traces_every_finding_in_a_comment(docx_path: Path, findings: list[dict]) -> None:
-    doc = Document(str(docx_path))
-    comments = "\n".join(c.text for c in doc.comments)
-    for f in findings:
-        assert f["fingerprint"] in comments, f
-    body = "\n".join(p.text for p in doc.paragraphs)
-    assert "改进建议：" in body and "例如：（1）" in body
+def test_suggestions_name_the_examples_and_units(md: str) -> None:
+    quality = section(md, "#### 2、项目建设质量不高", "###")
+    assert "本条建议针对上述第（1）项问题，由城区财政局对照落实。" in quality
+    performance = section(md, "#### 2、绩效管理意识不强", "####")
+    assert "第（1）至（4）项" in performance and performance.count("卫体局") == 1
 
 
-def test_markdown_covers_every_finding_once(tmp_path: Path, findings: list[dict]) -> None:
-    text = draft_md(tmp_path)
-    notes = re.findall(r"^\[\^\d+\]: .*指纹 `([0-9a-f]+)`", text, re.M)
+def test_markdown_covers_every_finding_once(md: str, findings: list[dict]) -> None:
+    notes = re.findall(r"^\[\^\d+\]: .*指纹 `([0-9a-f]+)`", md, re.M)
     assert sorted(notes) == sorted(f["fingerprint"] for f in findings)
-    headings = re.findall(r"^#### (\d+)、", text, re.M)
+    headings = re.findall(r"^#### (\d+)、", md, re.M)
     assert headings == [
         "1",
         "2",
@@ -130,12 +344,14 @@ def test_markdown_covers_every_finding_once(tmp_path: Path, findings: list[dict]
         "2",
         "3",
     ]  # continuous per dimension
-    assert "数据核对" not in text
+    assert "数据核对" not in md
 
 
-def test_consistency_only_when_asked(tmp_path: Path) -> None:
+def test_consistency_findings_keep_paths_out_of_the_body(tmp_path: Path) -> None:
     text = draft_md(tmp_path, "--sections", "problems", "--with-consistency")
     assert "（五）数据核对" in text and "一、工作情况" not in text
+    assert ".yaml:" not in body(text)
+    assert re.search(r"^\[\^\d+\]: 三（五）.*\.yaml:\d+", text, re.M)  # the traces keep them
 
 
 def test_empty_categories_and_dimensions_drop_out(tmp_path: Path) -> None:
@@ -143,10 +359,40 @@ def test_empty_categories_and_dimensions_drop_out(tmp_path: Path) -> None:
         tmp_path, "--sections", "problems", "--select", "construction-quality,sustainability"
     )
     assert re.findall(r"^### (.*)$", text, re.M) == ["（一）产出执行分析", "（二）预期效果分析"]
-    assert re.findall(r"^#### (.*)$", text, re.M) == [
-        "1、项目建设质量不高",
-        "1、可持续影响方面存在不足",
-    ]
+    assert [h.split("、", 1)[0] for h in re.findall(r"^#### (.*)$", text, re.M)] == ["1", "1"]
+
+
+# --- section 四 and the appendices ----------------------------------------------------------
+
+
+def test_application_lists_what_each_project_must_put_right(md: str) -> None:
+    four = section(md, "## 四、评价结果应用及整改要求", "## 附件1")
+    assert "### 1、结果应用" in four and "### 2、整改要求" in four
+    assert (
+        "（5）村卫生室服务能力提升工程（区卫体局）：预算编制不够准确、执行率偏低（三（一）1（5））"
+        in four
+    )
+    assert "共9个项目（子项目）" in four
+
+
+def test_appendix_lists_every_finding_with_its_basis(md: str, findings: list[dict]) -> None:
+    appendix = section(md, "## 附件1", "## 附件2")
+    rows = re.findall(
+        r"^\| \d+ \| (三（.）\d（\d+）) \|.*`([a-z-]+)` \| `([^`]+)` \| (.*) \|$", appendix, re.M
+    )
+    assert len(rows) == len(findings)
+    by_rule = {rule: basis for _, rule, _, basis in rows}
+    assert by_rule["low-execution-rate"] == "据资料数据计算（预算执行率）"
+    assert by_rule["supervision-missing"] == "资料所述"
+    assert "### 乡村振兴补助资金" in appendix
+
+
+def test_appendix_of_indicators(md: str) -> None:
+    targets = section(md, "## 附件2")
+    assert (
+        "| 村卫生室服务能力提升工程 | 更新医疗及办公设备的村卫生室数量 | 88个 | 83个 | 94.32% |"
+        in targets
+    )
 
 
 def test_html_escapes_record_text(tmp_path: Path) -> None:
@@ -155,7 +401,7 @@ def test_html_escapes_record_text(tmp_path: Path) -> None:
     out = tmp_path / "draft.html"
     assert cli("report", str(batch), "-o", str(out)).returncode == 0
     page = out.read_text("utf-8")
-    assert "<script>" not in page and "&lt;script&gt;x&lt;/script&gt;" in page
+    assert "<script>x" not in page and "&lt;script&gt;x&lt;/script&gt;" in page
 
 
 @pytest.mark.parametrize(

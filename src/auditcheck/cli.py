@@ -486,7 +486,10 @@ REPORT_SUFFIXES = (".docx", ".md", ".html")
     "--sections",
     default=",".join(SECTIONS),
     show_default=True,
-    help="Which parts to write: summary (一、明细表和评价结果), projects (二), problems (三).",
+    help=(
+        "Which parts to write: summary (一、工作情况与评价结论), projects (二), problems (三), "
+        "application (四、结果应用及整改要求), appendices (附件)."
+    ),
 )
 @click.option(
     "--with-consistency", is_flag=True, help="Also list the 数据核对 findings in section 三."

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import html
 
-from auditcheck.draft import Draft
+from auditcheck.draft import Draft, Example
+from auditcheck.render.chart import chart_svg
 from auditcheck.render.markdown import cell
 from auditcheck.templating import environment
 
@@ -12,17 +13,23 @@ from auditcheck.templating import environment
 def _context(draft: Draft) -> dict[str, object]:
     traces = draft.traces()
     notes = {f.fingerprint: i for i, (_, f) in enumerate(traces, 1)}
-    return {"draft": draft, "traces": traces, "notes": notes}
+
+    def marks(example: Example) -> str:
+        return "".join(f"[^{notes[f.fingerprint]}]" for f in example.findings)
+
+    return {"draft": draft, "traces": traces, "notes": notes, "marks": marks}
 
 
 def render_report_markdown(draft: Draft) -> str:
-    """Markdown: headings, a pipe table, and a footnote tracing each claim to its rule."""
+    """Markdown: headings, pipe tables, and a footnote tracing each claim to its rule."""
     env = environment().overlay()
     env.filters.update(cell=cell, md=lambda text: html.escape(str(text)))
     return env.get_template("report.md.j2").render(_context(draft)).rstrip() + "\n"
 
 
 def render_report_html(draft: Draft) -> str:
-    """A standalone HTML page; every value from the records is escaped."""
+    """One self-contained page: every value from the records is escaped, nothing is fetched."""
     env = environment().overlay(autoescape=True)
-    return env.get_template("report.html.j2").render(_context(draft)).rstrip() + "\n"
+    context = _context(draft)
+    context["chart_svg"] = chart_svg(draft.chart) if draft.chart else ""
+    return env.get_template("report.html.j2").render(context).rstrip() + "\n"

@@ -1,0 +1,184 @@
+"""The draft as plain data: what the Word, Markdown and HTML renderers print."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from auditcheck.findings import Finding
+from auditcheck.records.load import LoadedRecord
+from auditcheck.records.model import Project
+
+
+@dataclass(frozen=True)
+class ProjectInfo:
+    """One record as the draft needs it: the validated facts.
+
+    The located document (every line and column) is not kept: each finding
+    already carries its own file and line.
+    """
+
+    project: Project
+
+    @classmethod
+    def of(cls, record: LoadedRecord) -> ProjectInfo:
+        """Keep what the draft reads of a loaded record."""
+        return cls(record.project)
+
+    @property
+    def id(self) -> str:
+        """The record id."""
+        return self.project.id
+
+    @property
+    def short(self) -> str:
+        """The name the report uses once a project has been introduced."""
+        return self.project.short_name or self.project.name
+
+    @property
+    def units(self) -> list[str]:
+        """The units named on the project, as listed."""
+        return self.project.unit_names
+
+    @property
+    def amount(self) -> float | None:
+        """The amount evaluated: the budget, or for a department the adjusted budget."""
+        p = self.project
+        return p.budget if p.budget is not None else p.adjusted_budget
+
+    @property
+    def is_department(self) -> bool:
+        """True for a department's whole expenditure (部门整体支出)."""
+        return self.project.type == "部门整体"
+
+
+@dataclass
+class Part:
+    """A numbered part with a title and its paragraphs (一 1、评价目的, 二（三）…)."""
+
+    title: str
+    paragraphs: list[str]
+    project: str = ""  # the record id, for parts about one project
+
+
+@dataclass
+class Example:
+    """One numbered example: what one project's findings under a heading say."""
+
+    label: str  # 三（一）1（2）
+    project: str  # record id
+    text: str
+    findings: list[Finding]
+
+
+@dataclass
+class CategoryPart:
+    """One numbered heading of section 三: its examples and the suggestion tied to them."""
+
+    label: str  # 三（一）1
+    number: int  # 1, the number its heading shows
+    title: str
+    lead: str
+    examples: list[Example]
+    suggestion: str
+
+
+@dataclass
+class DimensionPart:
+    """（一）投入决策分析 and the headings under it."""
+
+    title: str
+    categories: list[CategoryPart]
+
+
+@dataclass(frozen=True)
+class Bar:
+    """One bar of the execution-rate chart: a project or one of its sub-items."""
+
+    label: str
+    rate: float
+    project: str  # record id
+    subitem: bool
+    stated: bool  # the source states the rate; no amounts to compute it from
+
+
+@dataclass
+class ExecutionChart:
+    """Execution rates per project and sub-item, against the threshold in force."""
+
+    title: str
+    bars: list[Bar]
+    threshold: float | None  # the low-execution-rate rule's threshold; None when not selected
+
+    def below(self) -> list[Bar]:
+        """The bars under the threshold."""
+        if self.threshold is None:
+            return []
+        return [b for b in self.bars if b.rate < self.threshold]
+
+
+@dataclass(frozen=True)
+class FindingRow:
+    """A row of appendix 1: one finding, where it is in the draft and what it rests on."""
+
+    project: str  # record id
+    project_name: str
+    label: str  # 三（一）1（2）
+    heading: str  # the category title
+    dimension: str  # the dimension title
+    summary: str  # the rule's summary
+    rule: str
+    severity: str
+    location: str  # file:line
+    basis: str  # 资料所述 / 据资料数据计算（…）
+    fingerprint: str
+
+
+@dataclass(frozen=True)
+class TargetRow:
+    """A row of appendix 2: one performance indicator, planned against actual."""
+
+    project: str  # record id
+    project_name: str
+    indicator: str
+    planned: str
+    actual: str
+    rate: str
+
+
+SEVERITY_WORDS = {"error": "严重", "warning": "一般", "info": "提示"}
+
+
+@dataclass
+class Draft:
+    """Everything the report templates print."""
+
+    title: str
+    sections: tuple[str, ...]
+    intro: str = ""
+    table: list[tuple[int, str, str, str, str]] = field(default_factory=list)  # …, record id
+    table_total: str = ""
+    work: list[Part] = field(default_factory=list)  # 一：评价目的、依据、过程、结论
+    projects_intro: str = ""
+    chart: ExecutionChart | None = None
+    projects: list[Part] = field(default_factory=list)  # 二
+    problems_intro: str = ""
+    problems: list[DimensionPart] = field(default_factory=list)  # 三
+    application: list[Part] = field(default_factory=list)  # 四：结果应用、整改要求
+    finding_rows: list[FindingRow] = field(default_factory=list)  # 附件1
+    target_rows: list[TargetRow] = field(default_factory=list)  # 附件2
+    project_names: dict[str, str] = field(default_factory=dict)  # record id → short name
+
+    def examples(self) -> list[Example]:
+        """Every example of section 三, in reading order."""
+        return [e for d in self.problems for c in d.categories for e in c.examples]
+
+    def findings_by_project(self) -> list[tuple[str, list[FindingRow]]]:
+        """Appendix 1 grouped: (project short name, its rows), in the table's order."""
+        groups: dict[str, list[FindingRow]] = {}
+        for row in self.finding_rows:
+            groups.setdefault(row.project_name, []).append(row)
+        return list(groups.items())
+
+    def traces(self) -> list[tuple[str, Finding]]:
+        """(example label, finding) for every claim in section 三, in reading order."""
+        return [(e.label, f) for e in self.examples() for f in e.findings]

@@ -1,0 +1,375 @@
+"""Section 三 (存在的问题及相关建议) and appendix 1, from the findings.
+
+A rule's message is one sentence about one fact. A report says each fact once and
+says it like a person: so under a heading one project's findings become one
+example, sentences about the same subject share it (``A预算…，结余…``), the same
+finding on several subjects lists them (``A、B建成后…``), a threshold is not
+repeated after its first mention, a parenthesis that only repeats the sentence
+is dropped, file locations stay in the traces, and a fact already stated under an
+earlier heading is referred to there rather than stated again.
+"""
+
+from __future__ import annotations
+
+import itertools
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+
+from auditcheck.draft.model import (
+    SEVERITY_WORDS,
+    CategoryPart,
+    DimensionPart,
+    Example,
+    FindingRow,
+    ProjectInfo,
+)
+from auditcheck.draft.prose import cn_number, distinct_units, join, join_and, range_label
+from auditcheck.facts import FIELDS
+from auditcheck.findings import Finding
+from auditcheck.records.model import Project
+from auditcheck.rulebook.load import Rulebook
+from auditcheck.templating import num
+
+# Items a finding can be about, each with the words that name it in a message.
+LISTED = {
+    "targets": lambda t: f"“{t.indicator}”",
+    "facilities": lambda f: f.name,
+    "defects": lambda d: d.site,
+    "planned_items": lambda p: p.name,
+    "activities": lambda a: a.name,
+    "observations": lambda o: o.subject or "",
+}
+# A parenthesis sharing this much of its wording with the sentence only repeats it:
+# its two-character words, or (for the same words in another order) its characters.
+REPEATS_WORDS, REPEATS_CHARS = 0.6, 0.7
+_LOCATION = re.compile(r"[^（）()\s]+\.(?:ya?ml|jsonl?|csv|xlsx?):\d+")
+_PATH_PART = re.compile(r"[^.\[\]]+")
+_NUMBER = re.compile(r"\d+(?:\.\d+)?")
+# 15300.00万元 → 15300万元, 100.00% → 100%, 93.60% → 93.6%: as a person types them.
+_ZEROS = re.compile(r"(\d+)\.00(?=万元|%)")
+_TRAILING_ZERO = re.compile(r"(\d+\.\d)0%")
+_CJK = re.compile(r"[\u4e00-\u9fff]")
+
+
+def _bigrams(text: str) -> set[str]:
+    chars = "".join(_CJK.findall(text))
+    return {chars[i : i + 2] for i in range(len(chars) - 1)}
+
+
+def repeats(paren: str, sentence: str) -> bool:
+    """True when a parenthesis says nothing the sentence does not."""
+    words, chars = _bigrams(paren), set(_CJK.findall(paren))
+    if not words:
+        return False
+    shared_words = len(words & _bigrams(sentence)) / len(words)
+    shared_chars = len(chars & set(_CJK.findall(sentence))) / len(chars)
+    return shared_words >= REPEATS_WORDS or shared_chars >= REPEATS_CHARS
+
+
+def _numbers(text: str) -> set[str]:
+    return {num(float(n)) for n in _NUMBER.findall(text)}
+
+
+def _closing_paren(text: str) -> tuple[str, str] | None:
+    """(sentence, parenthesis) when ``text`` ends with a balanced （…）."""
+    if not text.endswith("）"):
+        return None
+    depth = 0
+    for i in range(len(text) - 1, -1, -1):
+        depth += {"）": 1, "（": -1}.get(text[i], 0)
+        if depth == 0:
+            return text[:i], text[i + 1 : -1]
+    return None
+
+
+def _strip_locations(text: str) -> str:
+    """Drop parentheses that hold file:line locations; those belong in the traces."""
+    out, depth, start = [], 0, 0
+    for i, ch in enumerate(text):
+        if ch == "（":
+            if depth == 0:
+                out.append(text[start:i])
+                start = i
+            depth += 1
+        elif ch == "）" and depth:
+            depth -= 1
+            if depth == 0:
+                group = text[start : i + 1]
+                out.append("" if _LOCATION.search(group) else group)
+                start = i + 1
+    out.append(text[start:])
+    return "".join(out)
+
+
+def clean_message(message: str, project: ProjectInfo) -> str:
+    """A finding's message as a clause of the draft: no project name, no locations,
+    no parenthesis repeating the sentence, no closing 。."""
+    text = message.strip().rstrip("。")
+    for prefix in (project.project.name, project.short):
+        if text.startswith(prefix):
+            text = text[len(prefix) :].removeprefix("中的")
+            break
+    text = _strip_locations(text).rstrip("。")
+    text = _TRAILING_ZERO.sub(r"\1%", _ZEROS.sub(r"\1", text))
+    split = _closing_paren(text)
+    if split and repeats(split[1], split[0]):
+        text = split[0]
+    return text.rstrip("，。；")
+
+
+def _path(finding: Finding) -> list[str | int]:
+    """``subitems[0].targets[1].actual`` → ``["subitems", 0, "targets", 1, "actual"]``."""
+    return [int(p) if p.isdigit() else p for p in _PATH_PART.findall(finding.field)]
+
+
+def item_key(finding: Finding) -> str | None:
+    """The listed item a finding is about (``facilities.1``, ``subitems.0.targets.1``)."""
+    path = _path(finding)
+    for i in range(len(path) - 2, -1, -1):
+        if path[i] in LISTED and isinstance(path[i + 1], int):
+            return ".".join(str(p) for p in path[: i + 2])  # a key, not shown
+    return None
+
+
+def labels(finding: Finding, project: Project) -> list[str]:
+    """The words naming what a finding is about, outermost first (sub-item, then item)."""
+    out: list[str] = []
+    node: object = project
+    path = _path(finding)
+    for key, index in itertools.pairwise(path):
+        if not isinstance(key, str) or not isinstance(index, int):
+            continue
+        items = getattr(node, key, None)
+        if not isinstance(items, list) or index >= len(items):
+            break
+        node = items[index]
+        name = LISTED[key](node) if key in LISTED else getattr(node, "name", "")
+        if name:
+            out.append(name)
+    return out
+
+
+def split_subject(text: str, names: list[str]) -> tuple[str, str]:
+    """(subject, predicate): the subject runs to the end of the innermost name found."""
+    for name in reversed(names):
+        at = text.find(name)
+        if at >= 0:
+            end = at + len(name)
+            return text[:end], text[end:]
+    return "", text
+
+
+def fact_key(finding: Finding) -> str:
+    """The fact a finding is about: a listed item, else the sub-item or project it belongs to."""
+    key = item_key(finding)
+    if key is not None:
+        return key
+    path = _path(finding)
+    last = max((i for i, p in enumerate(path) if isinstance(p, int)), default=-1)
+    return ".".join(str(p) for p in path[: last + 1])
+
+
+@dataclass
+class _Said:
+    """Where a listed item was first stated, and the figures stated about it there."""
+
+    label: str  # the example, 三（一）3（2）
+    heading: str  # its heading, 三（一）3
+    numbers: set[str]
+
+
+@dataclass
+class _Subject:
+    """What one example says about one fact: its subject and the predicates of its findings."""
+
+    subject: str
+    outer: str  # the sub-item named before an item (``…改造项目“指标”``), if any
+    predicates: list[str] = field(default_factory=list)
+
+
+# A clause comparing a figure with a threshold: said once under a heading.
+_LIMIT = re.compile(r"^(?:低于|高于|超过|不足|少于|多于|未达到?)")
+
+
+@dataclass
+class _Writer:
+    """Writes examples in reading order, remembering what was said where."""
+
+    rulebook: Rulebook
+    said: dict[tuple[str, str], _Said] = field(default_factory=dict)
+
+    def example(
+        self, label: str, heading: str, info: ProjectInfo, findings: list[Finding], said: set[str]
+    ) -> str:
+        """One project's findings under one heading as one example; ``said`` holds the
+        clauses already written under this heading."""
+        facts: dict[tuple[str, str], _Subject] = {}
+        for f in findings:
+            text = clean_message(f.message, info)
+            names = labels(f, info.project)
+            subject, predicate = split_subject(text, names)
+            key = item_key(f)
+            earlier = self.said.get((f.record, key)) if key else None
+            if earlier is not None and earlier.heading != heading:
+                predicate = self._reference(f, predicate, earlier)
+            elif key:
+                self.said.setdefault((f.record, key), _Said(label, heading, _numbers(text)))
+            predicate = _drop_repeated_limits(f, predicate, said)
+            outer = names[0] if len(names) > 1 else ""
+            entry = facts.setdefault((subject, fact_key(f)), _Subject(subject, outer))
+            # A clause an earlier finding on the same fact already gave is not given again.
+            given = {c for p in entry.predicates for c in p.split("，")}
+            predicate = "，".join(c for c in predicate.split("，") if c not in given)
+            if predicate:
+                entry.predicates.append(predicate)
+        return f"{info.short}：{_sentences(list(facts.values()))}"
+
+    def _reference(self, f: Finding, predicate: str, earlier: _Said) -> str:
+        """What is new about an item already stated under another heading, and where."""
+        kept = [
+            c
+            for c in predicate.split("，")
+            if c and not (_numbers(c) and _numbers(c) <= earlier.numbers)
+        ]
+        rule = self.rulebook.rule(f.rule)
+        text = "，".join(kept) if kept else (rule.rule.summary if rule else "")
+        return f"{text}（另见{earlier.label}）"
+
+
+def _drop_repeated_limits(f: Finding, predicate: str, said: set[str]) -> str:
+    """A clause naming a rule's threshold (``低于90%``) is said once under a heading."""
+    limits = {num(v) for k, v in f.evidence.items() if k.startswith("param.") and _is_number(v)}
+    clauses = []
+    for clause in predicate.split("，"):
+        if clause in said and _LIMIT.match(clause) and _numbers(clause) & limits:
+            continue
+        said.add(clause)
+        clauses.append(clause)
+    return "，".join(clauses)
+
+
+def _is_number(value: object) -> bool:
+    return isinstance(value, int | float) and not isinstance(value, bool)
+
+
+def _sentences(facts: list[_Subject]) -> str:
+    """Subjects with the same predicate are listed together; a sub-item named by the
+    sentence before is not named again; sentences join with ；."""
+    by_predicate: dict[str, list[_Subject]] = {}
+    for fact in facts:
+        by_predicate.setdefault("，".join(fact.predicates), []).append(fact)
+    sentences = []
+    previous = ""
+    for predicate, named in by_predicate.items():
+        names = [n.subject for n in named]
+        subject = join(names) if len(names) > 1 and all(names) else names[0]
+        outer = named[0].outer
+        if outer and outer == previous and len(named) == 1 and subject.startswith(outer):
+            subject = subject[len(outer) :]
+        previous = outer
+        sentences.append(subject + predicate)
+    return "；".join(sentences) + "。"
+
+
+def _basis(f: Finding) -> str:
+    """Whether a finding rests on figures the source states, or on figures computed from them."""
+    computed = []
+    for name in f.evidence:
+        if name.startswith("param."):
+            continue
+        for spec in (FIELDS[kind].get(name) for kind in FIELDS):
+            if spec is not None and ("=" in spec.doc or "公式" in spec.doc):
+                computed.append(spec.doc.split("=")[0].split("（")[0].strip())
+                break
+    if computed:
+        return f"据资料数据计算（{join(computed)}）"
+    return "资料所述"
+
+
+def _ordered(findings: Iterable[Finding], rulebook: Rulebook) -> list[Finding]:
+    rank = {r.id: i for i, r in enumerate(rulebook.all_rules or rulebook.rules)}
+    return sorted(findings, key=lambda f: (f.line, rank.get(f.rule, len(rank)), f.col))
+
+
+def problem_parts(
+    findings: list[Finding],
+    projects: list[ProjectInfo],
+    rulebook: Rulebook,
+    with_consistency: bool,
+) -> tuple[list[DimensionPart], list[FindingRow]]:
+    """Section 三 and the rows of appendix 1, in the table's project order."""
+    by_id = {p.id: p for p in projects}
+    writer = _Writer(rulebook)
+    parts: list[DimensionPart] = []
+    rows: list[FindingRow] = []
+    for dim_id, dim in rulebook.dimensions.items():
+        if dim_id == "consistency" and not with_consistency:
+            continue
+        dim_no = cn_number(len(parts) + 1)
+        categories: list[CategoryPart] = []
+        for cat in rulebook.categories.values():
+            mine = [f for f in findings if f.category == cat.id and f.record in by_id]
+            if cat.dimension != dim_id or not mine:
+                continue
+            cat_label = f"三（{dim_no}）{len(categories) + 1}"
+            said: set[str] = set()
+            examples = []
+            for info in projects:
+                own = _ordered((f for f in mine if f.record == info.id), rulebook)
+                if not own:
+                    continue
+                label = f"{cat_label}（{len(examples) + 1}）"
+                text = writer.example(label, cat_label, info, own, said)
+                examples.append(Example(label, info.id, text, own))
+            numbers = list(range(1, len(examples) + 1))
+            units = join(distinct_units(u for e in examples for u in by_id[e.project].units))
+            tie = (
+                f"本条建议针对上述{range_label(numbers)}问题，由{units}对照落实。" if units else ""
+            )
+            categories.append(
+                CategoryPart(
+                    cat_label,
+                    len(categories) + 1,
+                    cat.title,
+                    cat.lead,
+                    examples,
+                    cat.suggestion + tie,
+                )
+            )
+            for e in examples:
+                for f in e.findings:
+                    rule = rulebook.rule(f.rule)
+                    rows.append(
+                        FindingRow(
+                            e.project,
+                            by_id[e.project].short,
+                            e.label,
+                            cat.title,
+                            dim.title,
+                            rule.rule.summary if rule else f.rule,
+                            f.rule,
+                            SEVERITY_WORDS.get(f.severity, f.severity),
+                            f"{f.file}:{f.line}",
+                            _basis(f),
+                            f.fingerprint,
+                        )
+                    )
+        if categories:
+            parts.append(DimensionPart(f"（{dim_no}）{dim.section}", categories))
+    order = {p.id: i for i, p in enumerate(projects)}
+    rows.sort(key=lambda r: order[r.project])  # stable: reading order within a project
+    return parts, rows
+
+
+def problems_intro(parts: list[DimensionPart], projects: int) -> str:
+    """The paragraph that opens section 三."""
+    if not parts:
+        return "本次评价未发现需要列出的问题。"
+    names = [p.title.split("）", 1)[1].removesuffix("分析") for p in parts]
+    with_problems = len({e.project for p in parts for c in p.categories for e in c.examples})
+    found = "均" if with_problems == projects else f"中有{with_problems}个项目"
+    return (
+        f"本次评价的{projects}个项目{found}存在需要改进的问题。"
+        f"以下从{join_and(names)}{len(names)}个方面逐项列出，并提出改进建议。"
+    )

@@ -1,0 +1,220 @@
+"""Section 一 (工作情况, with 评价结论) and section 四 (结果应用及整改要求).
+
+The batch states the round's purpose, basis and process and the units it covers;
+the records state each project's score and grade. A stated grade is printed as
+the source words it (优秀 stays 优秀); a grade is worked out from the score only
+where none is stated, and the draft says so; a stated grade the score does not
+bear out is kept and pointed out, never silently replaced.
+"""
+
+from __future__ import annotations
+
+from collections import OrderedDict
+
+from auditcheck.draft.model import DimensionPart, ExecutionChart, Part, ProjectInfo
+from auditcheck.draft.prose import (
+    amount,
+    distinct_units,
+    enumerate_points,
+    join,
+    join_and,
+    percent,
+    split_points,
+)
+from auditcheck.records.model import GRADES, Batch
+from auditcheck.rulebook.load import Rulebook
+
+GRADE_RULE = "grade-does-not-match-score"
+# 财政部《项目支出绩效评价管理办法》(财预〔2020〕10号); the grade rule's parameters and a
+# batch's own bands override them.
+NATIONAL_BANDS = {"excellent": 90.0, "good": 80.0, "passing": 60.0}
+NATIONAL_ORDER = "优良中差"
+
+
+def grade(score: float, bands: dict[str, float]) -> str:
+    """优 / 良 / 中 / 差 for a score under the bands (lower bounds, inclusive)."""
+    if score >= bands["excellent"]:
+        return "优"
+    if score >= bands["good"]:
+        return "良"
+    if score >= bands["passing"]:
+        return "中"
+    return "差"
+
+
+def grade_bands(rulebook: Rulebook, batch: Batch | None) -> dict[str, float]:
+    """The bands in force: the batch's own, else the grade rule's parameters, else national."""
+    if batch is not None and batch.grade_bands is not None:
+        return batch.grade_bands.model_dump()
+    rule = rulebook.rule(GRADE_RULE)
+    if rule is None:
+        return dict(NATIONAL_BANDS)
+    return {k: float(rule.params.get(k, v)) for k, v in NATIONAL_BANDS.items()}
+
+
+def bands_text(bands: dict[str, float]) -> str:
+    """``90分（含）以上为“优”，80分（含）至90分为“良”…``."""
+    e, g, p = (f"{bands[k]:g}" for k in ("excellent", "good", "passing"))
+    return (
+        f"{e}分（含）以上为“优”，{g}分（含）至{e}分为“良”，"
+        f"{p}分（含）至{g}分为“中”，{p}分以下为“差”"
+    )
+
+
+def unit_list(batch: Batch | None, projects: list[ProjectInfo]) -> list[str]:
+    """The units the round covers: as the batch lists them, else gathered from the projects
+    (a collective such as 各办事处 left out, 区卫体局 and 卫体局 counted once)."""
+    if batch is not None and batch.units:
+        return list(dict.fromkeys(batch.units))
+    return distinct_units((u for info in projects for u in info.units), collective=False)
+
+
+def intro(batch: Batch | None, projects: list[ProjectInfo]) -> str:
+    """The paragraph that opens section 一."""
+    units = unit_list(batch, projects)
+    whole = sum(p.is_department for p in projects)
+    others = len(projects) - whole
+    total = sum(p.amount or 0 for p in projects)
+    who = batch.evaluator if batch and batch.evaluator else "评价机构"
+    year = f"{batch.fiscal_year}年度" if batch and batch.fiscal_year else ""
+    where = f"{batch.region}{year}" if batch else ""
+    kinds = join_and(
+        [f"{whole}个部门整体支出" if whole else "", f"{others}个项目" if others else ""]
+    )
+    covered = f"，涉及{join(units)}{len(units)}个部门（单位）" if units else ""
+    return (
+        f"{who}对{where}{kinds}开展了绩效评价，评价资金合计{amount(total)}万元{covered}。"
+        "各项目情况见下表。"
+    )
+
+
+def _grades(projects: list[ProjectInfo], bands: dict[str, float]) -> str:
+    graded: list[tuple[ProjectInfo, str]] = []
+    worked_out, mismatched, ungraded = [], [], []
+    for info in projects:
+        p = info.project
+        if p.stated_grade:
+            graded.append((info, p.stated_grade))
+            if p.score is not None and GRADES[p.stated_grade] != grade(p.score, bands):
+                mismatched.append(
+                    f"{info.short}得分{p.score:g}分，按上述档次应为“{grade(p.score, bands)}”，"
+                    f"资料写作“{p.stated_grade}”"
+                )
+        elif p.score is not None:
+            graded.append((info, grade(p.score, bands)))
+            worked_out.append(info.short)
+        else:
+            ungraded.append(info.short)
+    if not graded:
+        return "各项目尚无评价得分和等级。"
+    groups: dict[str, list[ProjectInfo]] = OrderedDict()
+    for info, word in sorted(graded, key=lambda g: (NATIONAL_ORDER.index(GRADES[g[1]]), g[1])):
+        groups.setdefault(word, []).append(info)
+    if len(groups) == 1:
+        (word,) = groups
+        counts = f"{len(graded)}个项目的评价结果均为“{word}”"
+    else:
+        counts = f"{len(graded)}个项目中，" + "、".join(
+            f"评价结果为“{w}”的{len(ps)}个" for w, ps in groups.items()
+        )
+    lists = []
+    for word, members in groups.items():
+        scored = sorted(
+            (i for i in members if i.project.score is not None),
+            key=lambda i: -(i.project.score or 0),
+        )
+        names = "、".join(f"{i.short}（{i.project.score:g}分）" for i in scored)
+        if names:
+            head = "按得分由高到低依次为" if len(groups) == 1 else f"“{word}”的按得分由高到低依次为"
+            lists.append(head + names)
+    text = f"评价按百分制计分，{bands_text(bands)}。{counts}，{'；'.join(lists)}。"
+    if worked_out:
+        text += f"{join(worked_out)}的资料未写明等级，以上按得分所在档次列出。"
+    if mismatched:
+        text += "需要核实的是：" + "；".join(mismatched) + "。"
+    if ungraded:
+        text += f"{join(ungraded)}未记录得分和等级。"
+    return text
+
+
+def _main_problems(problems: list[DimensionPart]) -> str:
+    if not problems:
+        return ""
+    sentences = []
+    for dim in problems:
+        name = dim.title.split("）", 1)[1].removesuffix("分析")
+        items = "，".join(
+            f"{c.title.replace('，', '、')}的有{len(c.examples)}个项目" for c in dim.categories
+        )
+        sentences.append(f"{name}方面，{items}")
+    return "从发现的问题看，" + "；".join(sentences) + "。具体情况和改进建议见第三部分。"
+
+
+def work_parts(
+    batch: Batch | None,
+    projects: list[ProjectInfo],
+    rulebook: Rulebook,
+    problems: list[DimensionPart],
+) -> list[Part]:
+    """The numbered parts of section 一 after the table: purpose, basis, process, conclusion."""
+    parts: list[tuple[str, list[str]]] = []
+    if batch is not None and batch.purpose:
+        points = split_points(batch.purpose)
+        head = "本次评价的目的" + ("：" if len(points) > 1 else "是")
+        parts.append(("评价目的", [f"{head}{enumerate_points(points)}。"]))
+    if batch is not None and batch.basis:
+        basis = join(batch.basis)
+        text = (
+            f"本次评价依据{basis}开展。"
+            if len(batch.basis) == 1
+            else f"本次评价的依据主要有{basis}。"
+        )
+        parts.append(("评价依据", [text]))
+    if batch is not None and batch.process:
+        parts.append(
+            (
+                "评价过程",
+                [f"评价工作按以下步骤进行：{enumerate_points(split_points(batch.process))}。"],
+            )
+        )
+    conclusion = [_grades(projects, grade_bands(rulebook, batch)), _main_problems(problems)]
+    parts.append(("评价结论", [c for c in conclusion if c]))
+    return [Part(f"{i}、{title}", paragraphs) for i, (title, paragraphs) in enumerate(parts, 1)]
+
+
+def application_parts(
+    projects: list[ProjectInfo], problems: list[DimensionPart], chart: ExecutionChart | None
+) -> list[Part]:
+    """Section 四: how the results should be used, and what each project is to put right."""
+    use = [
+        "建议将本次评价结果作为相关部门（单位）以后年度预算安排、政策调整和改进管理的参考，"
+        "评价报告和整改情况按规定公开。"
+    ]
+    if chart is not None and chart.threshold is not None and (below := chart.below()):
+        names = join(b.label for b in below)
+        use.append(
+            f"预算执行率低于{percent(chart.threshold)}的有{names}共{len(below)}个项目（子项目），"
+            "安排其以后年度预算时，建议结合实际支出进度核定，结余资金按规定收回统筹使用。"
+        )
+    by_project: dict[str, list[str]] = {}
+    for dim in problems:
+        for cat in dim.categories:
+            for example in cat.examples:
+                title = cat.title.replace("，", "、")
+                by_project.setdefault(example.project, []).append(f"{title}（{example.label}）")
+    fix = []
+    if by_project:
+        fix.append(
+            "请各项目单位对照第三部分所列问题逐项制定整改措施，明确责任人和完成时限，"
+            "整改情况按要求报送财政部门。各项目需要整改的问题如下："
+        )
+        number = 0
+        for info in projects:
+            if info.id in by_project:
+                number += 1
+                units = f"（{join(distinct_units(info.units))}）" if info.units else ""
+                fix.append(f"（{number}）{info.short}{units}：{'；'.join(by_project[info.id])}。")
+    parts = [Part("1、结果应用", use)]
+    if fix:
+        parts.append(Part("2、整改要求", fix))
+    return parts
