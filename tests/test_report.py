@@ -238,6 +238,17 @@ def test_batch_bands_and_stated_words(tmp_path: Path) -> None:
     assert "困难群众救助的资料未写明等级，以上按得分所在档次列出" in text
 
 
+def test_one_project_reads_as_one(tmp_path: Path) -> None:
+    text = draft_md(
+        tmp_path,
+        "--sections",
+        "summary,problems",
+        batch=ROOT / "fixtures/2023/06-sme-development.yaml",
+    )
+    assert "中小企业发展专项的评价结果为“良”，得分89.93分。" in text
+    assert "本次评价的1个项目存在需要改进的问题" in text and "均" not in text
+
+
 def test_conclusion_names_the_main_problems_by_dimension(md: str) -> None:
     conclusion = section(md, "### 4、评价结论", "## 二")
     assert "投入决策方面，预算编制不够准确、执行率偏低的有7个项目" in conclusion
@@ -265,6 +276,20 @@ def test_department_is_not_a_project_carried_out_by_its_unit(md: str) -> None:
     assert "本项评价对象为区机关事务中心2023年度部门整体支出" in dept
     assert "负责实施" not in dept
     assert "年末收回资金283.73万元" in dept and "结余" not in dept
+
+
+def test_units_with_roles(tmp_path: Path) -> None:
+    roles = (
+        "units: [{name: 区财政局, role: 主管部门}, {name: 区住建局, role: 实施单位}, 北街办事处]"
+    )
+    batch = seed_copy(
+        tmp_path, {"03-special-bonds.yaml": [("units: [区住建局, 北街办事处]", roles)]}
+    )
+    bonds = section(draft_md(tmp_path, "--sections", "projects", batch=batch), "### （三）", "###")
+    first = bonds.split("\n\n")[1]
+    assert first.startswith(
+        "该项目的主管部门为区财政局，实施单位为区住建局，参与单位为北街办事处，"
+    )
 
 
 def test_chart_threshold_follows_the_rule(tmp_path: Path, md: str) -> None:

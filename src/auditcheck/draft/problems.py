@@ -200,9 +200,14 @@ class _Writer:
     said: dict[tuple[str, str], _Said] = field(default_factory=dict)
 
     def example(
-        self, label: str, heading: str, info: ProjectInfo, findings: list[Finding], said: set[str]
+        self,
+        label: str,
+        heading: str,
+        info: ProjectInfo,
+        findings: list[Finding],
+        written: set[str],
     ) -> str:
-        """One project's findings under one heading as one example; ``said`` holds the
+        """One project's findings under one heading as one example; ``written`` holds the
         clauses already written under this heading."""
         facts: dict[tuple[str, str], _Subject] = {}
         for f in findings:
@@ -215,7 +220,7 @@ class _Writer:
                 predicate = self._reference(f, predicate, earlier)
             elif key:
                 self.said.setdefault((f.record, key), _Said(label, heading, _numbers(text)))
-            predicate = _drop_repeated_limits(f, predicate, said)
+            predicate = _drop_repeated_limits(f, predicate, written)
             outer = names[0] if len(names) > 1 else ""
             entry = facts.setdefault((subject, fact_key(f)), _Subject(subject, outer))
             # A clause an earlier finding on the same fact already gave is not given again.
@@ -237,14 +242,14 @@ class _Writer:
         return f"{text}（另见{earlier.label}）"
 
 
-def _drop_repeated_limits(f: Finding, predicate: str, said: set[str]) -> str:
+def _drop_repeated_limits(f: Finding, predicate: str, written: set[str]) -> str:
     """A clause naming a rule's threshold (``低于90%``) is said once under a heading."""
     limits = {num(v) for k, v in f.evidence.items() if k.startswith("param.") and _is_number(v)}
     clauses = []
     for clause in predicate.split("，"):
-        if clause in said and _LIMIT.match(clause) and _numbers(clause) & limits:
+        if clause in written and _LIMIT.match(clause) and _numbers(clause) & limits:
             continue
-        said.add(clause)
+        written.add(clause)
         clauses.append(clause)
     return "，".join(clauses)
 
@@ -313,14 +318,14 @@ def problem_parts(
             if cat.dimension != dim_id or not mine:
                 continue
             cat_label = f"三（{dim_no}）{len(categories) + 1}"
-            said: set[str] = set()
+            written: set[str] = set()
             examples = []
             for info in projects:
                 own = _ordered((f for f in mine if f.record == info.id), rulebook)
                 if not own:
                     continue
                 label = f"{cat_label}（{len(examples) + 1}）"
-                text = writer.example(label, cat_label, info, own, said)
+                text = writer.example(label, cat_label, info, own, written)
                 examples.append(Example(label, info.id, text, own))
             numbers = list(range(1, len(examples) + 1))
             units = join(distinct_units(u for e in examples for u in by_id[e.project].units))
@@ -368,7 +373,10 @@ def problems_intro(parts: list[DimensionPart], projects: int) -> str:
         return "本次评价未发现需要列出的问题。"
     names = [p.title.split("）", 1)[1].removesuffix("分析") for p in parts]
     with_problems = len({e.project for p in parts for c in p.categories for e in c.examples})
-    found = "均" if with_problems == projects else f"中有{with_problems}个项目"
+    if projects == 1:
+        found = ""
+    else:
+        found = "均" if with_problems == projects else f"中有{with_problems}个项目"
     return (
         f"本次评价的{projects}个项目{found}存在需要改进的问题。"
         f"以下从{join_and(names)}{len(names)}个方面逐项列出，并提出改进建议。"

@@ -44,20 +44,21 @@ def rate_of(funds: Funds) -> tuple[float | None, bool]:
 
 
 def _who(info: ProjectInfo, year: str) -> str:
-    units = info.project.units
+    """Who the project belongs to: its units, by role where the record gives roles."""
     if info.is_department:
         return f"本项评价对象为{join(info.units)}{year}部门整体支出"
+    units = info.project.units
+    if not units:
+        return ""
     roles: dict[str, list[str]] = {}
     for unit in units:
         role = unit.role if isinstance(unit, UnitRef) and unit.role else ""
         roles.setdefault(role, []).append(unit if isinstance(unit, str) else unit.name)
-    if not units:
-        return ""
     if list(roles) == [""]:
         return f"该项目由{join(info.units)}负责实施"
-    return "该项目" + "，".join(
-        f"{join(names)}为{role}" if role else f"{join(names)}参与实施"
-        for role, names in roles.items()
+    return "，".join(
+        f"{'该项目的' if i == 0 else ''}{role or '参与单位'}为{join(names)}"
+        for i, (role, names) in enumerate(roles.items())
     )
 
 

@@ -88,6 +88,14 @@ def intro(batch: Batch | None, projects: list[ProjectInfo]) -> str:
     )
 
 
+def _by_score(head: str, members: list[ProjectInfo]) -> str:
+    """``按得分由高到低依次为A（89.93分）、B（89.56分）`` for the scored members."""
+    scored = sorted(
+        (i for i in members if i.project.score is not None), key=lambda i: -(i.project.score or 0)
+    )
+    return head + "、".join(f"{i.short}（{i.project.score:g}分）" for i in scored) if scored else ""
+
+
 def _grades(projects: list[ProjectInfo], bands: dict[str, float]) -> str:
     graded: list[tuple[ProjectInfo, str]] = []
     worked_out, mismatched, ungraded = [], [], []
@@ -110,24 +118,25 @@ def _grades(projects: list[ProjectInfo], bands: dict[str, float]) -> str:
     groups: dict[str, list[ProjectInfo]] = OrderedDict()
     for info, word in sorted(graded, key=lambda g: (NATIONAL_ORDER.index(GRADES[g[1]]), g[1])):
         groups.setdefault(word, []).append(info)
-    if len(groups) == 1:
+    if len(graded) == 1:
+        info, word = graded[0]
+        score = f"，得分{info.project.score:g}分" if info.project.score is not None else ""
+        counts, lists = f"{info.short}的评价结果为“{word}”{score}", []
+    elif len(groups) == 1:
         (word,) = groups
         counts = f"{len(graded)}个项目的评价结果均为“{word}”"
+        lists = [_by_score("按得分由高到低依次为", groups[word])]
     else:
         counts = f"{len(graded)}个项目中，" + "、".join(
             f"评价结果为“{w}”的{len(ps)}个" for w, ps in groups.items()
         )
-    lists = []
-    for word, members in groups.items():
-        scored = sorted(
-            (i for i in members if i.project.score is not None),
-            key=lambda i: -(i.project.score or 0),
-        )
-        names = "、".join(f"{i.short}（{i.project.score:g}分）" for i in scored)
-        if names:
-            head = "按得分由高到低依次为" if len(groups) == 1 else f"“{word}”的按得分由高到低依次为"
-            lists.append(head + names)
-    text = f"评价按百分制计分，{bands_text(bands)}。{counts}，{'；'.join(lists)}。"
+        lists = [_by_score(f"“{w}”的按得分由高到低依次为", ps) for w, ps in groups.items()]
+    lists = [item for item in lists if item]
+    text = (
+        f"评价按百分制计分，{bands_text(bands)}。"
+        + "，".join([counts, "；".join(lists)] if lists else [counts])
+        + "。"
+    )
     if worked_out:
         text += f"{join(worked_out)}的资料未写明等级，以上按得分所在档次列出。"
     if mismatched:
