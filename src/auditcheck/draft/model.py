@@ -6,7 +6,13 @@ from dataclasses import dataclass, field
 
 from auditcheck.findings import Finding
 from auditcheck.records.load import LoadedRecord
-from auditcheck.records.model import Project
+from auditcheck.records.model import Funds, Project
+
+
+def evaluated_budget(funds: Funds) -> float | None:
+    """The amount evaluated: the budget, or for a department's whole expenditure (which
+    states none) the adjusted budget, as the execution-rate rule reads it."""
+    return funds.budget if funds.budget is not None else funds.adjusted_budget
 
 
 @dataclass(frozen=True)
@@ -41,9 +47,8 @@ class ProjectInfo:
 
     @property
     def amount(self) -> float | None:
-        """The amount evaluated: the budget, or for a department the adjusted budget."""
-        p = self.project
-        return p.budget if p.budget is not None else p.adjusted_budget
+        """The amount evaluated (see :func:`evaluated_budget`)."""
+        return evaluated_budget(self.project)
 
     @property
     def is_department(self) -> bool:

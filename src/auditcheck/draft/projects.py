@@ -11,7 +11,14 @@ from __future__ import annotations
 from collections.abc import Iterable
 from datetime import date
 
-from auditcheck.draft.model import Bar, ExecutionChart, Part, ProjectInfo, TargetRow
+from auditcheck.draft.model import (
+    Bar,
+    ExecutionChart,
+    Part,
+    ProjectInfo,
+    TargetRow,
+    evaluated_budget,
+)
 from auditcheck.draft.prose import amount, cn_number, figure, join, percent, sentence
 from auditcheck.records.model import (
     Funds,
@@ -35,7 +42,7 @@ def cn_date(value: date) -> str:
 
 def rate_of(funds: Funds) -> tuple[float | None, bool]:
     """The execution rate and whether it is the source's (no amounts to compute it from)."""
-    budget = funds.budget if funds.budget is not None else funds.adjusted_budget
+    budget = evaluated_budget(funds)
     if budget and funds.spent is not None:
         return funds.spent / budget * 100, False
     if funds.stated_execution_rate is not None:
@@ -67,7 +74,7 @@ def _breakdown(parts: Iterable[tuple[str, float | None]]) -> str:
     return f"（其中{'、'.join(named)}）" if named else ""
 
 
-def _money(funds: Funds, department: bool, label: str = "预算资金") -> list[str]:
+def _money(funds: Funds, department: bool) -> list[str]:
     """Clauses stating the money of a project or sub-item."""
     clauses = []
     if funds.investment is not None:
@@ -83,7 +90,7 @@ def _money(funds: Funds, department: bool, label: str = "预算资金") -> list[
         clauses.append(f"调整后预算{amount(funds.adjusted_budget)}万元{budget_parts}")
         budget_parts = ""
     if funds.budget is not None:
-        clauses.append(f"{label}{amount(funds.budget)}万元{sources or budget_parts}")
+        clauses.append(f"预算资金{amount(funds.budget)}万元{sources or budget_parts}")
     if funds.received is not None:
         clauses.append(f"到位资金{amount(funds.received)}万元")
     if funds.spent is not None:
@@ -91,7 +98,7 @@ def _money(funds: Funds, department: bool, label: str = "预算资金") -> list[
     rate, _ = rate_of(funds)
     if rate is not None:
         clauses.append(f"{'执行率' if department else '预算执行率'}{percent(rate)}")
-    budget = funds.budget if funds.budget is not None else funds.adjusted_budget
+    budget = evaluated_budget(funds)
     if funds.recovered is not None:
         clauses.append(f"年末收回资金{amount(funds.recovered)}万元")
     if funds.carried_forward is not None:
@@ -142,7 +149,7 @@ def _schedule(s: Schedule) -> str:
 
 
 def _subitem(item: SubItem, as_of: str) -> str:
-    clauses = [*_money(item, department=False)]
+    clauses = _money(item, department=False)
     if item.subprojects is not None:
         clauses.append(_counts(item.subprojects, as_of))
     if item.schedule is not None:
