@@ -95,7 +95,7 @@ def _browser_missing() -> str:
 
 
 @pytest.fixture
-def browser():
+def browser(monkeypatch: pytest.MonkeyPatch):
     missing = _browser_missing()
     if missing:
         pytest.skip(missing)
@@ -107,7 +107,7 @@ def browser():
     options.binary_location = CHROMIUM
     for flag in (*CHROMIUM_FLAGS, f"--user-data-dir={profile}"):
         options.add_argument(flag)
-    os.environ.setdefault("SE_OFFLINE", "true")  # Selenium Manager must not fetch a driver
+    monkeypatch.setenv("SE_OFFLINE", "true")  # Selenium Manager must not fetch a driver
     driver = webdriver.Chrome(service=Service(CHROMEDRIVER), options=options)
     try:
         yield driver
