@@ -40,7 +40,7 @@ def read_forms(
             elif result is not None:
                 forms.append(result)
         if not found:
-            yield FormError(display, "no form in this file: every sheet is empty or hidden")
+            yield FormError(display, "no form in this file: no sheet or table holds one")
     for form in join(forms):
         errors = check(form)
         if errors:
