@@ -408,3 +408,172 @@ def test_joined_by_code_when_the_names_differ(tmp_path: Path) -> None:
     )
     (target,) = form.data["targets"]
     assert (target["planned"], target["self_eval_planned"], target["unit"]) == (100, 100, "%")
+
+
+SICHUAN = [
+    fb.Row("title", ["部门预算项目支出绩效自评表(2023年度)"]),
+    fb.Row("head", ["项目名称", "51092324T000010263358-2023年某县设备购置项目"]),
+    fb.Row("head", ["主管部门", "某县某局", "实施单位(盖章)", "某县某中心"]),
+    fb.Row("basic", ["项目基本情况", "1.项目年度目标完成情况", "项目年度目标", "年度目标完成情况"]),
+    fb.Row("basic", ["项目基本情况", "1.项目年度目标完成情况", "完成设备采购。", "已完成。"]),
+    fb.Row("basic", ["项目基本情况", "2.项目实施内容及过程概述", "采购设备20台。"]),
+    fb.Row(
+        "funds",
+        [
+            "预算执行情况(10分)",
+            "年度预算数(万元)",
+            "年初预算",
+            "调整后预算数",
+            "预算执行数",
+            "预算执行率",
+            "权重",
+            "得分",
+            "原因",
+        ],
+    ),
+    fb.Row(
+        "funds",
+        [
+            "预算执行情况(10分)",
+            "总额",
+            "50.00",
+            "45.00",
+            "36.00",
+            "80.00%",
+            "10",
+            "8",
+            "年中调减5万元；部分设备延期交付。",
+        ],
+    ),
+    fb.Row(
+        "funds",
+        ["预算执行情况(10分)", "其中:财政资金", "50.00", "45.00", "36.00", "80.00%", "/", "/", ""],
+    ),
+    fb.Row(
+        "ind_head",
+        [
+            "绩效指标(90分)",
+            "一级指标",
+            "二级指标",
+            "三级指标",
+            "指标性质",
+            "指标值",
+            "度量单位",
+            "完成值",
+            "权重",
+            "得分",
+            "未完成原因分析",
+        ],
+    ),
+    fb.Row(
+        "ind",
+        [
+            "绩效指标(90分)",
+            "产出指标",
+            "数量指标",
+            "采购设备数量",
+            "≥",
+            "20",
+            "台",
+            "18",
+            "30",
+            "27",
+            "两台延至次年交付",
+        ],
+    ),
+    fb.Row(
+        "ind",
+        [
+            "绩效指标(90分)",
+            "效益指标",
+            "社会效益指标",
+            "服务能力",
+            "定性",
+            "明显提升",
+            "",
+            "有所提升",
+            "40",
+            "35",
+            "",
+        ],
+    ),
+    fb.Row(
+        "ind",
+        [
+            "绩效指标(90分)",
+            "满意度指标",
+            "服务对象满意度指标",
+            "群众满意度",
+            "≥",
+            "90",
+            "%",
+            "92",
+            "20",
+            "19",
+            "",
+        ],
+    ),
+    fb.Row("total", ["合计", "", "", "", "", "", "", "", "100", "89", ""]),
+    fb.Row("goal", ["评价结论", "", "", "存在问题", "", "", "改进措施"]),
+    fb.Row("goal", ["基本完成年度目标。", "", "", "设备交付滞后。", "", "", "加强合同履约管理。"]),
+]
+
+
+def test_the_sichuan_template_whole(tmp_path: Path) -> None:
+    data = only_record(fb.xlsx(tmp_path / "四川.xlsx", ("Sheet1", SICHUAN))).data
+    assert (data["id"], data["name"]) == ("51092324T000010263358", "2023年某县设备购置项目")
+    assert data["units"][1] == {"name": "某县某中心", "role": "实施单位"}
+    assert data["goal"] == {"planned": "完成设备采购。", "actual": "已完成。"}
+    money = ["initial_budget", "adjusted_budget", "spent", "stated_execution_rate"]
+    assert [data[k] for k in money] == [50, 45, 36, 80]
+    assert (data["execution_weight"], data["execution_score"]) == (10, 8)
+    assert data["execution_reason"] == "年中调减5万元；部分设备延期交付。"
+    assert data["sources"] == [
+        {"name": "财政资金", "initial_budget": 50, "budget": 45, "spent": 36}
+    ]
+    count, ability, satisfaction = data["targets"]
+    assert (count["operator"], count["planned"], count["unit"], count["actual"]) == (
+        "≥",
+        20,
+        "台",
+        18,
+    )
+    assert count["deviation_reason"] == "两台延至次年交付"
+    assert "operator" not in ability and ability["planned_text"] == "明显提升"
+    assert (ability["actual_text"], ability["score"]) == ("有所提升", 35)
+    assert (satisfaction["unit"], satisfaction["actual"]) == ("%", 92)
+    assert (data["total_weight"], data["score"]) == (100, 89)
+    assert data["observations"] == [{"evidence": "设备交付滞后。", "source": "存在问题"}]
+
+
+def test_the_printed_note_in_the_reason_cell_is_no_reason(tmp_path: Path) -> None:
+    rows = fb.transcription(fb.DAYING)
+    (total,) = [r.cells for r in rows if r.block == "funds" and r.cells[1] == "总额"]
+    assert "需说明原因" in total[-3]  # the template's note, left in the 原因 cell
+    form = only_record(fb.xlsx(tmp_path / "大英.xlsx", ("自评表", rows)))
+    assert "execution_reason" not in form.data
+
+
+def test_a_national_target_table_with_both_periods(tmp_path: Path) -> None:
+    rows = [
+        fb.Row("title", ["项目支出绩效目标申报表(2022年度)"]),
+        fb.Row("head", ["项目名称", "某项目"]),
+        fb.Row("head", ["主管部门及代码", "123-某局", "实施单位", "某中心"]),
+        fb.Row("funds", ["项目资金(万元)", "中期资金总额:", "60", "年度资金总额:", "20"]),
+        fb.Row("funds", ["项目资金(万元)", "其中:财政拨款", "60", "其中:财政拨款", "20"]),
+        fb.Row("funds", ["项目资金(万元)", "其他资金", "0", "其他资金", "0"]),
+        fb.Row("goal", ["总体目标", "中期目标(2022年-2024年)", "", "年度目标", ""]),
+        fb.Row("goal", ["总体目标", "三年建成。", "", "建成一期。", ""]),
+        fb.Row("ind_head", ["一级指标", "二级指标", "三级指标", "指标值"]),
+        fb.Row("ind", ["产出指标", "数量指标", "建成面积", "≥1000平方米"]),
+    ]
+    form = only_record(fb.xlsx(tmp_path / "申报.xlsx", ("Sheet1", rows)))
+    assert form.family == "绩效目标表" and form.fiscal_year == 2022
+    assert form.data["units"][0] == {"name": "123-某局", "role": "主管部门"}
+    assert form.data["budget"] == 20
+    assert form.data["sources"] == [
+        {"name": "财政拨款", "budget": 20},
+        {"name": "其他资金", "budget": 0},
+    ]
+    assert form.data["goal"] == {"planned": "建成一期。"}
+    assert form.data["targets"][0]["unit"] == "平方米"

@@ -36,7 +36,13 @@ def note(text: str) -> str:
 # Header block: label → what its value is.
 NAME = "项目名称"
 DEPARTMENT_NAMES = {"部门名称", "单位名称", "部门单位名称"}
-UNIT_ROLES = {"主管部门": "主管部门", "实施单位": "实施单位", "项目单位": "项目单位"}
+UNIT_ROLES = {
+    "主管部门": "主管部门",
+    "主管部门及代码": "主管部门",
+    "实施单位": "实施单位",
+    "项目实施单位": "实施单位",
+    "项目单位": "项目单位",
+}
 CODE_LABELS = {"项目编码", "项目代码", "项目编号"}
 
 # Money block: the column headers of the 自评表's table, by field.

@@ -168,6 +168,8 @@ class _SheetReader:
         data["name"] = text
         units = []
         for role_key, role in L.UNIT_ROLES.items():
+            if any(u["role"] == role for u in units):
+                continue
             for role_place in self.find(role_key)[:1]:
                 unit = self.text_right(role_place)
                 if unit is not None:
