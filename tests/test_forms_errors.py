@@ -4,6 +4,8 @@ traceback, and every other sheet still read."""
 from __future__ import annotations
 
 import io
+import subprocess
+import sys
 import zipfile
 from pathlib import Path
 
@@ -223,3 +225,84 @@ def test_a_damaged_xls(tmp_path: Path) -> None:
         (message,) = messages(path)
         assert message.startswith(f"{path.name}: cannot read the .xls file (")
         assert message.endswith("open it in Excel and save it again")
+
+
+def with_part(path: Path, part: str, old: bytes, new: bytes) -> Path:
+    """The workbook with one part's XML edited, as a hostile program could write it."""
+    with zipfile.ZipFile(path) as archive:
+        parts = {name: archive.read(name) for name in archive.namelist()}
+    assert old in parts[part]
+    parts[part] = parts[part].replace(old, new, 1)
+    with zipfile.ZipFile(path, "w") as archive:
+        for name, data in parts.items():
+            archive.writestr(name, data)
+    return path
+
+
+def read_in_bounded_memory(path: Path) -> list[str]:
+    """Messages of a read run in a child process allowed 2 GB: a regression fails, not the box."""
+    code = (
+        "import resource, sys; from pathlib import Path\n"
+        "resource.setrlimit(resource.RLIMIT_AS, (2 << 30, 2 << 30))\n"
+        "from auditcheck.forms import read_forms\n"
+        "for item in read_forms([(Path(sys.argv[1]), Path(sys.argv[1]).name)]):\n"
+        "    print(item if isinstance(item, Exception) else 'record ' + item.sheet)\n"
+    )
+    proc = subprocess.run(
+        [sys.executable, "-c", code, str(path)],
+        capture_output=True,
+        text=True,
+        encoding="utf-8",
+        timeout=120,
+        check=False,
+    )
+    assert proc.returncode == 0, proc.stderr
+    return proc.stdout.splitlines()
+
+
+def test_a_cell_far_out_is_refused_and_the_other_sheets_read(tmp_path: Path) -> None:
+    book = fb.xlsx(
+        tmp_path / "远.xlsx",
+        ("天长", fb.transcription(fb.TIANCHANG)),
+        ("中江", fb.transcription(fb.ZHONGJIANG)),
+    )
+    wb = load_workbook(book)
+    wb["天长"]["XFD1048576"] = "x"
+    wb.save(book)
+    assert read_in_bounded_memory(book) == [
+        "远.xlsx:天长: values spread over 1048576 rows and 16384 columns (as far as "
+        "XFD1048576); a form is far smaller: delete the cells outside it",
+        "record 中江",
+    ]
+
+
+def test_a_merged_range_over_the_whole_sheet_is_refused_before_parsing(tmp_path: Path) -> None:
+    hostile = {
+        "merged.xlsx": b'<mergeCell ref="J1:XFD1048576"/></mergeCells>',
+        "linked.xlsx": b'</mergeCells><hyperlinks><hyperlink ref="J1:XFD1048576" '
+        b'display="x"/></hyperlinks>',
+    }
+    for name, xml in hostile.items():
+        book = with_part(
+            tianchang(tmp_path, name), "xl/worksheets/sheet1.xml", b"</mergeCells>", xml
+        )
+        (message,) = read_in_bounded_memory(book)
+        assert message.startswith(f"{book.name}: merged ranges and links cover more than ")
+        assert "(up to J1:XFD1048576)" in message
+
+
+def test_a_word_cell_spanning_a_billion_columns_is_refused(tmp_path: Path) -> None:
+    word = fb.docx(tmp_path / "宽.docx", fb.transcription(fb.DAYING))
+    with zipfile.ZipFile(word) as archive:
+        document = archive.read("word/document.xml")
+    assert b"<w:tcPr>" in document
+    with_part(word, "word/document.xml", b"<w:tcPr>", b'<w:tcPr><w:gridSpan w:val="1000000000"/>')
+    (message,) = read_in_bounded_memory(word)
+    assert message.startswith("宽.docx: a table cell spans 1000000000 columns")
+
+
+def test_a_formula_where_a_name_belongs(tmp_path: Path) -> None:
+    row = first_row("head")
+    book = edited(tianchang(tmp_path), {f"B{row}": '="水旱"&"经费"'})
+    (message,) = messages(book)
+    assert message.startswith(f"天长.xlsx:自评表!B{row}: 项目名称: formula =")

@@ -87,22 +87,51 @@ class FormError(Exception):
         return f"{where}: {name}: {self.message}" if name else f"{where}: {self.message}"
 
 
+Range = tuple[int, int, int, int]  # top, left, bottom, right (inclusive)
+MAX_CELLS = 250_000  # rows × columns of a sheet's used area; a form has a few thousand
+
+
 @dataclass
 class Sheet:
-    """The cells of one sheet (or one Word table) that hold a value."""
+    """The cells of one sheet (or one Word table) that hold a value, merged ranges resolved.
+
+    Build it with :meth:`build`, which bounds the area: merged ranges are clipped to the
+    cells that hold values, so a range or a stray cell far out cannot make it huge.
+    """
 
     name: str
     cells: dict[tuple[int, int], Cell]
-    merges: dict[tuple[int, int], tuple[int, int]] = field(default_factory=dict)  # → top-left
+    merges: dict[tuple[int, int], tuple[int, int]]  # a covered cell → its range's top-left
+    rows: int
+    cols: int
     preamble: list[str] = field(default_factory=list)  # text above a Word table (its title)
 
-    @property
-    def rows(self) -> int:
-        return max((r for r, _ in (*self.cells, *self.merges)), default=0)
-
-    @property
-    def cols(self) -> int:
-        return max((c for _, c in (*self.cells, *self.merges)), default=0)
+    @classmethod
+    def build(
+        cls,
+        name: str,
+        cells: dict[tuple[int, int], Cell],
+        ranges: list[Range],
+        preamble: list[str] | None = None,
+    ) -> Sheet:
+        """A sheet of these cells and merged ranges; ValueError when its area is too large."""
+        rows = max((r for r, _ in cells), default=0)
+        cols = max((c for _, c in cells), default=0)
+        if rows * cols > MAX_CELLS:
+            far = max(cells, key=lambda p: p[0] * p[1])
+            raise ValueError(
+                f"values spread over {rows} rows and {cols} columns (as far as "
+                f"{get_column_letter(far[1])}{far[0]}); a form is far smaller: delete the "
+                "cells outside it"
+            )
+        merges: dict[tuple[int, int], tuple[int, int]] = {}
+        for top, left, bottom, right in ranges:
+            for r in range(top, min(bottom, rows) + 1):
+                for c in range(left, min(right, cols) + 1):
+                    if (r, c) != (top, left):
+                        merges[(r, c)] = (top, left)
+                        cells.pop((r, c), None)  # Excel keeps only the top-left value
+        return cls(name, cells, merges, rows, cols, preamble or [])
 
     def origin(self, row: int, col: int) -> tuple[int, int]:
         """The top-left cell of the merged range holding (row, col), or the cell itself."""
@@ -118,12 +147,3 @@ class Sheet:
         if cell is None or isinstance(cell.value, Uncached):
             return ""
         return cell.value if isinstance(cell.value, str) else str(cell.value)
-
-    def row_origins(self, row: int) -> list[tuple[int, int]]:
-        """The distinct cells of a row, left to right, each merged range once (at its origin)."""
-        seen: list[tuple[int, int]] = []
-        for col in range(1, self.cols + 1):
-            origin = self.origin(row, col)
-            if origin not in seen:
-                seen.append(origin)
-        return seen

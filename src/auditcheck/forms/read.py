@@ -33,6 +33,10 @@ def read_forms(
             continue
         found = False
         for sheet in sheets:
+            if isinstance(sheet, FormError):
+                found = True
+                yield sheet
+                continue
             result = read_sheet(sheet, display)
             found = found or result is not None
             if isinstance(result, list):

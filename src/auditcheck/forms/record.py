@@ -25,7 +25,7 @@ TARGETS = "绩效目标表"
 
 _CODE = re.compile(r"^\s*(?P<code>\d{6,}[A-Za-z]\d{6,})\s*[-－—–_]\s*(?P<name>\S.*)$", re.S)
 _TEMPLATE_NUMBER = re.compile(r"^\s*指标\s*\d*\s*[:：]\s*")
-_YEAR = re.compile(r"((?:19|20)\d{2})\s*年")
+_YEAR = re.compile(r"((?:19|20)\d{2})\s*年度")
 # Every label a value never is: a value read right of (or below) a label stops at one.
 _LABELS = (
     L.BLOCKS
@@ -83,10 +83,10 @@ class _SheetReader:
 
     # -- finding things -------------------------------------------------------------
 
-    def find(self, keys: set[str] | str, after: int = 0) -> list[Place]:
-        """Cells whose label is one of ``keys``, row by row (rows after ``after``)."""
+    def find(self, keys: set[str] | str) -> list[Place]:
+        """Cells whose label is one of ``keys``, row by row."""
         wanted = {keys} if isinstance(keys, str) else keys
-        return sorted(p for p, k in self.keys.items() if k in wanted and p[0] > after)
+        return sorted(p for p, k in self.keys.items() if k in wanted)
 
     def ref(self, place: Place, label: str) -> CellRef:
         return CellRef(self.file, self.sheet.name, place[0], place[1], label)
@@ -107,7 +107,7 @@ class _SheetReader:
             seen.add(origin)
             if self.keys.get(origin) in _LABELS:
                 break
-            if not unstated(self.sheet.cells.get(origin)):
+            if self.readable(origin, self.label_text(place)) is not None:
                 found.append(origin)
         return found
 
@@ -121,20 +121,25 @@ class _SheetReader:
             return None if self.keys.get(origin) in _LABELS else origin
         return None
 
+    def readable(self, origin: Place, label: str) -> Cell | None:
+        """The cell's value, or None when it states nothing or is a formula without a result."""
+        cell = self.sheet.cells.get(origin)
+        if cell is not None and isinstance(cell.value, Uncached):
+            message = (
+                f"formula {cell.value.formula} was saved without its result; open the "
+                "workbook in Excel or WPS, let it calculate, save it and rerun"
+            )
+            error = self.ref(origin, label).error(message)
+            if not any(str(e) == str(error) for e in self.errors):
+                self.errors.append(error)
+            return None
+        return None if unstated(cell) else cell
+
     def value(self, place: Place, label: str, path: PathKey) -> Cell | None:
         """The cell at ``place`` for ``path``, indexed; None when it states nothing."""
         origin = self.sheet.origin(*place)
         self.positions[path] = self.ref(origin, label)
-        cell = self.sheet.cells.get(origin)
-        if cell is not None and isinstance(cell.value, Uncached):
-            self.errors.append(
-                self.ref(origin, label).error(
-                    f"formula {cell.value.formula} was saved without its result; open the "
-                    "workbook in Excel or WPS, let it calculate, save it and rerun"
-                )
-            )
-            return None
-        return None if unstated(cell) else cell
+        return self.readable(origin, label)
 
     def text_right(self, place: Place) -> tuple[str, Place] | None:
         values = self.right(place)
@@ -146,11 +151,12 @@ class _SheetReader:
 
     def head(self, name_place: Place, data: dict[str, Any]) -> None:
         label = self.label_text(name_place)
+        errors = len(self.errors)
         found = self.text_right(name_place)
         if found is None:
-            self.errors.append(
-                self.ref(name_place, label).error(f"{label} is empty; write the name and rerun")
-            )
+            if len(self.errors) == errors:  # empty, not a formula without its result
+                message = f"{label} is empty; write the name and rerun"
+                self.errors.append(self.ref(name_place, label).error(message))
             return
         text, place = found
         self.positions[("name",)] = self.ref(place, label)
@@ -299,10 +305,11 @@ class _SheetReader:
         for place in self.find(keys):
             if place[0] >= stop_row:
                 break
+            label = self.label_text(place)
             right = self.right(place)
             spot = right[0] if right else self.below(place)
-            if spot is not None and not unstated(self.sheet.cells.get(spot)):
-                return shown(self.sheet.cells[spot]), spot, self.label_text(place)
+            if spot is not None and self.readable(spot, label) is not None:
+                return shown(self.sheet.cells[spot]), spot, label
         return None
 
     def goal(self, data: dict[str, Any], stop_row: int) -> None:
@@ -459,16 +466,8 @@ class _SheetReader:
         """The 总分 line: the weights' total, and the score the unit gave itself."""
         if row > self.sheet.rows:
             return
-        label = next(
-            (
-                self.label_text(o)
-                for o in map(
-                    self.sheet.origin, [row] * self.sheet.cols, range(1, self.sheet.cols + 1)
-                )
-                if self.keys.get(o) in L.TOTAL_SCORE
-            ),
-            "",
-        )
+        origins = [self.sheet.origin(row, col) for col in range(1, self.sheet.cols + 1)]
+        label = next((self.label_text(o) for o in origins if self.keys.get(o) in L.TOTAL_SCORE), "")
         missing = []
         for field_, column in (("total_weight", "weight"), ("score", "score")):
             place = (row, self.columns.get(column, 0))

@@ -16,14 +16,21 @@ import zipfile
 from pathlib import Path
 from typing import Any
 
-from auditcheck.forms.grid import Cell, FormError, Sheet, Uncached
+from auditcheck.forms.grid import MAX_CELLS, Cell, FormError, Range, Sheet, Uncached
 from auditcheck.forms.labels import key
 
 ZIP_MAGIC = b"PK\x03\x04"
 OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 # An Office file saved with a password is an OLE2 container holding this stream.
 ENCRYPTED = "EncryptedPackage".encode("utf-16-le")
-SUFFIXES = (".xlsx", ".xlsm", ".xls", ".docx")
+# Ranges the parsers expand cell by cell (openpyxl makes a cell object for every cell of a
+# merged range or a linked range; python-docx loops over a cell's grid span), bounded
+# before parsing so that a few bytes cannot ask for billions of objects.
+_RANGES = re.compile(
+    rb"<(?:\w+:)?(?:mergeCell|hyperlink)\b[^>]*?\sref=\"([A-Za-z]{1,3})(\d{1,7}):([A-Za-z]{1,3})(\d{1,7})\""
+)
+_SPANS = re.compile(rb"<w:(?:gridSpan|gridBefore|gridAfter)\b[^>]*?w:val=\"(\d+)\"")
+MAX_SPAN = 63  # the widest table Word makes
 # Labels only a form has (a table's header row has none): see looks_like_form.
 FORM_MARKERS = {"三级指标", "项目资金", "资金情况", "预算执行情况", "部门总体资金", "年度总体目标"}
 FIRST_SHEETS = 3
@@ -50,8 +57,12 @@ def read_bytes(path: Path, display: str, max_bytes: int) -> bytes:
         raise FormError(display, f"cannot read file: {reason}") from None
 
 
-def open_sheets(path: Path, display: str, max_bytes: int) -> list[Sheet]:
-    """The visible sheets of a workbook, or the tables of a Word document, as grids."""
+def open_sheets(path: Path, display: str, max_bytes: int) -> list[Sheet | FormError]:
+    """The visible sheets of a workbook, or the tables of a Word document, as grids.
+
+    Raises :class:`FormError` when the file cannot be read; a sheet that cannot be
+    read is an error in its place, so that the other sheets still are.
+    """
     raw = read_bytes(path, display, max_bytes)
     if raw.startswith(ZIP_MAGIC):
         return _zip_sheets(raw, display, max_bytes)
@@ -71,7 +82,7 @@ def open_sheets(path: Path, display: str, max_bytes: int) -> list[Sheet]:
     raise FormError(display, hint)
 
 
-def _zip_sheets(raw: bytes, display: str, max_bytes: int) -> list[Sheet]:
+def _zip_sheets(raw: bytes, display: str, max_bytes: int) -> list[Sheet | FormError]:
     try:
         archive = zipfile.ZipFile(io.BytesIO(raw))
         names = set(archive.namelist())
@@ -88,21 +99,53 @@ def _zip_sheets(raw: bytes, display: str, max_bytes: int) -> list[Sheet]:
         )
     if "word/document.xml" in names:
         reader = _docx_sheets
+        for match in _SPANS.finditer(archive.read("word/document.xml")):
+            if int(match.group(1)) > MAX_SPAN:
+                raise FormError(
+                    display,
+                    f"a table cell spans {int(match.group(1))} columns, more than Word allows "
+                    f"({MAX_SPAN}); the document is damaged: save it again from Word",
+                )
     elif "xl/workbook.xml" in names:
         reader = _xlsx_sheets
+        _bound_ranges(archive, display)
     else:
         raise FormError(display, "a zip archive, but not an Excel workbook or a Word document")
     try:
         with warnings.catch_warnings():
             # openpyxl warns about every extension it skips (data validation, slicers …).
             warnings.simplefilter("ignore")
-            return reader(raw)
+            return reader(raw, display)
     except FormError:
         raise
     except Exception as exc:  # the parsers raise anything on hostile files; none may escape
         raise FormError(
             display, f"cannot read the file ({type(exc).__name__}: {exc}); save it again"
         ) from None
+
+
+def _bound_ranges(archive: zipfile.ZipFile, display: str) -> None:
+    """Refuse a workbook whose merged or linked ranges add up to more cells than a form has."""
+    from openpyxl.utils.cell import column_index_from_string
+
+    covered = 0
+    for name in archive.namelist():
+        if not (name.startswith("xl/worksheets/") and name.endswith(".xml")):
+            continue
+        for match in _RANGES.finditer(archive.read(name)):
+            left, top, right, bottom = (g.decode().upper() for g in match.groups())
+            try:
+                width = column_index_from_string(right) - column_index_from_string(left)
+            except ValueError:
+                continue  # not a column name: openpyxl refuses the range itself
+            covered += (abs(int(bottom) - int(top)) + 1) * (abs(width) + 1)
+            if covered > MAX_CELLS:
+                raise FormError(
+                    display,
+                    f"merged ranges and links cover more than {MAX_CELLS} cells (up to "
+                    f"{left}{top}:{right}{bottom}); a form's are far smaller: unmerge the "
+                    "cells outside the form and rerun",
+                )
 
 
 def _percent(number_format: str) -> tuple[bool, int | None]:
@@ -112,47 +155,54 @@ def _percent(number_format: str) -> tuple[bool, int | None]:
     return "%" in plain, (len(match.group(1)) if match else None)
 
 
-def _xlsx_sheets(raw: bytes) -> list[Sheet]:
+def _xlsx_sheets(raw: bytes, display: str) -> list[Sheet | FormError]:
     from openpyxl import load_workbook  # only when a workbook is given: it is a slow import
 
     # Full mode, not read-only: read-only worksheets do not expose merged ranges.
     book = load_workbook(io.BytesIO(raw), data_only=False, rich_text=False)
-    sheets = []
+    found: list[tuple[str, dict[tuple[int, int], Cell], list[Range]]] = []
     formulas: dict[str, list[tuple[int, int]]] = {}
     for ws in book.worksheets:
         if ws.sheet_state != "visible":
             continue
         cells: dict[tuple[int, int], Cell] = {}
-        for row in ws.iter_rows():
-            for c in row:
-                value = c.value
-                if value is None or (isinstance(value, str) and not value.strip()):
-                    continue
-                if c.data_type == "f":
-                    formulas.setdefault(ws.title, []).append((c.row, c.column))
-                    value = Uncached(str(value))
-                elif isinstance(value, str):
-                    value = value.strip()
-                percent, decimals = _percent(c.number_format or "General")
-                cells[(c.row, c.column)] = Cell(value, percent, decimals)
-        merges = {}
-        for rng in ws.merged_cells.ranges:
-            for r in range(rng.min_row, rng.max_row + 1):
-                for col in range(rng.min_col, rng.max_col + 1):
-                    if (r, col) != (rng.min_row, rng.min_col):
-                        merges[(r, col)] = (rng.min_row, rng.min_col)
-                        cells.pop((r, col), None)
-        sheets.append(Sheet(ws.title, cells, merges))
+        # The cells the file holds (ws._cells): iter_rows() would walk the whole rectangle
+        # up to the farthest cell, which a hostile file puts at XFD1048576.
+        for (row, col), c in ws._cells.items():
+            value = c.value
+            if value is None or (isinstance(value, str) and not value.strip()):
+                continue
+            if c.data_type == "f":
+                formulas.setdefault(ws.title, []).append((row, col))
+                value = Uncached(str(value))
+            elif isinstance(value, str):
+                value = value.strip()
+            cells[(row, col)] = Cell(value, *_percent(c.number_format or "General"))
+        ranges = [(m.min_row, m.min_col, m.max_row, m.max_col) for m in ws.merged_cells.ranges]
+        found.append((ws.title, cells, ranges))
     if formulas:
         cached = _cached_values(raw, formulas)
-        for sheet in sheets:
-            for place in formulas.get(sheet.name, []):
-                value = cached.get(sheet.name, {}).get(place)
-                if place in sheet.cells and value is not None:
-                    old = sheet.cells[place]
+        for name, cells, _ in found:
+            for place in formulas.get(name, []):
+                value = cached.get(name, {}).get(place)
+                if value is not None:
+                    old = cells[place]
                     text = value.strip() if isinstance(value, str) else value
-                    sheet.cells[place] = Cell(text, old.percent, old.decimals)
-    return sheets
+                    cells[place] = Cell(text, old.percent, old.decimals)
+    return [_sheet(display, name, cells, ranges) for name, cells, ranges in found]
+
+
+def _sheet(
+    display: str,
+    name: str,
+    cells: dict[tuple[int, int], Cell],
+    ranges: list[Range],
+    preamble: list[str] | None = None,
+) -> Sheet | FormError:
+    try:
+        return Sheet.build(name, cells, ranges, preamble)
+    except ValueError as exc:
+        return FormError(display, str(exc), name)
 
 
 def _cached_values(
@@ -179,7 +229,7 @@ def _cached_values(
         book.close()
 
 
-def _xls_sheets(raw: bytes, display: str) -> list[Sheet]:
+def _xls_sheets(raw: bytes, display: str) -> list[Sheet | FormError]:
     import xlrd
 
     try:
@@ -193,7 +243,7 @@ def _xls_sheets(raw: bytes, display: str) -> list[Sheet]:
         raise FormError(display, message) from None
     try:
         return [
-            _xls_sheet(book, index)
+            _xls_sheet(book, index, display)
             for index in range(book.nsheets)
             if book.sheet_by_index(index).visibility == 0
         ]
@@ -205,17 +255,16 @@ def _xls_sheets(raw: bytes, display: str) -> list[Sheet]:
         book.release_resources()
 
 
-def _xls_sheet(book: Any, index: int) -> Sheet:
+def _xls_sheet(book: Any, index: int, display: str) -> Sheet | FormError:
     import xlrd
 
     ws = book.sheet_by_index(index)
     cells: dict[tuple[int, int], Cell] = {}
     for r in range(ws.nrows):
-        for c in range(ws.ncols):
-            kind = ws.cell_type(r, c)
-            value: Any = ws.cell_value(r, c)
+        for c, kind in enumerate(ws.row_types(r)):
             if kind in (xlrd.XL_CELL_EMPTY, xlrd.XL_CELL_BLANK):
                 continue
+            value: Any = ws.cell_value(r, c)
             if kind == xlrd.XL_CELL_TEXT:
                 value = value.strip()
                 if not value:
@@ -226,26 +275,20 @@ def _xls_sheet(book: Any, index: int) -> Sheet:
                 value = bool(value)
             elif kind == xlrd.XL_CELL_ERROR:
                 value = xlrd.error_text_from_code.get(value, "#ERROR")
-            xf = book.xf_list[ws.cell_xf_index(r, c)]
-            fmt = book.format_map.get(xf.format_key)
+            fmt = book.format_map.get(book.xf_list[ws.cell_xf_index(r, c)].format_key)
             percent, decimals = _percent(fmt.format_str if fmt else "General")
             cells[(r + 1, c + 1)] = Cell(value, percent, decimals)
-    merges = {}
-    for rlo, rhi, clo, chi in ws.merged_cells:
-        for r in range(rlo, rhi):
-            for c in range(clo, chi):
-                if (r, c) != (rlo, clo):
-                    merges[(r + 1, c + 1)] = (rlo + 1, clo + 1)
-                    cells.pop((r + 1, c + 1), None)
-    return Sheet(ws.name, cells, merges)
+    # xlrd's ranges are 0-based and end-exclusive.
+    ranges = [(rlo + 1, clo + 1, rhi, chi) for rlo, rhi, clo, chi in ws.merged_cells]
+    return _sheet(display, ws.name, cells, ranges)
 
 
-def _docx_sheets(raw: bytes) -> list[Sheet]:
+def _docx_sheets(raw: bytes, display: str) -> list[Sheet | FormError]:
     from docx import Document
     from docx.table import Table
 
     document = Document(io.BytesIO(raw))
-    sheets: list[Sheet] = []
+    sheets: list[Sheet | FormError] = []
     above: list[str] = []
     for block in document.iter_inner_content():
         if not isinstance(block, Table):
@@ -253,20 +296,23 @@ def _docx_sheets(raw: bytes) -> list[Sheet]:
                 above = [*above, block.text.strip()][-DOCX_TITLE_LINES:]
             continue
         cells: dict[tuple[int, int], Cell] = {}
-        merges: dict[tuple[int, int], tuple[int, int]] = {}
-        # python-docx gives a merged cell's element for every cell it spans; the dict keeps
-        # the elements alive, so each is the same object wherever it is met again.
-        first_seen: dict[Any, tuple[int, int]] = {}
+        ranges: dict[Any, list[int]] = {}
+        # python-docx gives a merged cell's element for every grid cell it spans; the dict
+        # keeps the elements alive, so each is the same object wherever it is met again.
         for r, row in enumerate(block.rows, 1):
-            for c, cell in enumerate(row.cells, 1):
-                if cell._tc in first_seen:
-                    merges[(r, c)] = first_seen[cell._tc]
+            for c, cell in enumerate(row.cells, row.grid_cols_before + 1):
+                span = ranges.get(cell._tc)
+                if span is not None:
+                    span[2], span[3] = max(span[2], r), max(span[3], c)
                     continue
-                first_seen[cell._tc] = (r, c)
+                ranges[cell._tc] = [r, c, r, c]
                 text = cell.text.strip()
                 if text:
                     cells[(r, c)] = Cell(text)
-        sheets.append(Sheet(f"表{len(sheets) + 1}", cells, merges, above))
+        spans = [
+            (t, left, b, right) for t, left, b, right in ranges.values() if (t, left) != (b, right)
+        ]
+        sheets.append(_sheet(display, f"表{len(sheets) + 1}", cells, spans, above))
         above = []
     return sheets
 
