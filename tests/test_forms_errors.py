@@ -306,3 +306,22 @@ def test_a_formula_where_a_name_belongs(tmp_path: Path) -> None:
     book = edited(tianchang(tmp_path), {f"B{row}": '="水旱"&"经费"'})
     (message,) = messages(book)
     assert message.startswith(f"天长.xlsx:自评表!B{row}: 项目名称: formula =")
+
+
+def test_a_corrupt_compressed_part(tmp_path: Path) -> None:
+    book = tianchang(tmp_path)
+    raw = bytearray(book.read_bytes())
+    with zipfile.ZipFile(book) as archive:
+        info = archive.getinfo("xl/worksheets/sheet1.xml")
+    start = info.header_offset + 30 + len(info.filename.encode()) + len(info.extra)
+    raw[start + 10 : start + 40] = b"\xff" * 30  # the deflated data, no longer inflatable
+    book.write_bytes(bytes(raw))
+    (message,) = messages(book)
+    assert message.startswith("天长.xlsx: cannot read the file (") and "save it again" in message
+
+
+def test_an_oversized_file_is_left_to_the_form_reader_to_refuse(tmp_path: Path) -> None:
+    book = tianchang(tmp_path)
+    assert looks_like_form(book, max_bytes=1_000)
+    (message,) = messages(book, max_bytes=1_000)
+    assert "over the 0.0 MB limit" in message

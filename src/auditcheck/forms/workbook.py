@@ -18,6 +18,7 @@ from typing import Any
 
 from auditcheck.forms.grid import MAX_CELLS, Cell, FormError, Range, Sheet, Uncached
 from auditcheck.forms.labels import key
+from auditcheck.locate import DEFAULT_MAX_BYTES
 
 ZIP_MAGIC = b"PK\x03\x04"
 OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
@@ -33,7 +34,7 @@ _SPANS = re.compile(rb"<w:(?:gridSpan|gridBefore|gridAfter)\b[^>]*?w:val=\"(\d+)
 MAX_SPAN = 63  # the widest table Word makes
 # Labels only a form has (a table's header row has none): see looks_like_form.
 FORM_MARKERS = {"三级指标", "项目资金", "资金情况", "预算执行情况", "部门总体资金", "年度总体目标"}
-FIRST_SHEETS = 3
+FIRST_SHEETS, FIRST_ROWS = 3, 40
 DOCX_TITLE_LINES = 3  # paragraphs above a Word table kept as its title (year, form name)
 
 
@@ -97,21 +98,15 @@ def _zip_sheets(raw: bytes, display: str, max_bytes: int) -> list[Sheet | FormEr
             f"the file unpacks to {_mb(unpacked)}, over the {_mb(max_bytes)} limit; "
             "split it or raise --max-file-size",
         )
-    if "word/document.xml" in names:
-        reader = _docx_sheets
-        for match in _SPANS.finditer(archive.read("word/document.xml")):
-            if int(match.group(1)) > MAX_SPAN:
-                raise FormError(
-                    display,
-                    f"a table cell spans {int(match.group(1))} columns, more than Word allows "
-                    f"({MAX_SPAN}); the document is damaged: save it again from Word",
-                )
-    elif "xl/workbook.xml" in names:
-        reader = _xlsx_sheets
-        _bound_ranges(archive, display)
-    else:
-        raise FormError(display, "a zip archive, but not an Excel workbook or a Word document")
     try:
+        if "word/document.xml" in names:
+            _bound_spans(archive, display)
+            reader = _docx_sheets
+        elif "xl/workbook.xml" in names:
+            _bound_ranges(archive, display)
+            reader = _xlsx_sheets
+        else:
+            raise FormError(display, "a zip archive, but not an Excel workbook or a Word document")
         with warnings.catch_warnings():
             # openpyxl warns about every extension it skips (data validation, slicers …).
             warnings.simplefilter("ignore")
@@ -122,6 +117,17 @@ def _zip_sheets(raw: bytes, display: str, max_bytes: int) -> list[Sheet | FormEr
         raise FormError(
             display, f"cannot read the file ({type(exc).__name__}: {exc}); save it again"
         ) from None
+
+
+def _bound_spans(archive: zipfile.ZipFile, display: str) -> None:
+    """Refuse a Word table cell wider than Word makes (python-docx loops over its span)."""
+    for match in _SPANS.finditer(archive.read("word/document.xml")):
+        if int(match.group(1)) > MAX_SPAN:
+            raise FormError(
+                display,
+                f"a table cell spans {int(match.group(1))} columns, more than Word allows "
+                f"({MAX_SPAN}); the document is damaged: save it again from Word",
+            )
 
 
 def _bound_ranges(archive: zipfile.ZipFile, display: str) -> None:
@@ -317,20 +323,25 @@ def _docx_sheets(raw: bytes, display: str) -> list[Sheet | FormError]:
     return sheets
 
 
-def looks_like_form(path: Path, rows: int = 40) -> bool:
+def looks_like_form(path: Path, max_bytes: int = DEFAULT_MAX_BYTES) -> bool:
     """Whether a file holds forms rather than a table with a row per project.
 
     A Word document or an .xls is always read as forms. An .xlsx is a form when one
     of its first sheets has a form's block label (项目资金, 三级指标 …) in its first
-    ``rows`` rows; a table's header row never does. Only those rows are read.
+    rows; a table's header row never does. Only those rows are read. A file over
+    ``max_bytes`` (on disk or unpacked) counts as a form, for the form reader, which
+    bounds what it reads, to refuse it.
     """
     try:
-        with path.open("rb") as handle:
-            head = handle.read(8)
-        if head.startswith(OLE_MAGIC):
+        if path.stat().st_size > max_bytes:
             return True
+        with path.open("rb") as handle:
+            if handle.read(8).startswith(OLE_MAGIC):
+                return True
         with zipfile.ZipFile(path) as archive:
             if "word/document.xml" in archive.namelist():
+                return True
+            if sum(info.file_size for info in archive.infolist()) > max_bytes:
                 return True
         from openpyxl import load_workbook
 
@@ -339,7 +350,7 @@ def looks_like_form(path: Path, rows: int = 40) -> bool:
         return False
     try:
         for ws in book.worksheets[:FIRST_SHEETS]:
-            for row in ws.iter_rows(max_row=rows, values_only=True):
+            for row in ws.iter_rows(max_row=FIRST_ROWS, values_only=True):
                 if any(isinstance(v, str) and key(v) in FORM_MARKERS for v in row):
                     return True
         return False
