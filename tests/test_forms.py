@@ -577,3 +577,10 @@ def test_a_national_target_table_with_both_periods(tmp_path: Path) -> None:
     ]
     assert form.data["goal"] == {"planned": "建成一期。"}
     assert form.data["targets"][0]["unit"] == "平方米"
+
+
+def test_the_name_stops_at_the_next_label_of_its_row(tmp_path: Path) -> None:
+    rows = declared_targets(fb.transcription(fb.ZHONGJIANG))
+    rows[2] = fb.Row("head", ["项目名称", "某项目", "项目类型", "专项", "项目编码", "X1"])
+    data = only_record(fb.xlsx(tmp_path / "目标.xlsx", ("目标表", rows))).data
+    assert (data["name"], data["code"], data["id"]) == ("某项目", "X1", "X1")

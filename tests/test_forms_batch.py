@@ -73,3 +73,12 @@ def test_two_projects_of_one_name_get_two_files(tmp_path: Path) -> None:
     twin = FormRecord(form.file, "另一表", form.family, {**form.data, "id": "other"}, {})
     names = [p.name for p in write_batch([form, twin], tmp_path / "out")]
     assert names[1:] == ["水旱灾害防御经费.yaml", "水旱灾害防御经费-2.yaml"]
+
+
+def test_a_project_named_batch_does_not_take_the_batch_file(tmp_path: Path) -> None:
+    (form,) = forms(tmp_path, fb.TIANCHANG)
+    named = FormRecord(form.file, form.sheet, form.family, {**form.data, "name": "batch"}, {})
+    assert [p.name for p in write_batch([named], tmp_path / "out")] == [
+        "batch.yaml",
+        "batch-2.yaml",
+    ]

@@ -44,6 +44,19 @@ UNIT_ROLES = {
     "项目单位": "项目单位",
 }
 CODE_LABELS = {"项目编码", "项目代码", "项目编号"}
+# Other labels of the head rows (not read): a value read right of a label stops at one.
+OTHER_HEAD = {
+    "项目负责人及电话",
+    "项目负责人",
+    "联系人",
+    "联系电话",
+    "项目类型",
+    "项目类别",
+    "项目属性",
+    "项目期",
+    "填报日期",
+    "单位",
+}
 
 # Money block: the column headers of the 自评表's table, by field.
 MONEY_COLUMNS = {

@@ -34,7 +34,8 @@ _LABELS = (
     | L.GOAL_PLANNED
     | L.GOAL_ACTUAL
     | L.ANNUAL_TOTAL
-    | {"中期资金总额", "项目负责人及电话", "项目负责人", "联系电话", "中期目标"}
+    | L.OTHER_HEAD
+    | {"中期资金总额", "中期目标"}
     | set().union(*L.MONEY_COLUMNS.values(), *L.TARGET_COLUMNS.values())
 )
 

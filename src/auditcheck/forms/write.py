@@ -98,9 +98,9 @@ def write_batch(forms: Iterable[FormRecord], folder: Path, region: str | None = 
     before writing anything when a file to write is already there.
     """
     forms = list(forms)
-    taken: set[str] = set()
-    files = {folder / _file_name(form, taken): form for form in forms}
     batch_file = folder / "batch.yaml"
+    taken = {batch_file.name}
+    files = {folder / _file_name(form, taken): form for form in forms}
     existing = [p for p in (batch_file, *files) if p.exists()]
     if existing:
         raise FileExistsError(
