@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 import unicodedata
 
-_BRACKETS = str.maketrans("【】〔〕［］", "()()()")
+_BRACKETS = str.maketrans("【】〔〕[]", "()()()")  # after NFKC: ［］ are [] by then
 _NOTE = re.compile(r"\([^()]*\)")
 _NUMBERING = re.compile(r"^(\d+|[一二三四五六七八九十]+)[.、]")
 
@@ -25,12 +25,6 @@ def key(text: str) -> str:
     """A label as compared: ``项目资金（万元）：`` → ``项目资金``; ``绩 效`` → ``绩效``."""
     folded = re.sub(r"\s+", "", fold(text))
     return _NUMBERING.sub("", _NOTE.sub("", folded)).strip(":*")
-
-
-def note(text: str) -> str:
-    """The bracketed note of a label: ``产出指标（50分）`` → ``50分``."""
-    found = _NOTE.search(fold(text).replace(" ", ""))
-    return found.group(0)[1:-1] if found else ""
 
 
 # Header block: label → what its value is.
