@@ -63,7 +63,7 @@ CASES = [
         "over the",
         args=["--max-file-size", "0.003"],
     ),
-    Case("non-yaml-file", {"notes.txt": "说明"}, 2, "not a record file"),
+    Case("folder-named-yaml", {"notes.yaml/": ""}, 2, "a folder, not a file"),
     Case(
         "merge-key", {"bad.yaml": HEAD + "base: &b {spent: 1}\nother:\n  <<: *b\n"}, 2, "merge keys"
     ),
@@ -184,7 +184,7 @@ CASES = [
         2,
         "valid list",
     ),
-    Case("directory-named-yaml", {"folder.yaml/": ""}, 2, "cannot read file"),
+    Case("directory-named-yaml", {"folder.YAML/": ""}, 2, "a folder, not a file"),
     Case("symlink-loop", {"loop.yaml@": "loop.yaml"}, 2, "cannot read file"),
     Case("no-batch-file", {}, 2, "no batch.yaml", batch=None),
     Case("bad-batch-file", {}, 2, "fiscal_year", batch="region: 测试区\nfiscal_year: 二〇二三\n"),
