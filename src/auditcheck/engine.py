@@ -31,6 +31,7 @@ from __future__ import annotations
 
 import itertools
 import json
+import logging
 import math
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
@@ -38,6 +39,10 @@ from typing import Any
 
 import durable_rules_engine as _native
 from durable import engine as _durable
+
+# durable logs the exceptions it catches in actions (Ctrl-C's too) with a traceback on
+# stderr; ours are caught in the action itself and reported as EngineError, located.
+logging.getLogger("durable").disabled = True
 
 MAX_CONDITIONS = 60
 MAX_NESTING = 14  # and/or levels of one condition: durable fails past 15, and the guard adds one

@@ -18,7 +18,7 @@ import stat
 import sys
 import tempfile
 from collections.abc import Iterable, Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from pathlib import Path
 from typing import TextIO
 
@@ -64,8 +64,11 @@ def atomic_path(target: Path) -> Iterator[Path]:
 
     The block must only write: an OSError in it is reported as OutputError.
     """
-    if _is_device(target):
-        yield target
+    if _is_device(target):  # /dev/null, /dev/stdout, a FIFO: written as they are
+        try:
+            yield target
+        except OSError as exc:
+            raise OutputError(f"cannot write {target}: {exc.strerror or exc}") from None
         return
     real = _real(target)
     if not real.parent.is_dir():
@@ -123,6 +126,10 @@ class Guarded:
         """Flush, or raise OutputError / BrokenPipeError."""
         self._do("flush")
 
+    def close(self) -> None:
+        """Flush and close, or raise OutputError / BrokenPipeError."""
+        self._do("close")
+
 
 @contextmanager
 def open_output(target: Path | None) -> Iterator[Guarded]:
@@ -133,10 +140,10 @@ def open_output(target: Path | None) -> Iterator[Guarded]:
         out.flush()
         return
     with atomic_path(target) as path:
-        stream = path.open("w", encoding="utf-8", errors="backslashreplace")
+        out = Guarded(path.open("w", encoding="utf-8", errors="backslashreplace"), str(target))
         try:
-            out = Guarded(stream, str(target))
             yield out
-            out.flush()
+            out.close()
         finally:
-            stream.close()
+            with suppress(OSError):  # already reported, or the run failed before
+                out.stream.close()
