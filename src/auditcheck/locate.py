@@ -248,13 +248,18 @@ def open_regular(path: Path, name: str) -> BinaryIO:
     return os.fdopen(fd, "rb")
 
 
+def size_text(size: float) -> str:
+    """A size as people read it: ``5.0 MB``, or ``6.2 KB`` below a tenth of a megabyte."""
+    return f"{size / 1048576:.1f} MB" if size >= 104858 else f"{size / 1024:.1f} KB"
+
+
 def _too_big(name: str, size: int, max_bytes: int, what: str = "file") -> LocatedError:
     return LocatedError(
         name,
         1,
         1,
         "",
-        f"{what} is {size / 1048576:.1f} MB, over the {max_bytes / 1048576:.1f} MB limit; "
+        f"{what} is {size_text(size)}, over the {size_text(max_bytes)} limit; "
         "split it or raise --max-file-size",
     )
 

@@ -38,13 +38,10 @@ def refuse_overlap(outputs: Iterable[Path | None], inputs: Iterable[Path]) -> No
         if output is None or _is_device(output):
             continue
         target = _real(output)
+        for _, real in read:
+            if target == real or (target.exists() and real.exists() and target.samefile(real)):
+                raise OutputError(f"{output}: the run reads this file; write the output elsewhere")
         for given, real in read:
-            if target == real or (
-                real.exists() and target.exists() and os.path.samefile(real, target)
-            ):
-                raise OutputError(
-                    f"{output}: this file is read by the run; write the output elsewhere"
-                )
             if real.is_dir() and target.is_relative_to(real):
                 raise OutputError(
                     f"{output}: inside {given}, which the run reads; write the output elsewhere"

@@ -1,4 +1,4 @@
-"""The hostile-input corpus: each case is files added beside a good record, an exit code, a message.
+"""The hostile YAML corpus: each case is files added beside a good record, an exit code, a message.
 
 ``fragment`` must appear on stderr (None: no error expected). Every case also
 checks that the good record in the same batch is still evaluated.
@@ -6,13 +6,7 @@ checks that the good record in the same batch is still evaluated.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-
-GOOD_BATCH = "region: 测试区\nfiscal_year: 2023\n"
-GOOD_RECORD = (
-    "id: good-record\nname: 对照项目\ntype: 专项\nunits: [对照单位]\nbudget: 100\nspent: 50\n"
-)
-HEAD = "id: bad-record\nname: 问题项目\ntype: 专项\nunits: [某单位]\n"
+from .harness import GOOD_RECORD, HEAD, Case
 
 
 def laughs(levels: int = 8) -> str:
@@ -20,16 +14,6 @@ def laughs(levels: int = 8) -> str:
     for i in range(1, levels):
         lines.append(f"a{i}: &a{i} [{', '.join([f'*a{i - 1}'] * 10)}]")
     return "\n".join(lines) + "\n"
-
-
-@dataclass
-class Case:
-    id: str
-    files: dict[str, str | bytes]
-    code: int
-    fragment: str | None
-    args: list[str] = field(default_factory=list)
-    batch: str | None = GOOD_BATCH  # None: no batch.yaml at all
 
 
 CASES = [

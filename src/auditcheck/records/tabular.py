@@ -44,6 +44,7 @@ from auditcheck.locate import (
     dotted,
     open_regular,
     read_lines,
+    size_text,
 )
 from auditcheck.records.model import Project, SubItem
 
@@ -193,8 +194,8 @@ def _open_workbook(handle: BinaryIO, table: _Table, max_bytes: int) -> zipfile.Z
     for info in archive.infolist():
         if info.file_size > max_bytes:
             message = (
-                f"part {info.filename} inflates to {info.file_size / 1048576:.1f} MB, over the "
-                f"{max_bytes / 1048576:.1f} MB limit; split the workbook or raise --max-file-size"
+                f"part {info.filename} inflates to {size_text(info.file_size)}, over the "
+                f"{size_text(max_bytes)} limit; split the workbook or raise --max-file-size"
             )
             raise table.error(1, 1, "", message)
     return archive
