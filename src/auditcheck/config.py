@@ -37,12 +37,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from auditcheck.engine import MAX_NUMBER
 from auditcheck.rulebook.load import Rulebook, load_rulebook, select_rules
 from auditcheck.rulebook.schema import SEVERITY_RANK, CompiledRule
 
 CONFIG_FILE = "auditcheck.toml"
 LEVELS = tuple(SEVERITY_RANK)
-MAX_PARAM = 1e15  # larger than any figure in 万元; keeps the engine's arithmetic finite
 
 
 class ConfigError(Exception):
@@ -247,10 +247,10 @@ def _typed(given: ParamValue, default: Any) -> Any:
             isinstance(number, bool)
             or not isinstance(number, int | float)
             or not math.isfinite(number)
-            or abs(number) > MAX_PARAM
+            or abs(number) > MAX_NUMBER
         ):
             raise ConfigError(
-                f"{given.source}: must be a finite number (at most {MAX_PARAM:g}), got {value!r}"
+                f"{given.source}: must be a finite number (at most {MAX_NUMBER:g}), got {value!r}"
             )
         return number
     if not isinstance(value, str):

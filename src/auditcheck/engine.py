@@ -40,13 +40,15 @@ from typing import Any
 import durable_rules_engine as _native
 from durable import engine as _durable
 
+from auditcheck.locate import MAX_FIGURE
+
 # durable logs the exceptions it catches in actions (Ctrl-C's too) with a traceback on
 # stderr; ours are caught in the action itself and reported as EngineError, located.
 logging.getLogger("durable").disabled = True
 
 MAX_CONDITIONS = 60
 MAX_NESTING = 14  # and/or levels of one condition: durable fails past 15, and the guard adds one
-MAX_NUMBER = 1e15  # no figure in 万元 comes near; keeps durable's arithmetic finite
+MAX_NUMBER = MAX_FIGURE  # what records may hold, conditions may compare with
 # True for our facts only, never for durable's own state fact (a rule matching that loops).
 _GUARD = {"$ex": {"rid": 1}}
 _INFINITE = (math.inf, -math.inf)

@@ -34,6 +34,16 @@ PathKey = tuple[str | int, ...]
 MAX_NODES = 200_000
 MAX_DEPTH = 64
 DEFAULT_MAX_BYTES = 5 * 1024 * 1024
+# No figure of a budget comes near (10^15 万元); larger ones are typos or units, and sums of
+# them could overflow to infinity, where a comparison silently fails and a finding is lost.
+MAX_FIGURE = 1e15
+TOO_LARGE = "larger than 10^15: no figure is this large; check the number and its unit"
+
+
+def too_large(value: Any) -> bool:
+    """A number beyond :data:`MAX_FIGURE` (booleans and text are not numbers here)."""
+    numeric = isinstance(value, int | float) and not isinstance(value, bool)
+    return numeric and abs(value) > MAX_FIGURE
 
 
 @dataclass(frozen=True)
@@ -148,12 +158,15 @@ class _Walker:
         if isinstance(node, yaml.SequenceNode):
             return [self.walk(item, (*path, i)) for i, item in enumerate(node.value)]
         try:
-            return _constructor.construct_object(node, deep=True)
+            value = _constructor.construct_object(node, deep=True)
         except (ConstructorError, ValueError) as exc:
             raise self._error(node, path, f"cannot read value {node.value!r}: {exc}") from None
         finally:
             # The constructor caches every node it built (construct_document would clear it).
             _constructor.constructed_objects.clear()
+        if too_large(value) and math.isfinite(value):  # infinity: the model says what to do
+            raise self._error(node, path, TOO_LARGE)
+        return value
 
     def _mapping(self, node: yaml.MappingNode, path: PathKey) -> dict[str, Any]:
         out: dict[str, Any] = {}

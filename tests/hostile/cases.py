@@ -111,6 +111,15 @@ CASES = [
         2,
         "cannot read",
     ),
+    Case(
+        "sum-would-overflow",
+        {
+            "bad.yaml": HEAD
+            + "subitems:\n  - {name: 甲, budget: 1.0e+308}\n  - {name: 乙, budget: 1.0e+308}\n"
+        },
+        2,
+        "larger than 10^15",
+    ),
     Case("negative-amount", {"bad.yaml": HEAD + "budget: -5\n"}, 2, "greater than or equal to 0"),
     Case(
         "yuan-unit",

@@ -160,6 +160,7 @@ CASES = [
         2,
         "r.jsonl:1:",
     ),
+    Case("jsonl-figure-too-large", {"r.jsonl": line(budget=1e308)}, 2, "r.jsonl:1:"),
     Case("jsonl-true-for-number", {"r.jsonl": line(spent=True)}, 2, "valid number"),
     Case("jsonl-text-for-number", {"r.jsonl": line(spent="10")}, 2, "plain number: 10"),
     Case(

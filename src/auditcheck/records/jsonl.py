@@ -11,6 +11,7 @@ only. A key given twice in one object is an error, never "the last one wins".
 from __future__ import annotations
 
 import json
+import math
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -19,6 +20,7 @@ from typing import Any
 from pydantic import ValidationError
 
 from auditcheck.locate import (
+    TOO_LARGE,
     Document,
     LineDecoder,
     LocatedError,
@@ -28,6 +30,7 @@ from auditcheck.locate import (
     dotted,
     open_regular,
     read_lines,
+    too_large,
 )
 from auditcheck.records.model import Project
 
@@ -50,29 +53,47 @@ class LineDocument(Document):
         return Position(self.line_number, max(col, 1))
 
 
-class _DuplicateKey(Exception):
-    pass
+class _Refused(Exception):
+    """What the standard parser's hooks found: a key given twice, or a figure too large."""
+
+    def __init__(self, text: str, key: str = "") -> None:
+        super().__init__(text)
+        self.text = text
+        self.key = key
 
 
 def _refuse_duplicates(pairs: list[tuple[str, Any]]) -> None:
     seen: set[str] = set()
     for key, _ in pairs:
         if key in seen:
-            raise _DuplicateKey(key)
+            raise _Refused(f'"{key}"', key)
         seen.add(key)
 
 
-def _duplicate_key(text: str) -> str | None:
-    """The first key given twice in one object of ``text``, if any.
+def _number(text: str) -> float:
+    if too_large(value := float(text)) and math.isfinite(value):
+        raise _Refused(text)
+    return value
+
+
+def _structure_error(text: str, file: str, line: int) -> LocatedError | None:
+    """A key given twice in one object, or a figure too large, if the line holds one.
 
     pydantic's parser keeps the last value of a repeated key; the standard parser
-    with a hook sees every pair (about 8 µs a line). Lines it cannot parse are left
-    to pydantic, which reports them with its own message.
+    with hooks sees every pair and every number (about 8 µs a line). Lines it
+    cannot parse are left to pydantic, which reports them with its own message.
     """
     try:
-        json.loads(text, object_pairs_hook=_refuse_duplicates)
-    except _DuplicateKey as exc:
-        return str(exc.args[0])
+        json.loads(
+            text, object_pairs_hook=_refuse_duplicates, parse_float=_number, parse_int=_number
+        )
+    except _Refused as exc:
+        if not exc.key:
+            return LocatedError(file, line, text.find(exc.text) + 1 or 1, "", TOO_LARGE)
+        first = text.find(exc.text)
+        col = text.find(exc.text, first + 1) + 1 or 1
+        message = f"key '{exc.key}' given twice in one object; keep one of them"
+        return LocatedError(file, line, col, exc.key, message)
     except (ValueError, RecursionError):
         return None
     return None
@@ -83,12 +104,8 @@ def parse_line(
 ) -> tuple[Project | None, LineDocument, list[LocatedError]]:
     """Validate one JSON line as a project record."""
     doc = LineDocument(file=file, data=None, line_number=line, text=text)
-    errors: list[LocatedError] = []
-    if (key := _duplicate_key(text)) is not None:
-        first = text.find(f'"{key}"')
-        col = text.find(f'"{key}"', first + 1) + 1 or 1
-        message = f"key '{key}' given twice in one object; keep one of them"
-        errors.append(LocatedError(file, line, col, key, message))
+    problem = _structure_error(text, file, line)
+    errors = [problem] if problem is not None else []
     try:
         project = Project.model_validate_json(text)
     except ValidationError as exc:

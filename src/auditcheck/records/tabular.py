@@ -25,6 +25,7 @@ memory does not depend on the number of rows.
 from __future__ import annotations
 
 import csv
+import math
 import re
 import zipfile
 from collections.abc import Iterator
@@ -36,6 +37,7 @@ from typing import Any, BinaryIO, get_args
 from pydantic import BaseModel
 
 from auditcheck.locate import (
+    TOO_LARGE,
     Document,
     LineDecoder,
     LocatedError,
@@ -45,6 +47,7 @@ from auditcheck.locate import (
     open_regular,
     read_lines,
     size_text,
+    too_large,
 )
 from auditcheck.records.model import Project, SubItem
 
@@ -414,8 +417,12 @@ class _Reader:
                 yield self.table.error(row.number, col, dotted((*base, *path)), problem)
                 self.broken = True
                 continue
-            value = cell.value * 100 if cell.percent else cell.value
-            _put(target, path, convert(value, kinds))
+            value = convert(cell.value * 100 if cell.percent else cell.value, kinds)
+            if too_large(value) and math.isfinite(value):
+                yield self.table.error(row.number, col, dotted((*base, *path)), TOO_LARGE)
+                self.broken = True
+                continue
+            _put(target, path, value)
             for depth in range(1, len(path) + 1):
                 doc.positions.setdefault((*base, *path[:depth]), Position(row.number, col))
 
