@@ -18,8 +18,8 @@ from auditcheck.crosschecks import batch_crosschecks, crosschecks_of
 from auditcheck.engine import Engine, EngineRule
 from auditcheck.facts import FIELDS, Fact, facts_of
 from auditcheck.findings import Finding, Tally, fingerprint
-from auditcheck.locate import Document, LocatedError, dotted
-from auditcheck.records.load import LoadedRecord, Note, Unit, display, iter_unit
+from auditcheck.locate import Document, LocatedError, Note, dotted
+from auditcheck.records.load import LoadedRecord, Unit, display, iter_unit
 from auditcheck.records.model import Batch
 from auditcheck.rulebook.load import Rulebook
 from auditcheck.rulebook.schema import CompiledRule

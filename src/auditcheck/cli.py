@@ -25,7 +25,6 @@ from auditcheck.config import Config, ConfigError, RulebookSpec, load_config, ru
 from auditcheck.draft import SECTIONS
 from auditcheck.examples import message_errors, run_rulebook_examples
 from auditcheck.explain import explain
-from auditcheck.facts import FIELDS
 from auditcheck.locate import LocatedError
 from auditcheck.output import OutputError, open_output, refuse_overlap
 from auditcheck.parallel import WorkerFailed
@@ -43,7 +42,7 @@ LEVELS = click.Choice(["error", "warning", "info"])
 COLOURS = click.Choice(["auto", "always", "never"])
 FILE = click.Path(dir_okay=False, path_type=Path)
 FOLDER = click.Path(exists=True, file_okay=False, path_type=Path)
-MEGABYTES = click.FloatRange(0, min_open=True)
+MEGABYTES, JOBS = click.FloatRange(0, min_open=True), click.IntRange(1, 64)
 EXIT_INTERRUPTED, EXIT_PIPE = 130, 141
 
 
@@ -115,7 +114,9 @@ CHECK = options(
     opt("--ignore", "IGNORE", "Leave out these rules, categories or dimensions.", multiple=True),
     opt("--waivers", "WAIVERS", "YAML file of waived findings.", type=FILE),
     opt("--baseline", "BASELINE", "Findings in this baseline do not fail the run.", type=FILE),
-    opt("--jobs -j", "JOBS", "Worker processes; same output.", type=click.IntRange(1), default=1),
+    opt(
+        "--jobs -j", "JOBS", "Worker processes; same output.", type=click.IntRange(1, 64), default=1
+    ),
     opt("--quiet -q", "", "No progress bar on long runs.", is_flag=True),
     opt("--max-file-size", "MAX_FILE_SIZE", "MB a record may have.", type=MEGABYTES, default=5),
 )
@@ -288,9 +289,7 @@ def rules_check(rules_dir: Path) -> None:
 @rules.command("fields")
 def rules_fields() -> None:
     """The fact fields conditions may use, per fact kind."""
-    for kind, fields in FIELDS.items():
-        click.echo(f"[{kind}]")
-        click.echo("\n".join(f"  {n:28} {f.type:7} {f.doc}" for n, f in fields.items()))
+    click.echo("\n".join(console.field_lines()))
 
 
 @cli.group("config")

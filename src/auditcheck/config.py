@@ -76,8 +76,8 @@ def _size(value: Any) -> Any:
 
 
 def _jobs(value: Any) -> Any:
-    if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= 1024:
-        raise ValueError("must be a whole number of processes, at least 1")
+    if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= 64:
+        raise ValueError("must be a whole number of processes, from 1 to 64")
     return value
 
 

@@ -83,6 +83,17 @@ class LocatedError(Exception):
         return f"{self.file}:{where}:{field} {self.message}"
 
 
+@dataclass(frozen=True)
+class Note:
+    """Something in the input that is not read and is not an error (a README beside records)."""
+
+    file: str
+    message: str
+
+    def __str__(self) -> str:
+        return f"{self.file}: note: {self.message}"
+
+
 @dataclass
 class Document:
     """A loaded YAML document: its data and where each value stands.
@@ -280,8 +291,14 @@ def _too_big(name: str, size: int, max_bytes: int, what: str = "file") -> Locate
 _BOM = b"\xef\xbb\xbf"
 
 
+_UTF16 = (b"\xff\xfe", b"\xfe\xff")
+
+
 def _bad_bytes(name: str, raw: bytes, start: int, line: int = 0) -> LocatedError:
     """Where decoding failed: the line (counted here unless given) and the column on it."""
+    if raw.startswith(_UTF16) and line <= 1:
+        message = "UTF-16 text (Excel's 'Unicode Text'); save the file as UTF-8 (CSV UTF-8)"
+        return LocatedError(name, 1, 1, "", message)
     head = raw[:start]
     if not line:
         line = head.count(b"\n") + 1
@@ -297,6 +314,8 @@ def decode(raw: bytes, name: str) -> str:
     are read as they are rather than rejected. Binary data is refused. Streams
     (JSON Lines, CSV) follow the same policy line by line: :class:`LineDecoder`.
     """
+    if raw.startswith(_UTF16):
+        raise _bad_bytes(name, raw, 0)
     if b"\x00" in raw:
         line = raw[: raw.index(b"\x00")].count(b"\n") + 1
         raise LocatedError(name, line, 1, "", "binary data (NUL byte), not text")
@@ -314,7 +333,7 @@ class LineDecoder:
 
     The encoding is settled by the first line that is not plain ASCII (UTF-8 if it
     decodes as such, else GB18030); a later line that does not decode in it is an
-    error for that line only.
+    error for that line only. A UTF-16 file is one error, at its first line.
     """
 
     def __init__(self, name: str) -> None:
@@ -323,6 +342,11 @@ class LineDecoder:
 
     def __call__(self, raw: bytes, number: int) -> str:
         """The text of line ``number``; raises :class:`LocatedError` for that line."""
+        if number == 1 and raw.startswith(_UTF16):
+            self.encoding = "utf-16"
+            raise _bad_bytes(self.name, raw, 0, 1)
+        if self.encoding == "utf-16":
+            return ""  # already reported at line 1
         if number == 1 and raw.startswith(_BOM):
             raw, self.encoding = raw[3:], "utf-8"
         if b"\x00" in raw:

@@ -27,10 +27,10 @@ from auditcheck.config import ConfigError, RulebookSpec
 from auditcheck.draft import SECTIONS, Draft, ProjectInfo, build_draft
 from auditcheck.engine import EngineError
 from auditcheck.findings import Finding
-from auditcheck.locate import DEFAULT_MAX_BYTES, LocatedError
+from auditcheck.locate import DEFAULT_MAX_BYTES, LocatedError, Note
 from auditcheck.output import atomic_path
 from auditcheck.parallel import in_order
-from auditcheck.records.load import BATCH_FILE, IdRegistry, LoadedRecord, Note, Unit, plan_units
+from auditcheck.records.load import BATCH_FILE, IdRegistry, LoadedRecord, Unit, plan_units
 from auditcheck.records.model import Batch
 from auditcheck.render.report_docx import write_docx
 from auditcheck.render.report_text import render_report_html, render_report_markdown

@@ -72,6 +72,7 @@ CASES = [
         0,
         None,
     ),
+    Case("utf16", {"bad.yaml": HEAD.encode("utf-16")}, 2, "bad.yaml:1:1: UTF-16 text"),
     Case("undecodable", {"bad.yaml": b"id: \xff\xfe\xff\n"}, 2, "neither UTF-8 nor GBK"),
     Case(
         "crlf-mixed",

@@ -97,6 +97,12 @@ def percent(sheet: Any) -> None:
     sheet["G2"].number_format = "0.00%"
 
 
+def second_sheet(sheet: Any) -> None:
+    other = sheet.parent.create_sheet("第二页")
+    other.append(XLSX_HEADER)
+    other.append(["x2", "二", "专项", "单位", 100, 10])
+
+
 def no_stated_rate_mismatch(proc: Any, _folder: Path) -> None:
     data = json.loads(proc.stdout)
     assert "stated-rate-mismatch" not in {f["rule"] for f in data["findings"]}, proc.stdout
@@ -255,6 +261,9 @@ CASES = [
         "csv-nul-byte", {"r.csv": (HEADER + CSV_ROW).encode() + b"c2,\x00,x,y,1,1\n"}, 2, "r.csv:3:"
     ),
     Case("csv-empty", {"r.csv": ""}, 2, "the file is empty"),
+    Case("csv-only-a-header", {"r.csv": HEADER}, 2, "r.csv:1:1: only a header"),
+    Case("csv-utf16-from-excel", {"r.csv": (HEADER + CSV_ROW).encode("utf-16")}, 2, "UTF-16"),
+    Case("jsonl-empty", {"r.jsonl": "\n\n"}, 2, "r.jsonl:1:1: the file is empty"),
     Case("csv-sub-item-first", {"r.csv": "id,name,subitem_of\n,子项,c9\n"}, 2, "must follow"),
     Case("csv-unclosed-quote", {"r.csv": HEADER + 'c1,"未闭合,专项,单位,100,10\n'}, 2, "r.csv:2:"),
     # Workbooks
@@ -316,6 +325,13 @@ CASES = [
         check=no_stated_rate_mismatch,
     ),
     Case("xlsx-empty", {"r.xlsx": workbook()}, 2, "the file is empty"),
+    Case(
+        "xlsx-records-on-a-second-sheet",
+        {"r.xlsx": workbook(XLSX_HEADER, ["x1", "一", "专项", "单位", 100, 10], edit=second_sheet)},
+        0,
+        "sheet '第二页' is not read",
+        check=records_checked("x1"),
+    ),
     Case(
         "xlsx-number-as-id",
         {"r.xlsx": workbook(XLSX_HEADER, [1001, "数字编号", "专项", "单位", 100, 10])},

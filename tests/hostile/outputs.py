@@ -426,6 +426,15 @@ CASES = [
         good=False,
     ),
     Case(
+        "too-many-jobs",
+        {},
+        2,
+        "Invalid value for '--jobs'",
+        args=["--jobs", "100000"],
+        prefix="Error:",
+        good=False,
+    ),
+    Case(
         "today-is-not-a-date",
         {},
         2,

@@ -25,6 +25,7 @@ from auditcheck.locate import (
     DEFAULT_MAX_BYTES,
     Document,
     LocatedError,
+    Note,
     file_kind,
     read,
     validate,
@@ -46,17 +47,6 @@ class LoadedRecord:
     batch: Batch | None
     doc: Document
     batch_doc: Document | None = None
-
-
-@dataclass(frozen=True)
-class Note:
-    """Something in the input that is not read and not an error (a README beside records)."""
-
-    file: str
-    message: str
-
-    def __str__(self) -> str:
-        return f"{self.file}: note: {self.message}"
 
 
 def display(path: Path) -> str:
@@ -241,9 +231,11 @@ def plan_units(paths: Iterable[Path], max_bytes: int, size: int = UNIT_SIZE) -> 
 
 def _jsonl_units(file: Path, batch: BatchRef, size: int, max_bytes: int) -> Iterator[Planned]:
     block: list[tuple[int, str | LocatedError]] = []
+    empty = True
     try:
         for number, text in iter_lines(file, display(file), max_bytes):
             block.append((number, text))
+            empty = False
             if len(block) == size:
                 yield Unit([file], batch, block)
                 block = []
@@ -252,6 +244,9 @@ def _jsonl_units(file: Path, batch: BatchRef, size: int, max_bytes: int) -> Iter
     except OSError as exc:
         error = LocatedError(display(file), 1, 1, "", f"cannot read file: {exc.strerror}")
         block.append((0, error))
+    if empty and not block:
+        message = "the file is empty; write one record per line, or remove the file"
+        block.append((1, LocatedError(display(file), 1, 1, "", message)))
     if block:
         yield Unit([file], batch, block)
 
@@ -259,6 +254,9 @@ def _jsonl_units(file: Path, batch: BatchRef, size: int, max_bytes: int) -> Iter
 def _table_units(file: Path, batch: BatchRef, size: int, max_bytes: int) -> Iterator[Planned]:
     docs: list[Document | LocatedError] = []
     for doc in tabular_documents(file, display(file), max_bytes):
+        if isinstance(doc, Note):
+            yield doc  # the table's own rows come after it; nothing to keep in order with
+            continue
         docs.append(doc)
         if len(docs) == size:
             yield Unit([file], batch, docs=docs)

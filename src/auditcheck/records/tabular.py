@@ -41,6 +41,7 @@ from auditcheck.locate import (
     Document,
     LineDecoder,
     LocatedError,
+    Note,
     PathKey,
     Position,
     dotted,
@@ -122,7 +123,7 @@ class _Table:
     def __init__(self, display: str, sheet: str = "") -> None:
         self.display = display
         self.sheet = sheet
-        self.row = 1  # the last row read, where a damaged file is reported
+        self.row = 0  # the last row read, where a damaged file is reported
 
     def error(self, line: int, col: int, field: str, message: str) -> LocatedError:
         place = f"{self.sheet}!{column_letter(col)}{line}" if self.sheet else ""
@@ -204,7 +205,9 @@ def _open_workbook(handle: BinaryIO, table: _Table, max_bytes: int) -> zipfile.Z
     return archive
 
 
-def _xlsx_rows(handle: BinaryIO, table: _Table, max_bytes: int) -> Iterator[Row | LocatedError]:
+def _xlsx_rows(
+    handle: BinaryIO, table: _Table, max_bytes: int
+) -> Iterator[Row | LocatedError | Note]:
     """Rows of the first sheet, cells with their percent format and missing formula results."""
     from openpyxl import load_workbook  # only when a workbook is given: it is a slow import
 
@@ -232,6 +235,10 @@ def _xlsx_rows(handle: BinaryIO, table: _Table, max_bytes: int) -> Iterator[Row 
                 percent = typed and "%" in str(getattr(cell, "number_format", ""))
                 cells.append(Cell(value, percent, formula))
             yield Row(number, cells)
+        for other in book.worksheets[1:]:
+            if (other.max_row or 1) > 1 or (other.max_column or 1) > 1:
+                message = f"sheet '{other.title}' is not read; records come from the first sheet"
+                yield Note(table.display, message)
     finally:
         book.close()
         if plain is not None:
@@ -429,7 +436,7 @@ class _Reader:
 
 def tabular_documents(
     path: Path, display: str, max_bytes: int
-) -> Iterator[TableDocument | LocatedError]:
+) -> Iterator[TableDocument | LocatedError | Note]:
     """One document per project (with its sub-item rows), positions at row and column."""
     table = _Table(display)
     try:
@@ -444,31 +451,35 @@ def tabular_documents(
         yield exc
     except Exception as exc:  # a damaged workbook fails inside its parsers (zlib, XML, parts)
         message = f"damaged file, reading stopped after this row: {type(exc).__name__}: {exc}"
-        yield table.error(table.row, 1, "", message)
+        yield table.error(max(table.row, 1), 1, "", message)
 
 
 def _documents(
-    rows: Iterator[Row | LocatedError], table: _Table
-) -> Iterator[TableDocument | LocatedError]:
-    first = None
+    rows: Iterator[Row | LocatedError | Note], table: _Table
+) -> Iterator[TableDocument | LocatedError | Note]:
+    first, said = None, False
     for item in rows:
-        if isinstance(item, LocatedError):
-            yield item
-            continue
-        first = item
-        break
+        if isinstance(item, Row):
+            first = item
+            break
+        said = said or isinstance(item, LocatedError)
+        yield item
     if first is None:
-        yield table.error(1, 1, "", "the file is empty; the first row names the fields")
+        if not said:
+            yield table.error(1, 1, "", "the file is empty; the first row names the fields")
         return
     paths, errors = _header(first, table)
     if errors:
         yield from errors
         return
     reader = _Reader(table, paths)
+    table.row = first.number
     for item in rows:
-        if isinstance(item, LocatedError):
-            yield item
-        else:
+        if isinstance(item, Row):
             table.row = item.number
             yield from reader.row(item)
+        else:
+            yield item
+    if table.row == first.number:
+        yield table.error(first.number, 1, "", "only a header: no project rows after it")
     yield from reader.finish()
