@@ -36,7 +36,7 @@ from auditcheck.render.report_docx import write_docx
 from auditcheck.render.report_text import render_report_html, render_report_markdown
 from auditcheck.rulebook.load import Rulebook, RulebookError
 from auditcheck.rulebook.schema import SEVERITY_RANK
-from auditcheck.waivers import WaiverSet, load_waivers
+from auditcheck.waivers import WaiversError, WaiverSet, load_waivers
 
 EXIT_OK, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
 
@@ -195,9 +195,9 @@ class _Suppression:
         if given.waivers is not None:
             try:
                 self.waivers = WaiverSet(load_waivers(given.waivers), given.today)
-            except LocatedError as exc:
+            except WaiversError as exc:
                 message = f"the waivers file {given.waivers} cannot be used; fix it and rerun"
-                raise SetupError(message, [exc]) from None
+                raise SetupError(message, exc.errors) from None
         if given.baseline is not None:
             try:
                 self.known = read_baseline(given.baseline)

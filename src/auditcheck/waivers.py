@@ -28,7 +28,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from auditcheck.config import ConfigError
 from auditcheck.findings import Finding, fingerprint
-from auditcheck.locate import Document, read, validate
+from auditcheck.locate import Document, LocatedError, read, validate
 
 WAIVER_RULES = {
     "waiver-expired": "豁免已过期",
@@ -84,12 +84,23 @@ class Waivers:
     doc: Document
 
 
+class WaiversError(Exception):
+    """The waivers file cannot be used; ``errors`` says where and why, every one of them."""
+
+    def __init__(self, errors: list[LocatedError]) -> None:
+        super().__init__("\n".join(str(e) for e in errors))
+        self.errors = errors
+
+
 def load_waivers(path: Path) -> Waivers:
-    """Read and validate a waivers file; raises LocatedError on a bad one."""
-    doc = read(path)
+    """Read and validate a waivers file; raises WaiversError on a bad one."""
+    try:
+        doc = read(path)
+    except LocatedError as exc:
+        raise WaiversError([exc]) from None
     parsed, errors = validate(WaiverFile, doc)
     if errors:
-        raise errors[0]
+        raise WaiversError(errors)
     return Waivers(parsed.waivers, doc)
 
 
