@@ -10,7 +10,7 @@ import pytest
 from jinja2 import TemplateSyntaxError
 from jinja2.sandbox import SecurityError
 
-from auditcheck.locate import LineDecoder, LocatedError, open_regular, read_lines
+from auditcheck.locate import LineDecoder, LocatedError, decode, open_regular, read_lines
 from auditcheck.output import OutputError, atomic_path, open_output, refuse_overlap
 from auditcheck.render.escape import log_line, markdown_text, printable, visible, xml_text
 from auditcheck.templating import MAX_MESSAGE, compile_template, render
@@ -155,3 +155,15 @@ def test_located_errors_cross_processes_whole() -> None:
     again = pickle.loads(pickle.dumps(error))
     assert str(again) == str(error) == "a.xlsx:Sheet1!E12: budget: 坏"
     assert (again.line, again.col) == (12, 5)
+
+
+def test_damaged_utf8_is_an_error_not_gb18030_mojibake() -> None:
+    damaged = "名称：测试项目\n".encode() + b"\xff" + "预算资金\n".encode()
+    with pytest.raises(LocatedError) as error:
+        decode(damaged, "r.yaml")
+    assert (error.value.line, error.value.col) == (2, 1)
+    assert decode("项目单位区财政局".encode("gbk"), "g.yaml") == "项目单位区财政局"
+    lines = LineDecoder("r.csv")
+    with pytest.raises(LocatedError):
+        lines("预算资金项目".encode() + b"\xff\n", 1)
+    assert lines("名称\n".encode("gbk"), 2) == "名称\n"

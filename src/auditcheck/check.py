@@ -57,12 +57,6 @@ class Checked:
     completed: bool = True  # False: an unexpected error stopped the check; see errors
     loaded: LoadedRecord | None = None  # the record itself, only when checked in this process
 
-    @property
-    def place(self) -> str:
-        """``file:line`` of the id, as a duplicate's error names it."""
-        anchor = self.anchor
-        return "" if anchor is None else f"{anchor.file}:{anchor.place or anchor.line}"
-
 
 def engine_rules(rules: Iterable[CompiledRule]) -> list[EngineRule]:
     """One engine rule per (rule, fact kind) it applies to."""

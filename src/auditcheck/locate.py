@@ -82,6 +82,11 @@ class LocatedError(Exception):
         where = self.place or f"{self.line}:{self.col}"
         return f"{self.file}:{where}:{field} {self.message}"
 
+    @property
+    def short(self) -> str:
+        """``file:line`` (or ``file:Sheet1!E12``), as another message names this place."""
+        return f"{self.file}:{self.place or self.line}"
+
 
 @dataclass(frozen=True)
 class Note:
@@ -307,6 +312,16 @@ def _bad_bytes(name: str, raw: bytes, start: int, line: int = 0) -> LocatedError
     return LocatedError(name, line, col, "", message)
 
 
+def _damaged_utf8(raw: bytes) -> bool:
+    """Whether bytes that are not UTF-8 are UTF-8 text with a few damaged bytes: then reading
+    them as GB18030 would give wrong characters, silently. GBK text read as UTF-8 fails at
+    nearly every character; damaged UTF-8 at a few, among many that decode."""
+    text = raw.decode("utf-8", "replace")
+    bad = text.count("\ufffd")
+    good = sum(1 for char in text if char > "\x7f") - bad
+    return good >= 4 * bad
+
+
 def decode(raw: bytes, name: str) -> str:
     """Bytes → text: UTF-8 (with or without BOM), else GB18030 (which includes GBK).
 
@@ -323,6 +338,8 @@ def decode(raw: bytes, name: str) -> str:
         return raw.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
         try:
+            if _damaged_utf8(raw):
+                raise exc
             return raw.decode("gb18030")
         except UnicodeDecodeError:
             raise _bad_bytes(name, raw, exc.start) from None
@@ -354,15 +371,17 @@ class LineDecoder:
             raise LocatedError(self.name, number, col, "", "binary data (NUL byte), not text")
         if raw.isascii():
             return raw.decode("ascii")
-        for encoding in (self.encoding,) if self.encoding else ("utf-8", "gb18030"):
+        try:
+            text = raw.decode(self.encoding or "utf-8")
+        except UnicodeDecodeError as exc:
+            if self.encoding or _damaged_utf8(raw):
+                raise _bad_bytes(self.name, raw, exc.start, number) from None
             try:
-                text = raw.decode(encoding)
-            except UnicodeDecodeError as exc:
-                error = exc
-                continue
-            self.encoding = encoding
-            return text
-        raise _bad_bytes(self.name, raw, error.start, number)
+                text = raw.decode("gb18030")
+            except UnicodeDecodeError:
+                raise _bad_bytes(self.name, raw, exc.start, number) from None
+        self.encoding = self.encoding or ("utf-8" if text.encode("utf-8") == raw else "gb18030")
+        return text
 
 
 def read_lines(

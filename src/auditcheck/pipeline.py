@@ -30,7 +30,14 @@ from auditcheck.findings import Finding
 from auditcheck.locate import DEFAULT_MAX_BYTES, LocatedError, Note
 from auditcheck.output import atomic_path
 from auditcheck.parallel import in_order
-from auditcheck.records.load import BATCH_FILE, IdRegistry, LoadedRecord, Unit, plan_units
+from auditcheck.records.load import (
+    BATCH_FILE,
+    IdRegistry,
+    LoadedRecord,
+    Unit,
+    duplicate_id,
+    plan_units,
+)
 from auditcheck.records.model import Batch
 from auditcheck.render.report_docx import write_docx
 from auditcheck.render.report_text import render_report_html, render_report_markdown
@@ -324,11 +331,8 @@ class _Merge:
             result.errors.append(item)
             return None
         anchor = item.anchor
-        if anchor is not None and (first := self.ids.claim(item.record, item.place)):
-            message = f"record id '{item.record}' is also used by {first}; ids must be unique"
-            result.errors.append(
-                LocatedError(anchor.file, anchor.line, anchor.col, "id", message, anchor.place)
-            )
+        if anchor is not None and (first := self.ids.claim(item.record, anchor.short)):
+            result.errors.append(duplicate_id(anchor, item.record, first))
             return None
         for error in item.errors:
             key = (error.file, error.line, error.field)

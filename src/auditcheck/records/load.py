@@ -306,16 +306,10 @@ def _loaded(project: Project, doc: Document, batch: BatchRef) -> LoadedRecord:
     return LoadedRecord(project=project, batch=batch[0], doc=doc, batch_doc=batch[1])
 
 
-def id_place(record: LoadedRecord) -> str:
-    """Where a record's id stands, as a duplicate's error names it (``file:line``)."""
-    error = record.doc.error(("id",), "")
-    return f"{error.file}:{error.place or error.line}"
-
-
-def duplicate_id(record: LoadedRecord, first: str) -> LocatedError:
-    """The error for a record whose id was first used at ``first``."""
-    message = f"record id '{record.project.id}' is also used by {first}; ids must be unique"
-    return record.doc.error(("id",), message)
+def duplicate_id(anchor: LocatedError, rid: str, first: str) -> LocatedError:
+    """The error for the record whose id stands at ``anchor`` when ``first`` used it already."""
+    message = f"record id '{rid}' is also used by {first}; ids must be unique"
+    return LocatedError(anchor.file, anchor.line, anchor.col, "id", message, anchor.place)
 
 
 def iter_records(
@@ -333,9 +327,8 @@ def iter_records(
             yield unit
             continue
         for item in iter_unit(unit, max_bytes):
-            if isinstance(item, LoadedRecord) and (
-                first := seen.claim(item.project.id, id_place(item))
-            ):
-                yield duplicate_id(item, first)
-            else:
-                yield item
+            if isinstance(item, LoadedRecord):
+                anchor = item.doc.error(("id",), "")
+                if first := seen.claim(item.project.id, anchor.short):
+                    item = duplicate_id(anchor, item.project.id, first)
+            yield item
