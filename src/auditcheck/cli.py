@@ -42,6 +42,7 @@ LEVELS = click.Choice(["error", "warning", "info"])
 COLOURS = click.Choice(["auto", "always", "never"])
 FILE = click.Path(dir_okay=False, path_type=Path)
 FOLDER = click.Path(exists=True, file_okay=False, path_type=Path)
+BUNDLED = Path(__file__).parent / "rules"
 MEGABYTES, JOBS = click.FloatRange(0, min_open=True), click.IntRange(1, 64)
 EXIT_INTERRUPTED, EXIT_PIPE = 130, 141
 
@@ -99,19 +100,20 @@ def options(*decorators: Callable[..., Any]) -> Callable[..., Any]:
 
 def opt(names: str, env: str, text: str, **kw: Any) -> Callable[..., Any]:
     """An option (``names`` space-separated), its variable AUDITCHECK_<env>, its help."""
-    envvar = f"AUDITCHECK_{env}" if env else None
-    return click.option(*names.split(), envvar=envvar, show_default=True, help=text, **kw)
+    env = f"AUDITCHECK_{env}" if env else ""
+    shown = not isinstance(kw.get("default"), Path)  # not a path of this installation
+    kw = {"show_default": shown, "show_envvar": bool(env), "envvar": env or None, **kw}
+    return click.option(*names.split(), help=text, **kw)
 
 
-BUNDLED = Path(__file__).parent / "rules"
-RULES = opt("--rules rules_dir", "RULES", "Folder of rule files.", type=FOLDER, default=BUNDLED)
-PARAM = opt("--param params", "PARAM", "Set RULE.PARAM=VALUE. Repeatable.", multiple=True)
+RULES = opt("--rules rules_dir", "RULES", "Rules (default: bundled).", type=FOLDER, default=BUNDLED)
+PARAM = opt("--param params", "PARAM", "e.g. low-execution-rate.threshold=85", multiple=True)
 PATHS = click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))
 CHECK = options(
     RULES,
     PARAM,
-    opt("--select", "SELECT", "Only these rules, categories or dimensions.", multiple=True),
-    opt("--ignore", "IGNORE", "Leave out these rules, categories or dimensions.", multiple=True),
+    opt("--select", "SELECT", "Only these rules, categories or dimensions (a,b).", multiple=True),
+    opt("--ignore", "IGNORE", "Leave out rules, categories or dimensions (a,b).", multiple=True),
     opt("--waivers", "WAIVERS", "YAML file of waived findings.", type=FILE),
     opt("--baseline", "BASELINE", "Findings in this baseline do not fail the run.", type=FILE),
     opt(
@@ -185,8 +187,8 @@ def report(paths: tuple[Path, ...], output: Path, sections: str, **o: Any) -> No
     result = check(make_run(paths, o, output), drafting, o["quiet"], on_record=drafting.keep)
     if exit_code(result, "error") == EXIT_ERROR:
         fail("the draft was not written: fix the errors above and rerun")
-    draft = drafting.finish()
-    say(f"wrote {output}: {result.records} projects, {len(draft.traces())} findings in section 三")
+    traced = len(drafting.finish().traces())
+    say(f"wrote {output}: {result.records} projects, {traced} findings in section 三")
 
 
 @cli.group("baseline")
