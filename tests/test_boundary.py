@@ -94,3 +94,27 @@ def test_the_draft_is_written_beside_notes_on_other_files(tmp_path: Path) -> Non
     assert proc.returncode == 0, proc.stderr
     assert proc.stderr.splitlines()[0] == "2023/README.md: note: not a record file; not read"
     assert (tmp_path / "draft.md").read_text("utf-8").startswith("#")
+
+
+def test_a_worker_that_dies_is_one_line_exit_2(tmp_path: Path) -> None:
+    # sitecustomize runs in every Python process; only the spawned workers are sabotaged.
+    (tmp_path / "sitecustomize.py").write_text(
+        "import os, sys\n"
+        "if '--multiprocessing-fork' in sys.argv:\n"
+        "    import auditcheck.check as check\n"
+        "    check.Checker.check = lambda *args, **kw: os._exit(9)\n",
+        "utf-8",
+    )
+    proc = subprocess.run(
+        [sys.executable, "-m", "auditcheck", "run", str(FIXTURES), "--jobs", "2"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        encoding="utf-8",
+        env={**ENV, "PYTHONPATH": str(tmp_path)},
+        check=False,
+        timeout=120,
+    )
+    assert proc.returncode == 2
+    [line] = proc.stderr.splitlines()
+    assert line.startswith("auditcheck: a worker process died") and "--jobs 1" in line
