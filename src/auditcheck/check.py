@@ -101,7 +101,8 @@ class Checker:
 
     def check_batch(self, batch: Batch, doc: Document) -> Checked:
         """Findings on the batch file itself (its table of projects)."""
-        name = batch.title or f"{batch.region}{batch.fiscal_year}年度绩效评价"
+        year = f"{batch.fiscal_year}年度" if batch.fiscal_year else ""
+        name = batch.title or f"{batch.region}{year}绩效评价"
         out = Checked("batch", doc.file, None)
         self._check(_Subject("batch", name, name, doc), lambda: batch_crosschecks(batch, doc), out)
         return out
