@@ -265,7 +265,19 @@ CASES = [
     Case("csv-utf16-from-excel", {"r.csv": (HEADER + CSV_ROW).encode("utf-16")}, 2, "UTF-16"),
     Case("jsonl-empty", {"r.jsonl": "\n\n"}, 2, "r.jsonl:1:1: the file is empty"),
     Case("csv-sub-item-first", {"r.csv": "id,name,subitem_of\n,子项,c9\n"}, 2, "must follow"),
-    Case("csv-unclosed-quote", {"r.csv": HEADER + 'c1,"未闭合,专项,单位,100,10\n'}, 2, "r.csv:2:"),
+    Case(
+        "csv-quote-left-open",
+        {"r.csv": HEADER + 'c1,"未闭合,专项,单位,100,10\n' + CSV_ROW.replace("c1", "c2")},
+        2,
+        "r.csv:2:1: cannot read this row",
+    ),
+    Case(
+        "csv-text-after-a-closing-quote",
+        {"r.csv": HEADER + 'c0,"名"称,专项,单位,100,10\n' + CSV_ROW},
+        2,
+        "r.csv:2:1: cannot read this row",
+        check=records_checked("c1"),
+    ),
     # Workbooks
     Case("xlsx-not-a-zip", {"r.xlsx": "这不是工作簿"}, 2, "not an .xlsx workbook"),
     Case(

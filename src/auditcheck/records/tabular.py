@@ -147,7 +147,9 @@ def _csv_rows(handle: BinaryIO, table: _Table, max_bytes: int) -> Iterator[Row |
                 bad[number] = exc
                 yield "\n"
 
-    reader = csv.reader(lines())
+    # strict: a quote left open to the end of the file, or text after a closing quote, is an
+    # error for its row, not a cell that silently swallows the rows after it.
+    reader = csv.reader(lines(), strict=True)
     start = 1
     while True:
         problem = None
@@ -156,7 +158,7 @@ def _csv_rows(handle: BinaryIO, table: _Table, max_bytes: int) -> Iterator[Row |
         except StopIteration:
             return
         except csv.Error as exc:
-            problem = table.error(last[0], 1, "", f"cannot read this row: {exc}")
+            problem = table.error(start, 1, "", f"cannot read this row: {exc}; check its quotes")
         errors = [bad.pop(n) for n in range(start, last[0] + 1) if n in bad]
         yield from errors
         if problem is not None:
@@ -473,13 +475,14 @@ def _documents(
         yield from errors
         return
     reader = _Reader(table, paths)
-    table.row = first.number
+    table.row, empty = first.number, True
     for item in rows:
+        empty = empty and isinstance(item, Note)
         if isinstance(item, Row):
             table.row = item.number
             yield from reader.row(item)
         else:
             yield item
-    if table.row == first.number:
+    if empty:
         yield table.error(first.number, 1, "", "only a header: no project rows after it")
     yield from reader.finish()
