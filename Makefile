@@ -19,8 +19,8 @@ lint: $(PY)
 format: $(PY)
 	$(VENV)/bin/ruff format .
 
-run: $(PY)
-	$(VENV)/bin/auditcheck run fixtures/2023
+run: $(PY)  # exit 1 means findings (the seed has errors of its own); only 2 fails the target
+	$(VENV)/bin/auditcheck run fixtures/2023 || [ $$? -eq 1 ]
 
 rules-test: $(PY)
 	$(VENV)/bin/auditcheck rules test

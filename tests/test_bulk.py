@@ -9,10 +9,12 @@ from pathlib import Path
 import pytest
 from openpyxl import Workbook
 
-from auditcheck.check import Checker, run
+from auditcheck import pipeline
+from auditcheck.config import RulebookSpec
+from auditcheck.records import load
 from auditcheck.records.load import LoadedRecord, iter_records
 
-from .conftest import FIXTURES, ROOT, cli
+from .conftest import FIXTURES, ROOT, RULES, cli
 
 BENCH = ROOT / "benchmarks"
 BATCH = "region: 某区\nfiscal_year: 2023\nas_of: 2024-06-30\n"
@@ -81,7 +83,7 @@ def test_xlsx_first_sheet_is_read_like_csv(tmp_path: Path) -> None:
     path = tmp_path / "records.xlsx"
     book.save(path)
     proc = cli("run", str(path), "--format", "json")
-    assert f"{path}:5:7: schedule.planned_completion" in proc.stderr
+    assert f"{path}:Sheet!G5: schedule.planned_completion" in proc.stderr
     data = json.loads(proc.stdout)
     assert ("low-execution-rate", "p1") in {(f["rule"], f["record"]) for f in data["findings"]}
 
@@ -130,14 +132,20 @@ def test_input_is_consumed_lazily() -> None:
     assert len(taken) == 1
 
 
-def test_findings_leave_before_the_input_is_read(rulebook) -> None:
+def test_findings_leave_before_the_input_is_read(monkeypatch) -> None:
     events: list[str] = []
+    real_read = load.read
 
-    def items():
-        for item in iter_records([FIXTURES]):
-            if isinstance(item, LoadedRecord):
-                events.append(f"read {item.project.id}")
-            yield item
+    def read(path, *args):
+        events.append(f"read {path.name}")
+        return real_read(path, *args)
 
-    run(items(), Checker(rulebook), on_findings=lambda fs: events.append(f"out {fs[0].record}"))
-    assert events.index("out rural-revitalization") < events.index("read village-public-welfare")
+    class Sink(pipeline.Collect):
+        def write(self, findings):
+            events.append(f"out {findings[0].record}")
+
+    monkeypatch.setattr(load, "read", read)
+    run = pipeline.Run(RulebookSpec(RULES), pipeline.Sources((FIXTURES,)))
+    pipeline.execute(run, lambda _: Sink())
+    first = events.index("out rural-revitalization")
+    assert first < events.index("read 02-village-public-welfare.yaml")

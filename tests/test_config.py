@@ -7,7 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from auditcheck.config import ConfigError, load_config
+from auditcheck.config import ConfigError, RulebookSpec, load_config, rulebook_spec
+from auditcheck.rulebook.load import load_rulebook
 
 from .conftest import FIXTURES, RULES
 
@@ -103,3 +104,71 @@ def test_unknown_setting_exits_2(tmp_path: Path) -> None:
     write(tmp_path, "auditcheck.toml", "colour = 1\n")
     code, _ = run_in(tmp_path)
     assert code == 2
+
+
+def spec(tmp_path: Path, text: str, *flags: str) -> RulebookSpec:
+    write(tmp_path, "auditcheck.toml", text)
+    return rulebook_spec(load_config(start=tmp_path), RULES, flags)
+
+
+@pytest.mark.parametrize(
+    ("text", "flags", "fragment"),
+    [
+        ("[params.low-execution-rate]\nthreshold = true\n", (), "threshold: must be a finite"),
+        ("[params.low-execution-rate]\nthreshold = nan\n", (), "threshold` must be a finite"),
+        ("[params.low-execution-rate]\nthreshold = 1e400\n", (), "threshold` must be a finite"),
+        ("[params.low-execution-rate]\nthreshold = [1]\n", (), "must be a finite number, true"),
+        ("[params.low-execution-rate]\nthreshold = 2e15\n", (), "at most 1e+15"),
+        ("[params.low-execution-rate]\ntreshold = 1\n", (), "has no parameter 'treshold'"),
+        ("", ("low-execution-rate.threshold=abc",), "--param low-execution-rate.threshold=abc"),
+        ("", ("low-execution-rate.threshold=inf",), "must be a finite number"),
+        ("", ("nope.x=1",), "--param nope.x=1: no rule 'nope'"),
+        ('[severity]\nnope = "error"\n', (), "auditcheck.toml: severity.nope: no rule"),
+    ],
+)
+def test_parameters_are_typed_against_their_defaults(tmp_path, text, flags, fragment) -> None:
+    with pytest.raises(ConfigError, match=re.escape(fragment)):
+        spec(tmp_path, text, *flags).load()
+
+
+@pytest.mark.parametrize(
+    ("text", "fragment"),
+    [
+        ("rules = 5\n", "`rules` must be a path, in quotes, got 5"),
+        ("fail-on = 5\n", "`fail-on` must be one of info, warning, error, got 5"),
+        ("max-file-size = true\n", "`max-file-size` must be a number of megabytes"),
+        ("jobs = 0\n", "`jobs` must be a whole number"),
+        ('[severity]\nlow-execution-rate = "fatal"\n', "`severity.low-execution-rate` must be"),
+        ('severity = "error"\n', "write severities as a [severity] table"),
+    ],
+)
+def test_settings_of_the_wrong_type_name_file_and_key(tmp_path, text, fragment) -> None:
+    write(tmp_path, "auditcheck.toml", text)
+    with pytest.raises(ConfigError, match=re.escape(f"auditcheck.toml: {fragment}")):
+        load_config(start=tmp_path)
+
+
+def test_a_bom_is_read(tmp_path: Path) -> None:
+    (tmp_path / "auditcheck.toml").write_bytes('\ufefffail-on = "info"\n'.encode())
+    assert load_config(start=tmp_path).values == {"fail-on": "info"}
+
+
+def test_flags_win_over_the_file_key_by_key(tmp_path: Path) -> None:
+    text = "[params.low-execution-rate]\nthreshold = 60\n[params.large-budget-adjustment]\n"
+    book = spec(tmp_path, text + "max_share = 5\n", "low-execution-rate.threshold=70").load()
+    assert book.rule("low-execution-rate").params["threshold"] == 70.0
+    assert book.rule("large-budget-adjustment").params["max_share"] == 5.0
+
+
+def test_severity_rule_over_category_over_dimension(tmp_path: Path) -> None:
+    text = (
+        '[severity]\ndecision = "info"\nbudget-execution = "error"\n'
+        'low-execution-rate = "warning"\n'
+    )
+    book = spec(tmp_path, text).load()
+    levels = {r.id: r.rule.severity for r in book.rules}
+    assert levels["low-execution-rate"] == "warning"
+    assert levels["large-unspent-balance"] == "error"
+    decision = {r.rule.severity for r in book.rules if r.dimension.id == "decision"}
+    assert decision >= {"info"}
+    assert load_rulebook(RULES).rule("large-unspent-balance").rule.severity == "warning"

@@ -1,62 +1,58 @@
 """Hostile input through the real command line: no traceback, the documented exit code, a
-located message, and the good record beside the bad one still checked."""
+located message, and the good record beside the bad one still checked.
+
+The last test runs every plain case of the corpus at once, with ``--jobs 1`` and
+with ``--jobs 2``, and wants the same bytes on stdout and stderr: errors cross the
+process boundary as data, and ids repeat across every case's folder.
+"""
 
 import json
-import os
-import subprocess
-import sys
+import shutil
 from pathlib import Path
 
 import pytest
 
-from .hostile.cases import CASES, GOOD_RECORD, Case
+from .hostile import cases, inputs, outputs
+from .hostile.harness import RUN, Case, build, cli
 
-
-def build(folder: Path, case: Case) -> None:
-    if case.batch is not None:
-        (folder / "batch.yaml").write_text(case.batch, "utf-8")
-    (folder / "good.yaml").write_text(GOOD_RECORD, "utf-8")
-    for name, content in case.files.items():
-        if name.endswith("/"):
-            (folder / name.rstrip("/")).mkdir()
-        elif name.endswith("@"):
-            (folder / name.rstrip("@")).symlink_to(str(content))
-        elif isinstance(content, bytes):
-            (folder / name).write_bytes(content)
-        else:
-            (folder / name).write_text(content, "utf-8")
+CORPUS = [*cases.CASES, *inputs.CASES, *outputs.CASES]
 
 
 def test_the_corpus_is_large_enough() -> None:
-    assert len(CASES) >= 40
-    assert len({c.id for c in CASES}) == len(CASES)
+    assert len(inputs.CASES) >= 50
+    assert len({c.id for c in CORPUS}) == len(CORPUS)
 
 
-@pytest.mark.parametrize("case", CASES, ids=lambda c: c.id)
+@pytest.mark.parametrize("case", CORPUS, ids=lambda c: c.id)
 def test_hostile_input(tmp_path: Path, case: Case) -> None:
-    batch = tmp_path / "batch"
-    batch.mkdir()
-    build(batch, case)
-    proc = subprocess.run(
-        [sys.executable, "-m", "auditcheck", "run", "batch", "--format", "json", *case.args],
-        cwd=tmp_path,
-        capture_output=True,
-        text=True,
-        encoding="utf-8",
-        env={"PATH": os.environ.get("PATH", ""), "PYTHONIOENCODING": "utf-8"},
-        timeout=120,
-        check=False,
-    )
+    build(tmp_path, case)
+    proc = cli([*case.command, *case.args], tmp_path, case.env)
     assert "Traceback" not in proc.stderr, proc.stderr
     assert proc.returncode == case.code, proc.stderr
     if case.fragment is None:
         assert proc.stderr == ""
     else:
-        lines = proc.stderr.strip().splitlines()
-        assert any(case.fragment in line for line in lines), proc.stderr
-        located = [line for line in lines if case.fragment in line]
-        assert all(line.startswith("batch") for line in located), located  # file named first
-    data = json.loads(proc.stdout)
-    assert ("low-execution-rate", "good-record") in {
-        (f["rule"], f["record"]) for f in data["findings"]
-    }
+        located = [line for line in proc.stderr.splitlines() if case.fragment in line]
+        assert located, proc.stderr
+        assert all(line.startswith(case.prefix) for line in located), located
+    if case.good:
+        found = {(f["rule"], f["record"]) for f in json.loads(proc.stdout)["findings"]}
+        assert ("low-execution-rate", "good-record") in found
+    if case.check is not None:
+        case.check(proc, tmp_path)
+
+
+def test_jobs_2_gives_the_bytes_of_jobs_1_over_the_corpus(tmp_path: Path) -> None:
+    folders = []
+    for case in (c for c in CORPUS if c.plain):
+        build(tmp_path / case.id, case)
+        shutil.move(tmp_path / case.id / "batch", tmp_path / f"{case.id}.batch")
+        folders.append(f"{case.id}.batch")
+    one = cli([*RUN[:1], *folders, *RUN[2:]], tmp_path)
+    two = cli([*RUN[:1], *folders, *RUN[2:], "--jobs", "2"], tmp_path)
+    assert "Traceback" not in one.stderr + two.stderr
+    assert one.returncode == two.returncode == 2
+    assert one.stdout == two.stdout
+    assert one.stderr == two.stderr
+    summary = json.loads(one.stdout)["summary"]
+    assert summary["records"] > 1 and summary["errors"] > len(folders)  # good-record repeats

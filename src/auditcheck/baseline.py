@@ -13,8 +13,11 @@ from collections.abc import Iterable
 from pathlib import Path
 
 from auditcheck.findings import Finding
+from auditcheck.locate import LocatedError, open_regular
+from auditcheck.output import atomic_path
 
 BASELINE_VERSION = 1
+MAX_BASELINE_BYTES = 100 * 1024 * 1024  # a million findings' fingerprints fit
 
 
 class BaselineError(Exception):
@@ -22,7 +25,10 @@ class BaselineError(Exception):
 
 
 def write_baseline(path: Path, findings: Iterable[Finding]) -> int:
-    """Write the open findings' fingerprints to ``path``; returns how many."""
+    """Write the open findings' fingerprints to ``path`` (whole or not at all); returns how many.
+
+    Raises :class:`~auditcheck.output.OutputError` when the file cannot be written.
+    """
     entries = sorted(
         {
             f.fingerprint: {"rule": f.rule, "record": f.record, "field": f.field}
@@ -34,20 +40,24 @@ def write_baseline(path: Path, findings: Iterable[Finding]) -> int:
         "version": BASELINE_VERSION,
         "findings": [{"fingerprint": fp, **info} for fp, info in entries],
     }
-    path.write_text(json.dumps(payload, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
+    with atomic_path(path) as temp:
+        temp.write_text(json.dumps(payload, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
     return len(entries)
 
 
 def read_baseline(path: Path) -> set[str]:
     """The fingerprints in a baseline file."""
     try:
-        data = json.loads(path.read_text(encoding="utf-8"))
+        with open_regular(path, str(path)) as handle:
+            data = json.loads(handle.read(MAX_BASELINE_BYTES).decode("utf-8-sig"))
         if data.get("version") != BASELINE_VERSION:
             raise BaselineError(f"{path}: unsupported baseline version {data.get('version')!r}")
         return {entry["fingerprint"] for entry in data["findings"]}
+    except LocatedError as exc:
+        raise BaselineError(f"{path}: {exc.message}") from None
     except OSError as exc:
         raise BaselineError(f"{path}: cannot read baseline: {exc.strerror}") from None
-    except (ValueError, KeyError, TypeError, AttributeError):
+    except (ValueError, KeyError, TypeError, AttributeError, RecursionError):
         raise BaselineError(
             f"{path}: not a baseline file; write one with `auditcheck baseline write`"
         ) from None

@@ -1,20 +1,25 @@
-"""Load → facts → engine → findings, for any number of records, one record at a time."""
+"""Records → facts → engine → findings, one record at a time, behind one error boundary.
+
+Whatever goes wrong while a record is checked stays with that record: an
+unexpected exception becomes a located error for it, and a message that cannot
+be written becomes an error naming the rule, while the record's other findings
+are kept. The outcome of a record is plain data (:class:`Checked`), the same
+whether it was checked here or in a worker process.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from itertools import chain
 from typing import Any
 
-import jinja2
-
 from auditcheck.crosschecks import batch_crosschecks, crosschecks_of
-from auditcheck.engine import Engine, EngineError, EngineRule
+from auditcheck.engine import Engine, EngineRule
 from auditcheck.facts import FIELDS, Fact, facts_of
 from auditcheck.findings import Finding, Tally, fingerprint
-from auditcheck.locate import Document, LocatedError, dotted
-from auditcheck.records.load import LoadedRecord
+from auditcheck.locate import Document, LocatedError, Note, dotted
+from auditcheck.records.load import LoadedRecord, Unit, display, iter_unit
 from auditcheck.records.model import Batch
 from auditcheck.rulebook.load import Rulebook
 from auditcheck.rulebook.schema import CompiledRule
@@ -25,8 +30,9 @@ from auditcheck.templating import render
 class RunResult:
     """Everything a run found, and how much it looked at."""
 
-    findings: list[Finding] = field(default_factory=list)
+    findings: list[Finding] = field(default_factory=list)  # only when a sink collects them
     errors: list[LocatedError] = field(default_factory=list)
+    notes: list[Note] = field(default_factory=list)
     records: int = 0
     facts: int = 0
     asserted: int = 0
@@ -34,6 +40,22 @@ class RunResult:
     rules: int = 0
     checked: list[tuple[str, str]] = field(default_factory=list)  # (record id, file), if kept
     tally: Tally = field(default_factory=Tally)  # counts of the findings as they were written
+
+
+@dataclass
+class Checked:
+    """What checking one record (or a batch file's own table) gave, as plain data."""
+
+    record: str
+    file: str
+    anchor: LocatedError | None  # where the record's id stands; None for a batch file
+    findings: list[Finding] = field(default_factory=list)
+    errors: list[LocatedError] = field(default_factory=list)
+    facts: int = 0
+    asserted: int = 0
+    firings: int = 0
+    completed: bool = True  # False: an unexpected error stopped the check; see errors
+    loaded: LoadedRecord | None = None  # the record itself, only when checked in this process
 
 
 def engine_rules(rules: Iterable[CompiledRule]) -> list[EngineRule]:
@@ -63,31 +85,55 @@ class Checker:
         self.rules = {r.id: r for r in rulebook.rules}
         self.engine = Engine(engine_rules(rulebook.rules))
 
-    def check_record(self, record: LoadedRecord) -> tuple[list[Finding], int]:
-        """Findings on one record and the number of facts it gave."""
+    def check(self, record: LoadedRecord, keep: bool = False) -> Checked:
+        """One record's findings; never raises on account of the record."""
         project = record.project
+        anchor = record.doc.error(("id",), "")
+        out = Checked(project.id, record.doc.file, anchor, loaded=record if keep else None)
         subject = _Subject(project.id, project.name, project.short_name or project.name, record.doc)
-        return self._check(subject, all_facts(record))
+        self._check(subject, lambda: all_facts(record), out)
+        return out
+
+    def check_record(self, record: LoadedRecord) -> tuple[list[Finding], int]:
+        """Findings on one record and the number of facts it gave (errors left out)."""
+        checked = self.check(record)
+        return checked.findings, checked.facts
+
+    def check_batch(self, batch: Batch, doc: Document) -> Checked:
+        """Findings on the batch file itself (its table of projects)."""
+        year = f"{batch.fiscal_year}年度" if batch.fiscal_year else ""
+        name = batch.title or f"{batch.region}{year}绩效评价"
+        out = Checked("batch", doc.file, None)
+        self._check(_Subject("batch", name, name, doc), lambda: batch_crosschecks(batch, doc), out)
+        return out
 
     def matches(self, record: LoadedRecord) -> Iterator[tuple[Fact, list[str]]]:
         """Each fact of a record with the ids of the rules it matched."""
         for fid, fact in enumerate(all_facts(record)):
             yield fact, self.engine.check(fact.kind, record.project.id, fid, fact.values)
 
-    def check_batch(self, batch: Batch, doc: Document) -> tuple[list[Finding], int]:
-        """Findings on the batch file itself (its table of projects)."""
-        year = f"{batch.fiscal_year}年度" if batch.fiscal_year else ""
-        name = batch.title or f"{batch.region}{year}绩效评价"
-        return self._check(_Subject("batch", name, name, doc), batch_crosschecks(batch, doc))
-
-    def _check(self, subject: _Subject, facts: Iterable[Fact]) -> tuple[list[Finding], int]:
-        findings: list[Finding] = []
-        count = 0
-        for fid, fact in enumerate(facts):
-            count += 1
-            for rule_id in self.engine.check(fact.kind, subject.record, fid, fact.values):
-                findings.append(self._finding(self.rules[rule_id], fact, subject))
-        return findings, count
+    def _check(self, subject: _Subject, facts: Any, out: Checked) -> None:
+        counts = self.engine.counts
+        before = (counts.facts, counts.firings)
+        try:
+            for fid, fact in enumerate(facts()):
+                out.facts += 1
+                for rule_id in self.engine.check(fact.kind, subject.record, fid, fact.values):
+                    rule = self.rules[rule_id]
+                    try:
+                        out.findings.append(self._finding(rule, fact, subject))
+                    except Exception as exc:  # a template fails on these values: name the rule
+                        out.errors.append(_message_error(rule, subject, exc))
+        except Exception as exc:  # the boundary: this record fails, the run goes on
+            where = out.anchor or subject.doc.error((), "")
+            message = (
+                f"could not be checked: {type(exc).__name__}: {exc}; "
+                "the other records were checked (please report this)"
+            )
+            out.errors = [LocatedError(where.file, where.line, where.col, "", message, where.place)]
+            out.findings, out.completed = [], False
+        out.asserted, out.firings = counts.facts - before[0], counts.firings - before[1]
+        out.findings.sort(key=Finding.sort_key)
 
     def _finding(self, rule: CompiledRule, fact: Fact, subject: _Subject) -> Finding:
         context: dict[str, Any] = {
@@ -100,12 +146,7 @@ class Checker:
             "where": f"{subject.short}中的{fact.owner}" if fact.owner else subject.short,
             "kind": fact.kind,
         }
-        try:
-            message = render(rule.rule.message, context)
-        except jinja2.TemplateError as exc:
-            raise LocatedError(
-                rule.file, rule.line, 1, f"{rule.id}.message", f"template failed: {exc}"
-            ) from None
+        message = render(rule.rule.message, context)
         path = fact.source(rule.rule.field_for(fact.kind))
         doc = fact.doc or subject.doc
         pos = doc.position(path)
@@ -130,66 +171,33 @@ class Checker:
         )
 
 
+def _message_error(rule: CompiledRule, subject: _Subject, exc: Exception) -> LocatedError:
+    message = (
+        f"template failed for '{subject.record}' ({subject.doc.file}): "
+        f"{type(exc).__name__}: {exc}; fix the message (`auditcheck rules check`)"
+    )
+    return LocatedError(rule.file, rule.line, 1, f"{rule.id}.message", message)
+
+
 def all_facts(record: LoadedRecord) -> Iterator[Fact]:
     """The record's own facts, then the cross-checks of its stated figures."""
     return chain(facts_of(record), crosschecks_of(record))
 
 
-def run(
-    items: Iterable[LoadedRecord | LocatedError],
-    checker: Checker,
-    on_record: Callable[[LoadedRecord], None] | None = None,
-    on_findings: Callable[[list[Finding]], None] | None = None,
-    keep_checked: bool = False,
-    check_batches: bool = True,
-) -> RunResult:
-    """Check every record of ``items`` (from ``iter_records``); input errors are kept, never raised.
+def check_unit(
+    checker: Checker, unit: Unit, max_bytes: int, keep: bool = False
+) -> Iterator[Checked | LocatedError]:
+    """Every record of a unit checked, and every input error, in input order; never raises.
 
-    Findings are handed to ``on_findings`` one record at a time (a batch file's
-    own findings before its records), in file order and, within a record, by
-    line; without it they are collected in ``RunResult.findings``. ``on_record``
-    sees each valid record once (the report keeps a summary of each);
-    ``keep_checked`` lists every record checked (JUnit needs a case for each);
-    ``check_batches`` checks each batch file's own figures before its first record.
+    A generator, so that in this process each record's findings can be written
+    before the next record is read. ``keep`` keeps each record in its outcome.
     """
-    result = RunResult(rules=len(checker.rules))
-    emit = on_findings or result.findings.extend
-    batches_done: set[str] = set()
-    for item in items:
-        if isinstance(item, LocatedError):
-            result.errors.append(item)
-            continue
-        result.records += 1
-        if keep_checked:
-            result.checked.append((item.project.id, item.doc.file))
-        if on_record is not None:
-            on_record(item)
-        batch_doc = item.batch_doc
-        if (
-            check_batches
-            and item.batch is not None
-            and batch_doc is not None
-            and batch_doc.file not in batches_done
-        ):
-            batches_done.add(batch_doc.file)
-            findings, count = checker.check_batch(item.batch, batch_doc)
-            result.facts += count
-            if findings:
-                emit(sorted(findings, key=Finding.sort_key))
-        try:
-            findings, count = checker.check_record(item)
-        except LocatedError as exc:
-            result.errors.append(exc)
-            continue
-        except EngineError as exc:
-            result.errors.append(LocatedError(item.doc.file, 1, 1, "", f"engine error: {exc}"))
-            continue
-        result.facts += count
-        if findings:
-            emit(sorted(findings, key=Finding.sort_key))
-    result.asserted = checker.engine.counts.facts
-    result.firings = checker.engine.counts.firings
-    return result
+    try:
+        for item in iter_unit(unit, max_bytes):
+            yield item if isinstance(item, LocatedError) else checker.check(item, keep)
+    except Exception as exc:  # a reader failed in a way no input should make it: keep the rest
+        message = f"could not be read to the end: {type(exc).__name__}: {exc} (please report this)"
+        yield LocatedError(display(unit.files[0]), 1, 1, "", message)
 
 
 def _rounded(value: Any) -> Any:

@@ -1,10 +1,17 @@
-"""Project configuration: ``auditcheck.toml`` or ``[tool.auditcheck]`` in ``pyproject.toml``.
+"""Settings: ``auditcheck.toml`` (or ``[tool.auditcheck]``), flags, and the rulebook in force.
 
 Precedence is flags > ``AUDITCHECK_*`` environment > file > built-in default.
-Click implements the first three levels itself: the file's values become the
-commands' ``default_map``, which click consults after the command line and the
-option's environment variable. Rule parameters are merged key by key instead,
-so that ``--param a.x=1`` does not discard the file's ``b.y``.
+Click implements the first three levels for plain settings: the file's values
+become the commands' ``default_map``, which click consults after the command
+line and the option's environment variable. Rule parameters are merged key by
+key instead, so that ``--param a.x=1`` does not discard the file's ``b.y``, and
+each value is checked against the type of the parameter's default. Severity
+overrides (like yamllint's ``level:``) name a rule, a category or a dimension;
+the most specific wins.
+
+Every value is checked here, and an error names the file and the key (or the
+flag) it came from: ``threshold = true`` or ``nan`` is refused, not read as 1 or
+as "never fires".
 
 Example ``auditcheck.toml``::
 
@@ -15,22 +22,88 @@ Example ``auditcheck.toml``::
 
     [params.low-execution-rate]
     threshold = 85
+
+    [severity]
+    data-consistency = "warning"        # a category: every rule in it
+    figure-stated-twice-differs = "info"  # a rule: wins over its category
 """
 
 from __future__ import annotations
 
+import math
 import tomllib
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from auditcheck.engine import MAX_NUMBER
+from auditcheck.rulebook.load import Rulebook, load_rulebook, select_rules
+from auditcheck.rulebook.schema import SEVERITY_RANK, CompiledRule
+
 CONFIG_FILE = "auditcheck.toml"
-KEYS = {"fail-on", "select", "ignore", "rules", "params", "waivers", "baseline", "max-file-size"}
-PATH_KEYS = {"rules": "rules_dir", "waivers": "waivers", "baseline": "baseline"}
+LEVELS = tuple(SEVERITY_RANK)
 
 
 class ConfigError(Exception):
-    """The configuration file cannot be used; the message says where and why."""
+    """A setting cannot be used; the message says where it came from and what to write."""
+
+
+def _level(value: Any) -> Any:
+    if value not in LEVELS:
+        raise ValueError(f"must be one of {', '.join(LEVELS)}")
+    return value
+
+
+def _names(value: Any) -> Any:
+    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+        raise ValueError("must be a list of rule ids, categories or dimensions")
+    return value
+
+
+def _path(value: Any) -> Any:
+    if not isinstance(value, str) or not value:
+        raise ValueError("must be a path, in quotes")
+    return value
+
+
+def _size(value: Any) -> Any:
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        raise ValueError("must be a number of megabytes")
+    if not 0 < value < 1e6:
+        raise ValueError("must be more than 0 and less than a million megabytes")
+    return float(value)
+
+
+def _jobs(value: Any) -> Any:
+    if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= 64:
+        raise ValueError("must be a whole number of processes, from 1 to 64")
+    return value
+
+
+# Key in the file → (the option it sets, how its value is checked).
+SETTINGS: dict[str, tuple[str, Callable[[Any], Any]]] = {
+    "fail-on": ("fail_on", _level),
+    "select": ("select", _names),
+    "ignore": ("ignore", _names),
+    "rules": ("rules_dir", _path),
+    "waivers": ("waivers", _path),
+    "baseline": ("baseline", _path),
+    "max-file-size": ("max_file_size", _size),
+    "jobs": ("jobs", _jobs),
+}
+PATH_KEYS = {"rules", "waivers", "baseline"}
+KEYS = {*SETTINGS, "params", "severity"}
+
+
+@dataclass(frozen=True)
+class ParamValue:
+    """A parameter value given for a rule, and where it was given (for error messages)."""
+
+    rule: str
+    name: str
+    value: Any
+    source: str
 
 
 @dataclass
@@ -45,33 +118,70 @@ class Config:
         """Rule id → parameter → value."""
         return self.values.get("params", {})
 
+    def param_values(self) -> list[ParamValue]:
+        """The file's parameter values, each with its key."""
+        return [
+            ParamValue(rule, name, value, f"{self.path}: params.{rule}.{name}")
+            for rule, values in self.params.items()
+            for name, value in values.items()
+        ]
+
+    def severity(self) -> tuple[tuple[str, str, str], ...]:
+        """(rule, category or dimension, level, where it is set) for each severity override."""
+        table = self.values.get("severity", {})
+        return tuple(
+            (name, level, f"{self.path}: severity.{name}") for name, level in table.items()
+        )
+
     def command_defaults(self) -> dict[str, Any]:
         """Option defaults for click's ``default_map`` (parameter names, not flags)."""
         out: dict[str, Any] = {}
-        for key in sorted(KEYS - {"params"}):
+        for key, (option, _) in SETTINGS.items():
             if key in self.values:
                 value = self.values[key]
                 if key in PATH_KEYS and self.path is not None:
                     # Paths in the file are relative to the file, not to where auditcheck runs.
                     value = str((self.path.parent / value).resolve())
-                out[PATH_KEYS.get(key, key.replace("-", "_"))] = value
+                out[option] = value
         return out
+
+
+def _scalar(value: Any) -> bool:
+    if isinstance(value, float):
+        return math.isfinite(value)
+    return isinstance(value, bool | int | str)
 
 
 def _check(values: dict[str, Any], where: str) -> dict[str, Any]:
     unknown = sorted(set(values) - KEYS)
     if unknown:
         raise ConfigError(
-            f"{where}: unknown setting(s) {', '.join(unknown)}; known: {sorted(KEYS)}"
+            f"{where}: unknown setting(s) {', '.join(unknown)}; known: {', '.join(sorted(KEYS))}"
         )
-    for key in ("select", "ignore"):
-        if key in values and not isinstance(values[key], list):
-            raise ConfigError(
-                f"{where}: `{key}` must be a list of rule ids, categories or dimensions"
-            )
+    for key, (_, check) in SETTINGS.items():
+        if key in values:
+            try:
+                values[key] = check(values[key])
+            except ValueError as exc:
+                raise ConfigError(f"{where}: `{key}` {exc}, got {values[key]!r}") from None
     params = values.get("params", {})
     if not isinstance(params, dict) or not all(isinstance(v, dict) for v in params.values()):
         raise ConfigError(f"{where}: write parameters as [params.RULE-ID] tables")
+    for rule, table in params.items():
+        for name, value in table.items():
+            if not _scalar(value):
+                raise ConfigError(
+                    f"{where}: `params.{rule}.{name}` must be a finite number, true/false "
+                    f"or text, got {value!r}"
+                )
+    severity = values.get("severity", {})
+    if not isinstance(severity, dict):
+        raise ConfigError(f'{where}: write severities as a [severity] table: RULE-ID = "error"')
+    for name, level in severity.items():
+        if level not in LEVELS:
+            raise ConfigError(
+                f"{where}: `severity.{name}` must be one of {', '.join(LEVELS)}, got {level!r}"
+            )
     return values
 
 
@@ -85,14 +195,146 @@ def load_config(explicit: Path | None = None, start: Path | None = None) -> Conf
                 raise ConfigError(f"{explicit}: no such configuration file")
             continue
         try:
-            data = tomllib.loads(path.read_text(encoding="utf-8"))
+            # TOML is UTF-8; a BOM, which Windows editors add, is allowed.
+            data = tomllib.loads(path.read_bytes().decode("utf-8-sig"))
         except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
-            raise ConfigError(f"{path}: not valid TOML: {exc}") from None
+            raise ConfigError(f"{path}: not valid TOML (UTF-8): {exc}") from None
+        except OSError as exc:
+            raise ConfigError(f"{path}: cannot read: {exc.strerror}") from None
         if path.name == "pyproject.toml":
             data = data.get("tool", {}).get("auditcheck")
             if data is None and explicit:
                 raise ConfigError(f"{path}: no [tool.auditcheck] table")
             if data is None:
                 continue
+            if not isinstance(data, dict):
+                raise ConfigError(f"{path}: [tool.auditcheck] must be a table")
         return Config(path=path, values=_check(data, str(path)))
     return Config()
+
+
+def param_flags(items: Iterable[str]) -> list[ParamValue]:
+    """``--param RULE.PARAM=VALUE`` values (text: typed against the parameter when settled)."""
+    out = []
+    for item in items:
+        key, sep, value = item.partition("=")
+        rule, dot, name = key.strip().partition(".")
+        if not sep or not dot or not rule or not name:
+            raise ConfigError(
+                f"--param {item!r}: write it as RULE.PARAM=VALUE, "
+                "e.g. low-execution-rate.threshold=85"
+            )
+        out.append(ParamValue(rule, name, value.strip(), f"--param {item}"))
+    return out
+
+
+def _typed(given: ParamValue, default: Any) -> Any:
+    value = given.value
+    if isinstance(default, bool):
+        if isinstance(value, str) and value.lower() in ("true", "false"):
+            return value.lower() == "true"
+        if isinstance(value, bool):
+            return value
+        raise ConfigError(f"{given.source}: must be true or false, got {value!r}")
+    if isinstance(default, int | float):
+        number: Any = value
+        if isinstance(value, str):
+            try:
+                number = float(value)
+            except ValueError:
+                number = None
+        if (
+            isinstance(number, bool)
+            or not isinstance(number, int | float)
+            or not math.isfinite(number)
+            or abs(number) > MAX_NUMBER
+        ):
+            raise ConfigError(
+                f"{given.source}: must be a finite number (at most {MAX_NUMBER:g}), got {value!r}"
+            )
+        return number
+    if not isinstance(value, str):
+        raise ConfigError(f"{given.source}: must be text, got {value!r}")
+    return value
+
+
+def settle(rules: Iterable[CompiledRule], given: Iterable[ParamValue]) -> dict[str, dict[str, Any]]:
+    """Rule id → parameter → value, each checked against its declared default; later wins."""
+    declared = {r.id: r.rule.params for r in rules}
+    out: dict[str, dict[str, Any]] = {}
+    for item in given:
+        params = declared.get(item.rule)
+        if params is None:
+            raise ConfigError(f"{item.source}: no rule '{item.rule}'; see `auditcheck rules list`")
+        if item.name not in params:
+            known = ", ".join(params) or "none"
+            raise ConfigError(
+                f"{item.source}: rule '{item.rule}' has no parameter '{item.name}' (has: {known})"
+            )
+        out.setdefault(item.rule, {})[item.name] = _typed(item, params[item.name].default)
+    return out
+
+
+@dataclass(frozen=True)
+class RulebookSpec:
+    """Which rulebook a run uses, as data: rebuilt the same way in every worker process."""
+
+    folder: Path
+    params: tuple[ParamValue, ...] = ()
+    select: tuple[str, ...] = ()
+    ignore: tuple[str, ...] = ()
+    severity: tuple[tuple[str, str, str], ...] = ()
+    only_dimension: str | None = None
+    selection: str = "--select/--ignore"  # where select and ignore came from, for errors
+
+    def load(self) -> Rulebook:
+        """The rulebook in force; raises RulebookError (rule files) or ConfigError (settings)."""
+        book = load_rulebook(self.folder)
+        if values := settle(book.all_rules, self.params):
+            book = load_rulebook(self.folder, values)
+        known = {r.id for r in book.all_rules} | set(book.categories) | set(book.dimensions)
+        for name in (*self.select, *self.ignore):
+            if name not in known:
+                raise ConfigError(f"{self.selection}: no rule, category or dimension '{name}'")
+        rules = [self._level(rule, known) for rule in book.all_rules]
+        book.all_rules = rules
+        book.rules = select_rules(rules, self.select, self.ignore, book.categories, book.dimensions)
+        if self.only_dimension is not None:
+            book.rules = [r for r in book.rules if r.dimension.id == self.only_dimension]
+        return book
+
+    def _level(self, rule: CompiledRule, known: set[str]) -> CompiledRule:
+        levels = {}
+        for name, level, source in self.severity:
+            if name not in known:
+                raise ConfigError(f"{source}: no rule, category or dimension '{name}'")
+            levels[name] = level
+        level = next(
+            (levels[n] for n in (rule.id, rule.category.id, rule.dimension.id) if n in levels),
+            rule.rule.severity,
+        )
+        if level == rule.rule.severity:
+            return rule
+        return rule.model_copy(update={"rule": rule.rule.model_copy(update={"severity": level})})
+
+
+def _split(given: Iterable[str]) -> tuple[str, ...]:
+    return tuple(v.strip() for item in given for v in item.split(",") if v.strip())
+
+
+def rulebook_spec(
+    config: Config,
+    folder: Path,
+    flags: Iterable[str] = (),
+    select: Iterable[str] = (),
+    ignore: Iterable[str] = (),
+    only_dimension: str | None = None,
+    selection: str | None = None,
+) -> RulebookSpec:
+    """The rulebook the settings ask for: the file's parameters, then ``--param`` flags, key by
+    key; ``select``/``ignore`` comma-separated. Raises ConfigError for a malformed flag."""
+    params = (*config.param_values(), *param_flags(flags))
+    where = selection or "--select/--ignore"
+    return RulebookSpec(
+        folder, params, _split(select), _split(ignore), config.severity(), only_dimension, where
+    )

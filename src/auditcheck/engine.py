@@ -15,22 +15,40 @@ How it stays correct (see docs/engine.md for the reasons):
   :data:`MAX_CONDITIONS` distinct conditions: durable fails a fact with more than
   64 conditions true at once and hangs registering more than ~512;
 - facts carry only the fields their kind's rules read, numbers as floats that
-  durable's parser accepts, and ``rid``/``fid`` instead of the reserved ``id``/``sid``.
+  durable's parser accepts, and ``rid``/``fid`` instead of the reserved ``id``/``sid``;
+- what durable cannot register (too many conditions, and/or nested too deep,
+  numbers out of range) is refused when a rulebook is loaded, by
+  :func:`condition_problems`, for ``run`` and ``rules check`` alike. Anything else
+  durable refuses is an :class:`EngineError` naming the rule.
+
+The calls above that are not durable's public API (``Host._d_timer``,
+``Ruleset._handle``, ``do_actions``, the native ``assert_fact``/``retract_fact``
+and their return codes) are pinned in ``pyproject.toml`` and checked by
+``tests/test_durable_contract.py``.
 """
 
 from __future__ import annotations
 
 import itertools
 import json
+import logging
 import math
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
 import durable_rules_engine as _native
 from durable import engine as _durable
 
+from auditcheck.locate import MAX_FIGURE
+
+# durable logs the exceptions it catches in actions (Ctrl-C's too) with a traceback on
+# stderr; ours are caught in the action itself and reported as EngineError, located.
+logging.getLogger("durable").disabled = True
+
 MAX_CONDITIONS = 60
+MAX_NESTING = 14  # and/or levels of one condition: durable fails past 15, and the guard adds one
+MAX_NUMBER = MAX_FIGURE  # what records may hold, conditions may compare with
 # True for our facts only, never for durable's own state fact (a rule matching that loops).
 _GUARD = {"$ex": {"rid": 1}}
 _INFINITE = (math.inf, -math.inf)
@@ -67,6 +85,51 @@ def _leaf_keys(condition: Any) -> set[str]:
         if key in ("$and", "$or"):
             return {k for part in value for k in _leaf_keys(part)}
     return {json.dumps(condition, sort_keys=True, ensure_ascii=False)}
+
+
+def _depth(condition: Any) -> int:
+    if isinstance(condition, dict) and len(condition) == 1:
+        (key, value), *_ = condition.items()
+        if key in ("$and", "$or") and isinstance(value, list):
+            return 1 + max((_depth(part) for part in value), default=0)
+    return 0
+
+
+def _numbers(value: Any) -> Iterator[float]:
+    if isinstance(value, dict):
+        for item in value.values():
+            yield from _numbers(item)
+    elif isinstance(value, list):
+        for item in value:
+            yield from _numbers(item)
+    elif isinstance(value, int | float) and not isinstance(value, bool):
+        yield value
+
+
+def condition_problems(condition: Any) -> list[str]:
+    """Why durable_rules could not hold a compiled condition; empty when it can."""
+    problems = []
+    if (leaves := len(_leaf_keys(condition))) >= MAX_CONDITIONS:
+        problems.append(
+            f"{leaves} comparisons, more than the {MAX_CONDITIONS - 1} one rule may have"
+        )
+    if (depth := _depth(condition)) > MAX_NESTING:
+        problems.append(f"and/or nested {depth} levels deep, more than {MAX_NESTING}")
+    for number in _numbers(condition):
+        if not math.isfinite(number) or abs(number) > MAX_NUMBER:
+            problems.append(f"the number {number!r} is out of range (at most {MAX_NUMBER:g})")
+    return problems
+
+
+def _durable_numbers(value: Any) -> Any:
+    """A condition with every number in the form durable's parser accepts."""
+    if isinstance(value, dict):
+        return {key: _durable_numbers(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_durable_numbers(item) for item in value]
+    if isinstance(value, float):
+        return _number(value)
+    return value
 
 
 def _chunks(rules: list[EngineRule]) -> list[list[EngineRule]]:
@@ -149,17 +212,18 @@ class Engine:
             self._fields[kind] = ("rid", *sorted({f for r in rules for f in r.fields}))
             for n, chunk in enumerate(_chunks(rules)):
                 name = f"ac{serial}_{kind}_{n}"
-                definitions[name] = {
-                    r.id: {
-                        "all": [{"m": {"$and": [_GUARD, r.condition]}}],
-                        "run": self._action(r.id),
-                    }
-                    for r in chunk
-                }
+                definitions[name] = {r.id: self._definition(r) for r in chunk}
                 self._rulesets.setdefault(kind, []).append(name)
         if definitions:
-            self._host.set_rulesets(definitions)
+            try:
+                self._host.set_rulesets(definitions)
+            except Exception as exc:  # durable's own error type; name the rule it refused
+                raise EngineError(_refused(self.rules) or f"durable_rules: {exc}") from None
         self._handles = {name: self._host.get_ruleset(name) for name in definitions}
+
+    def _definition(self, rule: EngineRule) -> dict[str, Any]:
+        condition = _durable_numbers(rule.condition)
+        return {"all": [{"m": {"$and": [_GUARD, condition]}}], "run": self._action(rule.id)}
 
     def _action(self, rule_id: str) -> Callable[[Any], None]:
         def act(_context: Any) -> None:
@@ -227,3 +291,18 @@ class Engine:
         ruleset.do_actions(state if code == 0 else 0, lambda e, _s: e and failures.append(e))
         if failures:
             raise EngineError(f"durable_rules action failed: {failures[0]}")
+
+
+def _refused(rules: list[EngineRule]) -> str:
+    """Which rule durable refuses to register, tried one at a time (only after a failure)."""
+    for rule in rules:
+        host = _durable.Host()
+        host._d_timer.cancel()
+        host._t_timer.cancel()
+        condition = {"$and": [_GUARD, _durable_numbers(rule.condition)]}
+        try:
+            definition = {rule.id: {"all": [{"m": condition}], "run": lambda _context: None}}
+            host.set_rulesets({f"check{next(_names)}": definition})
+        except Exception as exc:
+            return f"rule {rule.id}: durable_rules refused its condition ({exc})"
+    return ""

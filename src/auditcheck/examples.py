@@ -3,7 +3,9 @@
 An example is a fragment of a project record; it is completed with a skeleton
 (id, name, type, units), validated like any record and checked with the whole
 rulebook, so that derived metrics and conditions are tested together. A
-``batch:`` key in the fragment sets batch fields such as ``as_of``.
+``batch:`` key in the fragment sets batch fields such as ``as_of``. The facts of
+the must-fire examples are also what ``rules check`` renders every message
+against (:func:`message_errors`).
 """
 
 from __future__ import annotations
@@ -14,7 +16,7 @@ from typing import Any
 from pydantic import ValidationError
 
 from auditcheck.check import Checker
-from auditcheck.locate import Document
+from auditcheck.locate import Document, LocatedError
 from auditcheck.records.load import LoadedRecord
 from auditcheck.records.model import Batch, Project
 from auditcheck.rulebook.load import Rulebook
@@ -68,8 +70,10 @@ def run_examples(checker: Checker, rule: CompiledRule) -> RuleReport:
                 loc = ".".join(str(p) for p in first["loc"])
                 report.failures.append(f"{where}: not a valid record: {loc}: {first['msg']}")
                 continue
-            findings, _ = checker.check_record(record)
-            fired = any(f.rule == rule.id for f in findings)
+            checked = checker.check(record)
+            broken = [e for e in checked.errors if e.field == f"{rule.id}.message"]
+            report.failures.extend(f"{where}: {e.message}" for e in broken)
+            fired = bool(broken) or any(f.rule == rule.id for f in checked.findings)
             if expect == "fire" and not fired:
                 report.failures.append(f"{where}: expected the rule to fire; it did not")
             if expect == "quiet" and fired:
@@ -81,3 +85,17 @@ def run_rulebook_examples(rulebook: Rulebook) -> list[RuleReport]:
     """Reports for every rule in force, in rulebook order."""
     checker = Checker(rulebook)
     return [run_examples(checker, rule) for rule in rulebook.rules]
+
+
+def message_errors(checker: Checker) -> list[LocatedError]:
+    """Every message rendered against the facts of every must-fire example: what fails, once."""
+    errors: dict[tuple[str, int, str], LocatedError] = {}
+    for rule in checker.rulebook.rules:
+        for fragment in rule.rule.examples.fire:
+            try:
+                record = example_record(fragment, rule.file)
+            except ValidationError:
+                continue  # `rules test` reports it
+            for error in checker.check(record).errors:
+                errors.setdefault((error.file, error.line, error.field), error)
+    return list(errors.values())

@@ -11,10 +11,13 @@ from __future__ import annotations
 
 import difflib
 import math
+import os
+import stat
 import unicodedata
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO
 
 import yaml
 from pydantic import BaseModel, ValidationError
@@ -31,6 +34,16 @@ PathKey = tuple[str | int, ...]
 MAX_NODES = 200_000
 MAX_DEPTH = 64
 DEFAULT_MAX_BYTES = 5 * 1024 * 1024
+# No figure of a budget comes near (10^15 万元); larger ones are typos or units, and sums of
+# them could overflow to infinity, where a comparison silently fails and a finding is lost.
+MAX_FIGURE = 1e15
+TOO_LARGE = "larger than 10^15: no figure is this large; check the number and its unit"
+
+
+def too_large(value: Any) -> bool:
+    """A number beyond :data:`MAX_FIGURE` (booleans and text are not numbers here)."""
+    numeric = isinstance(value, int | float) and not isinstance(value, bool)
+    return numeric and abs(value) > MAX_FIGURE
 
 
 @dataclass(frozen=True)
@@ -42,19 +55,48 @@ class Position:
 
 
 class LocatedError(Exception):
-    """Bad input, with the place it was found. Printed as ``file:line:col: field: message``."""
+    """Bad input, with the place it was found. Printed as ``file:line:col: field: message``.
 
-    def __init__(self, file: str, line: int, col: int, field: str, message: str) -> None:
+    ``place`` names a spreadsheet cell (``Sheet1!E12``); it is printed instead of
+    line and column, which stay set for formats that need numbers (SARIF, GitHub).
+    """
+
+    def __init__(
+        self, file: str, line: int, col: int, field: str, message: str, place: str = ""
+    ) -> None:
         super().__init__(message)
         self.file = file
         self.line = line
         self.col = col
         self.field = field
         self.message = message
+        self.place = place
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        # Errors cross process boundaries (--jobs) as data; Exception's default needs one argument.
+        args = (self.file, self.line, self.col, self.field, self.message, self.place)
+        return (LocatedError, args)
 
     def __str__(self) -> str:
         field = f" {self.field}:" if self.field else ""
-        return f"{self.file}:{self.line}:{self.col}:{field} {self.message}"
+        where = self.place or f"{self.line}:{self.col}"
+        return f"{self.file}:{where}:{field} {self.message}"
+
+    @property
+    def short(self) -> str:
+        """``file:line`` (or ``file:Sheet1!E12``), as another message names this place."""
+        return f"{self.file}:{self.place or self.line}"
+
+
+@dataclass(frozen=True)
+class Note:
+    """Something in the input that is not read and is not an error (a README beside records)."""
+
+    file: str
+    message: str
+
+    def __str__(self) -> str:
+        return f"{self.file}: note: {self.message}"
 
 
 @dataclass
@@ -132,12 +174,15 @@ class _Walker:
         if isinstance(node, yaml.SequenceNode):
             return [self.walk(item, (*path, i)) for i, item in enumerate(node.value)]
         try:
-            return _constructor.construct_object(node, deep=True)
+            value = _constructor.construct_object(node, deep=True)
         except (ConstructorError, ValueError) as exc:
             raise self._error(node, path, f"cannot read value {node.value!r}: {exc}") from None
         finally:
             # The constructor caches every node it built (construct_document would clear it).
             _constructor.constructed_objects.clear()
+        if too_large(value) and math.isfinite(value):  # infinity: the model says what to do
+            raise self._error(node, path, TOO_LARGE)
+        return value
 
     def _mapping(self, node: yaml.MappingNode, path: PathKey) -> dict[str, Any]:
         out: dict[str, Any] = {}
@@ -195,45 +240,186 @@ def parse(text: str, file: str) -> Document:
     return Document(file=file, data=data, positions=walker.positions)
 
 
+_FILE_KINDS = (
+    (stat.S_ISDIR, "a folder"),
+    (stat.S_ISFIFO, "a named pipe (FIFO)"),
+    (stat.S_ISSOCK, "a socket"),
+    (stat.S_ISCHR, "a device"),
+    (stat.S_ISBLK, "a device"),
+)
+
+
+def file_kind(mode: int) -> str:
+    """What a path that is not a regular file is: a folder, a FIFO, a socket, a device."""
+    return next((name for test, name in _FILE_KINDS if test(mode)), "not a regular file")
+
+
+def open_regular(path: Path, name: str) -> BinaryIO:
+    """Open a regular file for reading in binary; anything else is a :class:`LocatedError`.
+
+    A FIFO, socket or device is refused from its ``stat`` and never opened (opening
+    a FIFO waits for a writer forever). The open itself does not block either, so a
+    file swapped for a FIFO after the check cannot hang the run.
+    """
+    try:
+        mode = os.stat(path).st_mode
+        if not stat.S_ISREG(mode):
+            raise LocatedError(name, 1, 1, "", f"{file_kind(mode)}, not a file; skipped")
+        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | os.O_CLOEXEC)
+    except OSError as exc:
+        reason = exc.strerror or type(exc).__name__
+        raise LocatedError(name, 1, 1, "", f"cannot read file: {reason}") from None
+    mode = os.fstat(fd).st_mode
+    if not stat.S_ISREG(mode):
+        os.close(fd)
+        raise LocatedError(name, 1, 1, "", f"{file_kind(mode)}, not a file; skipped")
+    os.set_blocking(fd, True)
+    return os.fdopen(fd, "rb")
+
+
+def size_text(size: float) -> str:
+    """A size as people read it: ``5.0 MB``, or ``6.2 KB`` below a tenth of a megabyte."""
+    return f"{size / 1048576:.1f} MB" if size >= 104858 else f"{size / 1024:.1f} KB"
+
+
+def _too_big(name: str, size: int, max_bytes: int, what: str = "file") -> LocatedError:
+    return LocatedError(
+        name,
+        1,
+        1,
+        "",
+        f"{what} is {size_text(size)}, over the {size_text(max_bytes)} limit; "
+        "split it or raise --max-file-size",
+    )
+
+
+_BOM = b"\xef\xbb\xbf"
+
+
+_UTF16 = (b"\xff\xfe", b"\xfe\xff")
+
+
+def _bad_bytes(name: str, raw: bytes, start: int, line: int = 0) -> LocatedError:
+    """Where decoding failed: the line (counted here unless given) and the column on it."""
+    if raw.startswith(_UTF16) and line <= 1:
+        message = "UTF-16 text (Excel's 'Unicode Text'); save the file as UTF-8 (CSV UTF-8)"
+        return LocatedError(name, 1, 1, "", message)
+    head = raw[:start]
+    if not line:
+        line = head.count(b"\n") + 1
+    col = len(head[head.rfind(b"\n") + 1 :].decode("utf-8", "replace")) + 1
+    message = f"byte 0x{raw[start]:02x}: neither UTF-8 nor GBK/GB18030 text; save the file as UTF-8"
+    return LocatedError(name, line, col, "", message)
+
+
+def _damaged_utf8(raw: bytes) -> bool:
+    """Whether bytes that are not UTF-8 are UTF-8 text with a few damaged bytes: then reading
+    them as GB18030 would give wrong characters, silently. GBK text read as UTF-8 fails at
+    nearly every character; damaged UTF-8 at a few, among many that decode."""
+    text = raw.decode("utf-8", "replace")
+    bad = text.count("\ufffd")
+    good = sum(1 for char in text if char > "\x7f") - bad
+    return good >= 4 * bad
+
+
 def decode(raw: bytes, name: str) -> str:
     """Bytes → text: UTF-8 (with or without BOM), else GB18030 (which includes GBK).
 
     Chinese office tools often save GBK; GB18030 decodes it exactly, so such files
-    are read as they are rather than rejected. Binary data is refused.
+    are read as they are rather than rejected. Binary data is refused. Streams
+    (JSON Lines, CSV) follow the same policy line by line: :class:`LineDecoder`.
     """
+    if raw.startswith(_UTF16):
+        raise _bad_bytes(name, raw, 0)
     if b"\x00" in raw:
         line = raw[: raw.index(b"\x00")].count(b"\n") + 1
-        raise LocatedError(name, line, 1, "", "binary data (NUL byte), not YAML text")
+        raise LocatedError(name, line, 1, "", "binary data (NUL byte), not text")
     try:
         return raw.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
         try:
+            if _damaged_utf8(raw):
+                raise exc
             return raw.decode("gb18030")
         except UnicodeDecodeError:
-            line = raw[: exc.start].count(b"\n") + 1
-            raise LocatedError(
-                name, line, 1, "", "neither UTF-8 nor GBK/GB18030 text; save the file as UTF-8"
-            ) from None
+            raise _bad_bytes(name, raw, exc.start) from None
+
+
+class LineDecoder:
+    """:func:`decode`'s policy for a file read line by line.
+
+    The encoding is settled by the first line that is not plain ASCII (UTF-8 if it
+    decodes as such, else GB18030); a later line that does not decode in it is an
+    error for that line only. A UTF-16 file is one error, at its first line.
+    """
+
+    def __init__(self, name: str) -> None:
+        self.name = name
+        self.encoding = ""
+
+    def __call__(self, raw: bytes, number: int) -> str:
+        """The text of line ``number``; raises :class:`LocatedError` for that line."""
+        if number == 1 and raw.startswith(_UTF16):
+            self.encoding = "utf-16"
+            raise _bad_bytes(self.name, raw, 0, 1)
+        if self.encoding == "utf-16":
+            return ""  # already reported at line 1
+        if number == 1 and raw.startswith(_BOM):
+            raw, self.encoding = raw[3:], "utf-8"
+        if b"\x00" in raw:
+            col = raw.index(b"\x00") + 1
+            raise LocatedError(self.name, number, col, "", "binary data (NUL byte), not text")
+        if raw.isascii():
+            return raw.decode("ascii")
+        try:
+            text = raw.decode(self.encoding or "utf-8")
+        except UnicodeDecodeError as exc:
+            if self.encoding or _damaged_utf8(raw):
+                raise _bad_bytes(self.name, raw, exc.start, number) from None
+            try:
+                text = raw.decode("gb18030")
+            except UnicodeDecodeError:
+                raise _bad_bytes(self.name, raw, exc.start, number) from None
+        self.encoding = self.encoding or ("utf-8" if text.encode("utf-8") == raw else "gb18030")
+        return text
+
+
+def read_lines(
+    handle: BinaryIO, name: str, max_bytes: int
+) -> Iterator[tuple[int, bytes | LocatedError]]:
+    """(line number, raw line with its ending) for every line of ``handle``, in bounded memory.
+
+    A line longer than ``max_bytes`` (one record cannot be larger than a record
+    file) is skipped in pieces and given as an error in its place.
+    """
+    number = 0
+    while True:
+        raw = handle.readline(max_bytes + 1)
+        if not raw:
+            return
+        number += 1
+        if len(raw) <= max_bytes or raw.endswith(b"\n"):
+            yield number, raw
+            continue
+        size = len(raw)
+        while raw and not raw.endswith(b"\n"):
+            raw = handle.readline(1 << 20)
+            size += len(raw)
+        error = _too_big(name, size, max_bytes, "this line")
+        yield number, LocatedError(name, number, 1, "", error.message)
 
 
 def read(path: Path, display: str | None = None, max_bytes: int = DEFAULT_MAX_BYTES) -> Document:
     """Read and parse a YAML file; every failure is a :class:`LocatedError`."""
     name = display or str(path)
-    try:
-        size = path.stat().st_size
-        if size > max_bytes:
-            raise LocatedError(
-                name,
-                1,
-                1,
-                "",
-                f"file is {size / 1048576:.1f} MB, over the {max_bytes / 1048576:.1f} MB limit; "
-                "split it or raise --max-file-size",
-            )
-        raw = path.read_bytes()
-    except OSError as exc:
-        reason = exc.strerror or type(exc).__name__
-        raise LocatedError(name, 1, 1, "", f"cannot read file: {reason}") from None
+    with open_regular(path, name) as handle:
+        try:
+            raw = handle.read(max_bytes + 1)
+        except OSError as exc:
+            reason = exc.strerror or type(exc).__name__
+            raise LocatedError(name, 1, 1, "", f"cannot read file: {reason}") from None
+        if len(raw) > max_bytes:
+            raise _too_big(name, os.fstat(handle.fileno()).st_size, max_bytes)
     return parse(decode(raw, name), name)
 
 

@@ -1,64 +1,41 @@
-"""``--jobs N``: check units of input in N worker processes, merge results in input order.
+"""``--jobs N``: check units of input in N worker processes, hand results on in input order.
 
 Processes, not threads: durable_rules holds the GIL, and one engine must not be
 shared between threads. Each worker builds its own rulebook and engine once
 (``spawn``: no durable state crosses a fork). The parent plans the units
-(streaming through JSON Lines), keeps at most a few units per worker in flight
-so memory stays flat, and hands each unit's findings on in the order the units
-were planned, so the output is byte-identical to a single-process run. Record
-ids are checked for duplicates across units here, and batch files are checked
-once, here.
+(streaming through JSON Lines and tables) and keeps at most a few units per
+worker in flight, so memory stays flat. A worker never raises: what it found,
+errors included, comes back as data (:class:`~auditcheck.check.Checked` and
+located errors), and the parent merges it exactly as it merges units checked
+in-process — which is what makes ``--jobs N`` byte-identical to ``--jobs 1``.
+
+Workers start with SIGINT blocked: Ctrl-C at a terminal reaches the whole
+process group, and only the parent should answer it (exit 130, one line).
 """
 
 from __future__ import annotations
 
 import multiprocessing
+import signal
 from collections import deque
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
-from dataclasses import dataclass, field
-from pathlib import Path
-from typing import Any
+from concurrent.futures.process import BrokenProcessPool
+from contextlib import contextmanager
+from typing import Any, TypeVar
 
-from auditcheck.check import Checker, RunResult, run
-from auditcheck.findings import Finding
+from auditcheck.check import Checked, Checker, check_unit
+from auditcheck.config import RulebookSpec
 from auditcheck.locate import LocatedError
-from auditcheck.records.load import IdRegistry, LoadedRecord, Unit, iter_unit, plan_units
-from auditcheck.rulebook.load import Rulebook, load_rulebook
+from auditcheck.records.load import Unit
 
 IN_FLIGHT_PER_JOB = 3
+Result = list[Checked | LocatedError]
+T = TypeVar("T")
 
 
-@dataclass(frozen=True)
-class RulebookSpec:
-    """How to rebuild the rulebook in a worker (the compiled one does not cross processes)."""
-
-    folder: Path
-    overrides: dict[str, dict[str, Any]]
-    select: list[str]
-    ignore: list[str]
-    only_dimension: str | None = None
-
-    def load(self) -> Rulebook:
-        """The rulebook as the parent loaded it (errors were already reported there)."""
-        rulebook = load_rulebook(self.folder, self.overrides, self.select, self.ignore)
-        if self.only_dimension is not None:
-            rulebook.rules = [r for r in rulebook.rules if r.dimension.id == self.only_dimension]
-        return rulebook
-
-
-@dataclass
-class UnitResult:
-    """What a worker found in one unit."""
-
-    groups: list[tuple[str, str, list[Finding]]] = field(
-        default_factory=list
-    )  # id, where, findings
-    errors: list[LocatedError] = field(default_factory=list)
-    records: int = 0
-    facts: int = 0
-    asserted: int = 0
-    firings: int = 0
+class WorkerFailed(Exception):
+    """A worker process died (a crash in native code); the run cannot be completed."""
 
 
 _checker: Checker | None = None
@@ -67,95 +44,66 @@ _max_bytes = 0
 
 def _start(spec: RulebookSpec, max_bytes: int) -> None:
     global _checker, _max_bytes
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
     _checker = Checker(spec.load())
     _max_bytes = max_bytes
 
 
-def _check_unit(unit: Unit) -> UnitResult:
+def _check(unit: Unit) -> Result:
     assert _checker is not None, "worker not started"
-    out = UnitResult()
-    accepted: list[tuple[str, str]] = []
-    per_record: dict[str, list[Finding]] = {}
-
-    def keep(record: LoadedRecord) -> None:
-        accepted.append((record.project.id, f"{record.doc.file}:{record.doc.line(('id',))}"))
-
-    def collect(findings: list[Finding]) -> None:
-        per_record.setdefault(findings[0].record, []).extend(findings)
-
-    before = (_checker.engine.counts.facts, _checker.engine.counts.firings)
-    items = iter_unit(unit, IdRegistry(), _max_bytes)
-    result = run(items, _checker, keep, collect, check_batches=False)
-    out.groups = [(rid, where, per_record.get(rid, [])) for rid, where in accepted]
-    out.errors, out.records, out.facts = result.errors, result.records, result.facts
-    out.asserted = _checker.engine.counts.facts - before[0]
-    out.firings = _checker.engine.counts.firings - before[1]
-    return out
+    return list(check_unit(_checker, unit, _max_bytes))
 
 
-def run_parallel(
-    paths: Iterable[Path],
+def in_order(
+    plan: Iterable[Unit | T],
+    work: Callable[[Unit], Iterable[Checked | LocatedError]],
     spec: RulebookSpec,
-    rulebook: Rulebook,
-    jobs: int,
     max_bytes: int,
-    on_findings: Callable[[list[Finding]], None],
-    on_progress: Callable[[int], None] | None = None,
-) -> RunResult:
-    """Check ``paths`` with ``jobs`` worker processes; findings arrive in input order."""
-    parent = Checker(rulebook)  # batch files are checked here, once each
-    result = RunResult(rules=len(rulebook.rules))
-    seen = IdRegistry()
-    batches_done: set[str] = set()
-    pending: deque[Future[UnitResult]] = deque()
+    jobs: int,
+) -> Iterator[Iterable[Checked | LocatedError] | T]:
+    """Each unit's result, and each other item of ``plan`` as it is, in plan order.
+
+    With ``jobs`` 1 the units are checked here by ``work``; otherwise in worker
+    processes. Raises :class:`WorkerFailed` if a worker dies.
+    """
+    if jobs == 1:
+        for item in plan:
+            yield work(item) if isinstance(item, Unit) else item
+        return
     context = multiprocessing.get_context("spawn")
-    with ProcessPoolExecutor(jobs, context, initializer=_start, initargs=(spec, max_bytes)) as pool:
-
-        def drain(limit: int) -> None:
-            while len(pending) > limit:
-                _merge(pending.popleft().result(), result, seen, on_findings, on_progress)
-
-        for unit in plan_units(paths):
-            if isinstance(unit, LocatedError):
-                drain(0)  # keep errors in input order with the units around them
-                result.errors.append(unit)
-                continue
-            batch, batch_doc = unit.batch
-            if batch is not None and batch_doc is not None and batch_doc.file not in batches_done:
-                drain(0)
-                batches_done.add(batch_doc.file)
-                findings, count = parent.check_batch(batch, batch_doc)
-                result.facts += count
-                if findings:
-                    on_findings(findings)
-            pending.append(pool.submit(_check_unit, unit))
-            drain(jobs * IN_FLIGHT_PER_JOB)
-        drain(0)
-    result.asserted += parent.engine.counts.facts
-    result.firings += parent.engine.counts.firings
-    return result
+    pool = ProcessPoolExecutor(jobs, context, initializer=_start, initargs=(spec, max_bytes))
+    pending: deque[Future[Result] | Any] = deque()
+    try:
+        for item in plan:
+            if isinstance(item, Unit):
+                with _sigint_blocked():  # a worker started now inherits the blocked signal
+                    pending.append(pool.submit(_check, item))
+            else:
+                pending.append(item)
+            while len(pending) > jobs * IN_FLIGHT_PER_JOB or (
+                pending and not isinstance(pending[0], Future)
+            ):
+                yield _result(pending.popleft())
+        while pending:
+            yield _result(pending.popleft())
+    finally:
+        # On Ctrl-C or an early stop: drop queued units; running ones finish within a unit.
+        pool.shutdown(wait=True, cancel_futures=True)
 
 
-def _merge(
-    unit: UnitResult,
-    result: RunResult,
-    seen: IdRegistry,
-    on_findings: Callable[[list[Finding]], None],
-    on_progress: Callable[[int], None] | None,
-) -> None:
-    result.errors.extend(unit.errors)
-    result.records += unit.records
-    result.facts += unit.facts
-    result.asserted += unit.asserted
-    result.firings += unit.firings
-    for rid, where, findings in unit.groups:
-        if (first := seen.claim(rid, where)) is not None:
-            file, _, line = where.rpartition(":")
-            message = f"record id '{rid}' is also used by {first}; ids must be unique"
-            result.errors.append(LocatedError(file, int(line), 1, "id", message))
-            result.records -= 1
-            continue
-        if findings:
-            on_findings(findings)
-    if on_progress is not None:
-        on_progress(unit.records)
+def _result(item: Any) -> Any:
+    if not isinstance(item, Future):
+        return item
+    try:
+        return item.result()
+    except BrokenProcessPool as exc:
+        raise WorkerFailed(f"a worker process died ({exc}); rerun with --jobs 1") from None
+
+
+@contextmanager
+def _sigint_blocked() -> Iterator[None]:
+    previous = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
+    try:
+        yield
+    finally:
+        signal.pthread_sigmask(signal.SIG_SETMASK, previous)

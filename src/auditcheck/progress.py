@@ -2,20 +2,15 @@
 
 tqdm draws it only after two seconds (``delay``), so short runs stay clean, and
 only when stderr is a terminal and ``--quiet`` is not given, so CI logs and
-redirected output never see it.
+redirected output never see it. It is closed however the run ends (Ctrl-C
+included), so no half-drawn bar is left on the terminal.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
 from types import TracebackType
-from typing import TypeVar
 
 from tqdm import tqdm
-
-from auditcheck.records.load import LoadedRecord
-
-T = TypeVar("T")
 
 
 class Progress:
@@ -26,14 +21,8 @@ class Progress:
 
     def advance(self, records: int) -> None:
         """Count ``records`` more records."""
-        self.bar.update(records)
-
-    def count(self, items: Iterable[T]) -> Iterator[T]:
-        """Pass ``items`` through, counting the records among them."""
-        for item in items:
-            if isinstance(item, LoadedRecord):
-                self.bar.update(1)
-            yield item
+        if records:
+            self.bar.update(records)
 
     def __enter__(self) -> Progress:
         return self

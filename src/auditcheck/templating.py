@@ -2,17 +2,78 @@
 
 Rule messages and category suggestions come from rule files that third parties
 may write, so every template is rendered in Jinja2's sandbox; an unknown
-variable is an error rather than an empty string.
+variable is an error rather than an empty string. The sandbox keeps templates
+from Python's internals but not from memory: ``{{ 'x' * 3000000000 }}`` is
+refused by :class:`Sandbox`. Messages are held to what a sentence needs (fields,
+filters, ``if``, ``for``), checked when they are compiled, and to
+:data:`MAX_MESSAGE` characters when rendered.
 """
 
 from __future__ import annotations
 
+import math
 import re
 from functools import cache
 from typing import Any
 
-from jinja2 import PackageLoader, StrictUndefined, Template, meta
-from jinja2.sandbox import ImmutableSandboxedEnvironment
+from jinja2 import PackageLoader, StrictUndefined, Template, TemplateSyntaxError, meta, nodes
+from jinja2.sandbox import ImmutableSandboxedEnvironment, SecurityError
+
+MAX_SIZE = 100_000  # the longest text or list an operator may build
+MAX_MESSAGE = 10_000  # characters in one rendered message: far more than a sentence
+# Builtin filters a message may use besides the report filters; none of them can
+# build something much larger than its input (``center``, ``indent``, ``replace``,
+# ``format`` and ``wordwrap`` can, so they are left out).
+SAFE_FILTERS = {
+    "abs",
+    "capitalize",
+    "count",
+    "d",
+    "default",
+    "first",
+    "float",
+    "int",
+    "join",
+    "last",
+    "length",
+    "lower",
+    "max",
+    "min",
+    "round",
+    "string",
+    "sum",
+    "title",
+    "trim",
+    "upper",
+}
+_DISALLOWED = (nodes.Call, nodes.Macro, nodes.CallBlock, nodes.Import, nodes.FromImport)
+_DISALLOWED += (nodes.Include, nodes.Extends, nodes.FilterBlock)
+
+
+def _digits(base: Any, exponent: Any) -> float:
+    """About how many digits ``base ** exponent`` has (0 when either is not a number)."""
+    numbers = all(isinstance(v, int | float) and not isinstance(v, bool) for v in (base, exponent))
+    if not numbers or abs(base) <= 1:
+        return 0.0
+    return abs(exponent) * math.log10(abs(base))
+
+
+class Sandbox(ImmutableSandboxedEnvironment):
+    """Jinja2's immutable sandbox, with repetition and formatting bounded in size."""
+
+    intercepted_binops = frozenset({"*", "**", "%"})
+
+    def call_binop(self, context: Any, operator: str, left: Any, right: Any) -> Any:
+        """``*``, ``**`` and ``%`` as usual, unless the result would be enormous."""
+        sizes = [(a, b) for a, b in ((left, right), (right, left)) if isinstance(a, str | list)]
+        if operator == "*" and any(isinstance(n, int) and len(a) * n > MAX_SIZE for a, n in sizes):
+            raise SecurityError(f"repeating makes more than {MAX_SIZE} items")
+        if operator == "**" and _digits(left, right) > 1000:
+            raise SecurityError("the power has more than a thousand digits")
+        if operator == "%" and isinstance(left, str):
+            raise SecurityError("text formatting with % is not allowed; use the filters")
+        return super().call_binop(context, operator, left, right)
+
 
 # Folded YAML joins lines with a space; Chinese text joins them with nothing.
 _CJK = "\u3000-\u303f\u4e00-\u9fff\uff00-\uffef"
@@ -73,10 +134,20 @@ def cn_date(value: str | None) -> str:
     return f"{int(year)}年{int(month)}月{int(day)}日"
 
 
+_REPORT_FILTERS = {
+    "wan": wan,
+    "pct": pct,
+    "num": num,
+    "figure": figure,
+    "gap": gap,
+    "cn_date": cn_date,
+}
+
+
 @cache
-def environment() -> ImmutableSandboxedEnvironment:
+def environment() -> Sandbox:
     """The shared sandboxed environment (created once per process)."""
-    env = ImmutableSandboxedEnvironment(
+    env = Sandbox(
         loader=PackageLoader("auditcheck", "render/templates"),
         undefined=StrictUndefined,
         autoescape=False,
@@ -84,14 +155,25 @@ def environment() -> ImmutableSandboxedEnvironment:
         trim_blocks=True,
         lstrip_blocks=True,
     )
-    env.filters.update(wan=wan, pct=pct, num=num, figure=figure, gap=gap, cn_date=cn_date)
+    env.filters.update(_REPORT_FILTERS)
     return env
 
 
 @cache
 def compile_template(source: str) -> Template:
-    """Compile ``source`` once; raises ``jinja2.TemplateSyntaxError`` on bad syntax."""
-    return environment().from_string(source)
+    """Compile a message once; raises ``jinja2.TemplateSyntaxError`` on bad syntax and on
+    what a message may not do (calls, macros, includes, filters outside the list)."""
+    env = environment()
+    tree = env.parse(source)
+    allowed = SAFE_FILTERS | set(_REPORT_FILTERS)
+    for node in tree.find_all(nodes.Node):
+        if isinstance(node, _DISALLOWED):
+            what = type(node).__name__.lower()
+            raise TemplateSyntaxError(f"a message cannot use {what}; use fields and filters", 1)
+        if isinstance(node, nodes.Filter) and node.name not in allowed:
+            names = ", ".join(sorted(allowed))
+            raise TemplateSyntaxError(f"filter '{node.name}' is not allowed; use {names}", 1)
+    return env.from_string(source)
 
 
 def template_names(source: str) -> set[str]:
@@ -100,5 +182,13 @@ def template_names(source: str) -> set[str]:
 
 
 def render(source: str, context: dict[str, Any]) -> str:
-    """Render a template string; raises ``jinja2.UndefinedError`` on an unknown name."""
-    return compile_template(source).render(context).strip()
+    """Render a message; raises ``jinja2.UndefinedError`` on an unknown name, SecurityError
+    when it would grow past :data:`MAX_MESSAGE` characters."""
+    parts: list[str] = []
+    size = 0
+    for part in compile_template(source).generate(context):
+        size += len(part)
+        if size > MAX_MESSAGE:
+            raise SecurityError(f"the message is longer than {MAX_MESSAGE} characters")
+        parts.append(part)
+    return "".join(parts).strip()

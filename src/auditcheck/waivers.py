@@ -18,15 +18,17 @@ waivers do not pile up unseen.
 from __future__ import annotations
 
 import dataclasses
+import os
 from collections.abc import Iterable
 from datetime import date
 from pathlib import Path
 from typing import Annotated
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
+from auditcheck.config import ConfigError
 from auditcheck.findings import Finding, fingerprint
-from auditcheck.locate import Document, read, validate
+from auditcheck.locate import Document, LocatedError, read, validate
 
 WAIVER_RULES = {
     "waiver-expired": "豁免已过期",
@@ -45,6 +47,17 @@ class Waiver(BaseModel):
     reason: Annotated[str, Field(min_length=4)]
     owner: Annotated[str, Field(min_length=1)]
     expires: date | None = None
+
+    @field_validator("expires", mode="before")
+    @classmethod
+    def _quoted_date(cls, value: object) -> object:
+        # "2025-06-30" in quotes is as clear as the YAML date; strict mode would refuse it.
+        if isinstance(value, str):
+            try:
+                return date.fromisoformat(value.strip())
+            except ValueError:
+                return value
+        return value
 
     def matches(self, finding: Finding) -> bool:
         """Same rule, same record, and the same field when one is given."""
@@ -71,12 +84,23 @@ class Waivers:
     doc: Document
 
 
+class WaiversError(Exception):
+    """The waivers file cannot be used; ``errors`` says where and why, every one of them."""
+
+    def __init__(self, errors: list[LocatedError]) -> None:
+        super().__init__("\n".join(str(e) for e in errors))
+        self.errors = errors
+
+
 def load_waivers(path: Path) -> Waivers:
-    """Read and validate a waivers file; raises LocatedError on a bad one."""
-    doc = read(path)
+    """Read and validate a waivers file; raises WaiversError on a bad one."""
+    try:
+        doc = read(path)
+    except LocatedError as exc:
+        raise WaiversError([exc]) from None
     parsed, errors = validate(WaiverFile, doc)
     if errors:
-        raise errors[0]
+        raise WaiversError(errors)
     return Waivers(parsed.waivers, doc)
 
 
@@ -140,3 +164,15 @@ class WaiverSet:
                 message = f"对 {waiver.record} 的 {waiver.rule} 豁免没有匹配到任何问题，可以删除。"
                 out.append(_notice(self.waivers, i, "waiver-unused", message))
         return out
+
+
+def today() -> date:
+    """Today, or ``AUDITCHECK_TODAY`` (YYYY-MM-DD, quotes allowed) so runs can be reproduced.
+
+    Raises ConfigError naming the variable when it is not a date.
+    """
+    fixed = os.environ.get("AUDITCHECK_TODAY", "").strip().strip("\"'")
+    try:
+        return date.fromisoformat(fixed) if fixed else date.today()
+    except ValueError:
+        raise ConfigError(f"AUDITCHECK_TODAY={fixed!r}: write the date as YYYY-MM-DD") from None

@@ -1,4 +1,4 @@
-"""The hostile-input corpus: each case is files added beside a good record, an exit code, a message.
+"""The hostile YAML corpus: each case is files added beside a good record, an exit code, a message.
 
 ``fragment`` must appear on stderr (None: no error expected). Every case also
 checks that the good record in the same batch is still evaluated.
@@ -6,13 +6,7 @@ checks that the good record in the same batch is still evaluated.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-
-GOOD_BATCH = "region: 测试区\nfiscal_year: 2023\n"
-GOOD_RECORD = (
-    "id: good-record\nname: 对照项目\ntype: 专项\nunits: [对照单位]\nbudget: 100\nspent: 50\n"
-)
-HEAD = "id: bad-record\nname: 问题项目\ntype: 专项\nunits: [某单位]\n"
+from .harness import GOOD_RECORD, HEAD, Case
 
 
 def laughs(levels: int = 8) -> str:
@@ -20,16 +14,6 @@ def laughs(levels: int = 8) -> str:
     for i in range(1, levels):
         lines.append(f"a{i}: &a{i} [{', '.join([f'*a{i - 1}'] * 10)}]")
     return "\n".join(lines) + "\n"
-
-
-@dataclass
-class Case:
-    id: str
-    files: dict[str, str | bytes]
-    code: int
-    fragment: str | None
-    args: list[str] = field(default_factory=list)
-    batch: str | None = GOOD_BATCH  # None: no batch.yaml at all
 
 
 CASES = [
@@ -63,7 +47,7 @@ CASES = [
         "over the",
         args=["--max-file-size", "0.003"],
     ),
-    Case("non-yaml-file", {"notes.txt": "说明"}, 2, "not a record file"),
+    Case("folder-named-yaml", {"notes.yaml/": ""}, 2, "a folder, not a file"),
     Case(
         "merge-key", {"bad.yaml": HEAD + "base: &b {spent: 1}\nother:\n  <<: *b\n"}, 2, "merge keys"
     ),
@@ -88,6 +72,7 @@ CASES = [
         0,
         None,
     ),
+    Case("utf16", {"bad.yaml": HEAD.encode("utf-16")}, 2, "bad.yaml:1:1: UTF-16 text"),
     Case("undecodable", {"bad.yaml": b"id: \xff\xfe\xff\n"}, 2, "neither UTF-8 nor GBK"),
     Case(
         "crlf-mixed",
@@ -126,6 +111,15 @@ CASES = [
         {"bad.yaml": HEAD + "note: !!python/name:os.system\n"},
         2,
         "cannot read",
+    ),
+    Case(
+        "sum-would-overflow",
+        {
+            "bad.yaml": HEAD
+            + "subitems:\n  - {name: 甲, budget: 1.0e+308}\n  - {name: 乙, budget: 1.0e+308}\n"
+        },
+        2,
+        "larger than 10^15",
     ),
     Case("negative-amount", {"bad.yaml": HEAD + "budget: -5\n"}, 2, "greater than or equal to 0"),
     Case(
@@ -184,7 +178,7 @@ CASES = [
         2,
         "valid list",
     ),
-    Case("directory-named-yaml", {"folder.yaml/": ""}, 2, "cannot read file"),
+    Case("directory-named-yaml", {"folder.YAML/": ""}, 2, "a folder, not a file"),
     Case("symlink-loop", {"loop.yaml@": "loop.yaml"}, 2, "cannot read file"),
     Case("no-batch-file", {}, 2, "no batch.yaml", batch=None),
     Case("bad-batch-file", {}, 2, "fiscal_year", batch="region: 测试区\nfiscal_year: 二〇二三\n"),

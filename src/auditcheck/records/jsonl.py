@@ -4,11 +4,14 @@ Each line is a JSON object with the same fields as a YAML record (dates as
 ``"2023-12-31"``). Lines are validated by pydantic's JSON parser directly, which
 is several times faster than loading YAML; an error names the file, the line
 (the row), the column where the field's key stands on that line, and the field.
-Blank lines are skipped.
+Blank lines are skipped. A line that cannot be decoded or parsed loses that line
+only. A key given twice in one object is an error, never "the last one wins".
 """
 
 from __future__ import annotations
 
+import json
+import math
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -16,7 +19,19 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from auditcheck.locate import Document, LocatedError, PathKey, Position, describe_error, dotted
+from auditcheck.locate import (
+    TOO_LARGE,
+    Document,
+    LineDecoder,
+    LocatedError,
+    PathKey,
+    Position,
+    describe_error,
+    dotted,
+    open_regular,
+    read_lines,
+    too_large,
+)
 from auditcheck.records.model import Project
 
 
@@ -38,39 +53,105 @@ class LineDocument(Document):
         return Position(self.line_number, max(col, 1))
 
 
+class _Refused(Exception):
+    """What the standard parser's hooks found: a key given twice, or a figure too large."""
+
+    def __init__(self, text: str, key: str = "") -> None:
+        super().__init__(text)
+        self.text = text
+        self.key = key
+
+
+def _refuse_duplicates(pairs: list[tuple[str, Any]]) -> None:
+    seen: set[str] = set()
+    for key, _ in pairs:
+        if key in seen:
+            raise _Refused(f'"{key}"', key)
+        seen.add(key)
+
+
+def _number(text: str) -> float:
+    if too_large(value := float(text)) and math.isfinite(value):
+        raise _Refused(text)
+    return value
+
+
+def _structure_error(text: str, file: str, line: int) -> LocatedError | None:
+    """A key given twice in one object, or a figure too large, if the line holds one.
+
+    pydantic's parser keeps the last value of a repeated key; the standard parser
+    with hooks sees every pair and every number (about 8 µs a line). Lines it
+    cannot parse are left to pydantic, which reports them with its own message.
+    """
+    try:
+        json.loads(
+            text, object_pairs_hook=_refuse_duplicates, parse_float=_number, parse_int=_number
+        )
+    except _Refused as exc:
+        if not exc.key:
+            return LocatedError(file, line, text.find(exc.text) + 1 or 1, "", TOO_LARGE)
+        first = text.find(exc.text)
+        col = text.find(exc.text, first + 1) + 1 or 1
+        message = f"key '{exc.key}' given twice in one object; keep one of them"
+        return LocatedError(file, line, col, exc.key, message)
+    except (ValueError, RecursionError):
+        return None
+    return None
+
+
 def parse_line(
     text: str, file: str, line: int
 ) -> tuple[Project | None, LineDocument, list[LocatedError]]:
     """Validate one JSON line as a project record."""
     doc = LineDocument(file=file, data=None, line_number=line, text=text)
+    problem = _structure_error(text, file, line)
+    errors = [problem] if problem is not None else []
     try:
-        return Project.model_validate_json(text), doc, []
+        project = Project.model_validate_json(text)
     except ValidationError as exc:
-        errors = []
-        for err in exc.errors(include_url=False):
-            if err["type"] == "json_invalid":
-                errors.append(
-                    LocatedError(
-                        file, line, 1, "", f"not valid JSON: {err['ctx'].get('error', err['msg'])}"
-                    )
-                )
-                continue
-            path: tuple[Any, ...] = tuple(p for p in err["loc"] if isinstance(p, int | str))
-            if err["type"] == "model_type":
-                errors.append(
-                    LocatedError(file, line, 1, "", "expected a JSON object for the record")
-                )
-                continue
-            pos = doc.position(path)
-            errors.append(
-                LocatedError(file, line, pos.col, dotted(path), describe_error(Project, err, path))
-            )
+        errors.extend(_errors(exc, doc))
         return None, doc, errors
+    return (None if errors else project), doc, errors
 
 
-def iter_lines(path: Path, display: str, start: int = 1) -> Iterator[tuple[int, str]]:
-    """(line number, text) for the non-blank lines of ``path``, read as a stream."""
-    with path.open(encoding="utf-8-sig", errors="strict", newline=None) as handle:
-        for number, text in enumerate(handle, start):
+def _errors(exc: ValidationError, doc: LineDocument) -> list[LocatedError]:
+    file, line = doc.file, doc.line_number
+    errors = []
+    for err in exc.errors(include_url=False):
+        if err["type"] == "json_invalid":
+            reason = (err.get("ctx") or {}).get("error", err["msg"])
+            errors.append(LocatedError(file, line, 1, "", f"not valid JSON: {reason}"))
+            continue
+        if err["type"] == "model_type":
+            errors.append(LocatedError(file, line, 1, "", "expected a JSON object for the record"))
+            continue
+        path: tuple[Any, ...] = tuple(p for p in err["loc"] if isinstance(p, int | str))
+        pos = doc.position(path)
+        errors.append(
+            LocatedError(file, line, pos.col, dotted(path), describe_error(Project, err, path))
+        )
+    return errors
+
+
+def iter_lines(
+    path: Path, display: str, max_bytes: int
+) -> Iterator[tuple[int, str | LocatedError]]:
+    """(line number, text) for the non-blank lines of ``path``, read as a stream.
+
+    A line that cannot be read (bytes that are not text, a line longer than
+    ``max_bytes``) comes as a :class:`LocatedError` in its place; the next line is
+    read as usual. Opening the file may raise :class:`LocatedError`.
+    """
+    decoder = LineDecoder(display)
+    with open_regular(path, display) as handle:
+        for number, raw in read_lines(handle, display, max_bytes):
+            if isinstance(raw, LocatedError):
+                yield number, raw
+                continue
+            try:
+                text = decoder(raw, number)
+            except LocatedError as exc:
+                yield number, exc
+                continue
             if text.strip():
-                yield number, text.rstrip("\n")
+                yield number, text.rstrip("\r\n")

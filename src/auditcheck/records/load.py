@@ -1,18 +1,35 @@
-"""Paths → validated records, or located errors. Never raises on bad input.
+"""Paths → units of work → validated records, or located errors. Never raises on bad input.
 
-A folder is a batch: ``batch.yaml`` plus one YAML file per project. Single files
-may also be given; their batch is the ``batch.yaml`` beside them, if any.
-Records are yielded one at a time so that memory does not grow with the batch.
+A folder is a batch: ``batch.yaml`` plus record files (YAML, JSON Lines, CSV,
+XLSX). Single files may also be given; their batch is the ``batch.yaml`` beside
+them, if any. Records are yielded one at a time so that memory does not grow
+with the batch.
+
+What a batch folder may hold besides records: hidden files are skipped; other
+files (a README.md, a SOURCE.md, last year's draft) and sub-folders are noted
+on stderr and not read, and do not change the exit code; an entry with a record
+suffix that is not a regular file (a FIFO, a socket, a device) is an error and
+is never opened.
 """
 
 from __future__ import annotations
 
+import os
 import sqlite3
+import stat
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-from auditcheck.locate import DEFAULT_MAX_BYTES, Document, LocatedError, read, validate
+from auditcheck.locate import (
+    DEFAULT_MAX_BYTES,
+    Document,
+    LocatedError,
+    Note,
+    file_kind,
+    read,
+    validate,
+)
 from auditcheck.records.jsonl import iter_lines, parse_line
 from auditcheck.records.model import Batch, Project
 from auditcheck.records.tabular import tabular_documents
@@ -32,61 +49,88 @@ class LoadedRecord:
     batch_doc: Document | None = None
 
 
-def _display(path: Path) -> str:
-    """Paths relative to the working directory when possible, as linters print them."""
+def display(path: Path) -> str:
+    """Paths relative to the working directory when possible, as linters print them.
+
+    A name that is not valid UTF-8 keeps its bytes as ``\\xff`` escapes, so it can
+    be printed and written to any output.
+    """
     try:
         # absolute(), not resolve(): a symlink loop must not stop us naming the file.
-        return str(path.absolute().relative_to(Path.cwd().absolute()))
+        text = str(path.absolute().relative_to(Path.cwd().absolute()))
     except ValueError:
-        return str(path)
+        text = str(path)
+    return text.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
+
+
+def suffix(path: Path) -> str:
+    """The suffix that decides how a file is read (``.YAML`` is ``.yaml``)."""
+    return path.suffix.lower()
 
 
 def load_batch(folder: Path) -> tuple[Batch | None, Document | None, list[LocatedError]]:
     """Read ``folder/batch.yaml``; a folder without one is an error."""
     file = folder / BATCH_FILE
-    if not file.is_file():
+    if not os.path.lexists(file):
         message = f"no {BATCH_FILE} in this folder; add one for the batch"
-        return None, None, [LocatedError(_display(folder), 1, 1, "", message)]
+        return None, None, [LocatedError(display(folder), 1, 1, "", message)]
     try:
-        doc = read(file, _display(file))
+        doc = read(file, display(file))
     except LocatedError as exc:
         return None, None, [exc]
     batch, errors = validate(Batch, doc)
     return batch, (doc if batch else None), errors
 
 
-def _folder_entries(folder: Path) -> tuple[list[Path], list[Path]]:
-    """Record files of a batch folder, and the other entries that do not belong there.
+def _folder_entries(folder: Path) -> tuple[list[Path], list[LocatedError | Note]]:
+    """Record files of a batch folder, and what is said about the other entries.
 
-    Hidden files are skipped; anything else that is not a record is reported, so
-    that nothing in a batch is silently left unchecked.
+    Only ``stat`` is used to tell files from the rest: a FIFO is never opened.
     """
     try:
         entries = sorted(p for p in folder.iterdir() if not p.name.startswith("."))
-    except OSError:
-        return [], []
-    records = [p for p in entries if p.suffix in RECORD_SUFFIXES and p.name != BATCH_FILE]
-    strays = [p for p in entries if p.suffix not in RECORD_SUFFIXES]
-    return records, strays
+    except OSError as exc:
+        return [], [LocatedError(display(folder), 1, 1, "", f"cannot list folder: {exc.strerror}")]
+    records: list[Path] = []
+    other: list[LocatedError | Note] = []
+    for path in entries:
+        if path.name == BATCH_FILE:
+            continue
+        try:
+            mode = path.stat().st_mode
+        except OSError as exc:
+            message = f"cannot read file: {exc.strerror}"
+            other.append(LocatedError(display(path), 1, 1, "", message))
+            continue
+        if suffix(path) in RECORD_SUFFIXES and stat.S_ISREG(mode):
+            records.append(path)
+        elif suffix(path) in RECORD_SUFFIXES:
+            message = f"{file_kind(mode)}, not a file; skipped"
+            other.append(LocatedError(display(path), 1, 1, "", message))
+        elif stat.S_ISDIR(mode):
+            message = "a folder inside a batch is not read; name it to check it"
+            other.append(Note(display(path), message))
+        else:
+            other.append(Note(display(path), "not a record file; not read"))
+    return records, other
 
 
-def _expand(paths: Iterable[Path]) -> Iterator[tuple[Path, list[Path]] | LocatedError]:
+def _expand(paths: Iterable[Path]) -> Iterator[tuple[Path, list[Path]] | LocatedError | Note]:
     """Each folder to check with its record files; a named batch.yaml stands for its folder."""
     seen: set[Path] = set()
     for path in paths:
-        if path.is_file() and path.name == BATCH_FILE:
+        if path.name == BATCH_FILE and path.is_file():
             path = path.parent
         if path.is_dir():
-            files, strays = _folder_entries(path)
-            for stray in strays:
-                message = "not a record file (*.yaml); move it out of the batch folder"
-                yield LocatedError(_display(stray), 1, 1, "", message)
+            files, other = _folder_entries(path)
+            yield from other
             if not files:
-                yield LocatedError(_display(path), 1, 1, "", "no project records (*.yaml) here")
-        elif path.exists():
-            files = [path]
+                message = "no project records here (*.yaml, *.jsonl, *.csv, *.xlsx)"
+                yield LocatedError(display(path), 1, 1, "", message)
+        elif os.path.lexists(path):
+            files = [path]  # whatever it is, reading it says what is wrong (never opening a FIFO)
         else:
-            yield LocatedError(str(path), 1, 1, "", "no such file or folder")
+            yield LocatedError(display(path), 1, 1, "", "no such file or folder")
             continue
         # The same file named twice (a folder and a file in it) is checked once.
         fresh = [f for f in files if f.absolute() not in seen]
@@ -127,25 +171,30 @@ UNIT_SIZE = 500  # records per unit of work: big enough to amortise, small enoug
 class Unit:
     """A piece of input that can be checked on its own (in this process or a worker).
 
-    Either YAML record files of one folder, or a block of lines of a JSON Lines
-    file; ``batch`` is the batch they belong to, already loaded.
+    YAML record files of one folder, a block of lines of a JSON Lines file, or
+    the projects of a table; ``batch`` is the batch they belong to, already
+    loaded. Lines and table rows that could not be read stand in their place as
+    errors, so that errors keep input order.
     """
 
     files: list[Path]
     batch: BatchRef
-    lines: list[tuple[int, str]] | None = None
-    docs: list[Document] | None = None  # rows of a CSV/XLSX table, already grouped per project
+    lines: list[tuple[int, str | LocatedError]] | None = None
+    docs: list[Document | LocatedError] | None = None
 
 
-def plan_units(paths: Iterable[Path], size: int = UNIT_SIZE) -> Iterator[Unit | LocatedError]:
-    """Split the input into units in a stable order, reading JSON Lines as a stream.
+Planned = Unit | LocatedError | Note
+
+
+def plan_units(paths: Iterable[Path], max_bytes: int, size: int = UNIT_SIZE) -> Iterator[Planned]:
+    """Split the input into units in a stable order, reading JSON Lines and tables as a stream.
 
     A folder must hold a batch.yaml; a record file given on its own takes the
     batch.yaml beside it when there is one. Batch errors are reported once here.
     """
     batches: dict[Path, BatchRef] = {}
     for item in _expand(paths):
-        if isinstance(item, LocatedError):
+        if isinstance(item, LocatedError | Note):
             yield item
             continue
         path, files = item
@@ -154,55 +203,59 @@ def plan_units(paths: Iterable[Path], size: int = UNIT_SIZE) -> Iterator[Unit | 
             key = folder.resolve()
             if key not in batches:
                 batch, doc, errors = (None, None, [])
-                if path.is_dir() or (folder / BATCH_FILE).is_file():
+                if path.is_dir() or os.path.lexists(folder / BATCH_FILE):
                     batch, doc, errors = load_batch(folder)
                 yield from errors
                 batches[key] = (batch, doc)
-        pending: list[Path] = []
+        pending: list[Path] = []  # YAML files of one folder, checked together
         for file in files:
             batch_ref = batches[file.parent.resolve()]
-            if file.suffix not in (".jsonl", *TABULAR):
+            if pending and (
+                suffix(file) in (".jsonl", *TABULAR)
+                or file.parent.resolve() != pending[0].parent.resolve()
+            ):
+                yield Unit(pending, batches[pending[0].parent.resolve()])
+                pending = []
+            if suffix(file) == ".jsonl":
+                yield from _jsonl_units(file, batch_ref, size, max_bytes)
+            elif suffix(file) in TABULAR:
+                yield from _table_units(file, batch_ref, size, max_bytes)
+            else:
                 pending.append(file)
                 if len(pending) == size:
                     yield Unit(pending, batch_ref)
                     pending = []
-                continue
-            if pending:
-                yield Unit(pending, batches[pending[0].parent.resolve()])
-                pending = []
-            if file.suffix == ".jsonl":
-                yield from _jsonl_units(file, batch_ref, size)
-            else:
-                yield from _table_units(file, batch_ref, size)
         if pending:
             yield Unit(pending, batches[pending[0].parent.resolve()])
 
 
-def _jsonl_units(file: Path, batch: BatchRef, size: int) -> Iterator[Unit | LocatedError]:
-    name = _display(file)
-    block: list[tuple[int, str]] = []
+def _jsonl_units(file: Path, batch: BatchRef, size: int, max_bytes: int) -> Iterator[Planned]:
+    block: list[tuple[int, str | LocatedError]] = []
+    empty = True
     try:
-        for number, text in iter_lines(file, name):
+        for number, text in iter_lines(file, display(file), max_bytes):
             block.append((number, text))
+            empty = False
             if len(block) == size:
                 yield Unit([file], batch, block)
                 block = []
-    except UnicodeDecodeError as exc:
-        yield LocatedError(name, 1, 1, "", f"not UTF-8 text ({exc.reason}); save the file as UTF-8")
+    except LocatedError as exc:
+        block.append((exc.line, exc))
     except OSError as exc:
-        yield LocatedError(name, 1, 1, "", f"cannot read file: {exc.strerror}")
+        error = LocatedError(display(file), 1, 1, "", f"cannot read file: {exc.strerror}")
+        block.append((0, error))
+    if empty and not block:
+        message = "the file is empty; write one record per line, or remove the file"
+        block.append((1, LocatedError(display(file), 1, 1, "", message)))
     if block:
         yield Unit([file], batch, block)
 
 
-def _table_units(file: Path, batch: BatchRef, size: int) -> Iterator[Unit | LocatedError]:
-    docs: list[Document] = []
-    for doc in tabular_documents(file, _display(file)):
-        if isinstance(doc, LocatedError):
-            if docs:
-                yield Unit([file], batch, docs=docs)
-                docs = []
-            yield doc
+def _table_units(file: Path, batch: BatchRef, size: int, max_bytes: int) -> Iterator[Planned]:
+    docs: list[Document | LocatedError] = []
+    for doc in tabular_documents(file, display(file), max_bytes):
+        if isinstance(doc, Note):
+            yield doc  # the table's own rows come after it; nothing to keep in order with
             continue
         docs.append(doc)
         if len(docs) == size:
@@ -213,56 +266,69 @@ def _table_units(file: Path, batch: BatchRef, size: int) -> Iterator[Unit | Loca
 
 
 def iter_unit(
-    unit: Unit, seen: IdRegistry, max_bytes: int = DEFAULT_MAX_BYTES
+    unit: Unit, max_bytes: int = DEFAULT_MAX_BYTES
 ) -> Iterator[LoadedRecord | LocatedError]:
-    """The records of one unit, or located errors; ``seen`` tracks record ids across units."""
+    """The records of one unit, or located errors, in input order (ids are not checked here)."""
     if unit.docs is not None:
         for doc in unit.docs:
+            if isinstance(doc, LocatedError):
+                yield doc
+                continue
             project, errors = validate(Project, doc)
             yield from errors
             if project is not None:
-                yield _accept(project, doc, unit.batch, seen)
+                yield _loaded(project, doc, unit.batch)
         return
     if unit.lines is not None:
-        name = _display(unit.files[0])
+        name = display(unit.files[0])
         for number, text in unit.lines:
+            if isinstance(text, LocatedError):
+                yield text
+                continue
             project, doc, errors = parse_line(text, name, number)
             yield from errors
             if project is not None:
-                yield _accept(project, doc, unit.batch, seen)
+                yield _loaded(project, doc, unit.batch)
         return
     for file in unit.files:
         try:
-            doc = read(file, _display(file), max_bytes)
+            doc = read(file, display(file), max_bytes)
         except LocatedError as exc:
             yield exc
             continue
         project, errors = validate(Project, doc)
         yield from errors
         if project is not None:
-            yield _accept(project, doc, unit.batch, seen)
+            yield _loaded(project, doc, unit.batch)
+
+
+def _loaded(project: Project, doc: Document, batch: BatchRef) -> LoadedRecord:
+    return LoadedRecord(project=project, batch=batch[0], doc=doc, batch_doc=batch[1])
+
+
+def duplicate_id(anchor: LocatedError, rid: str, first: str) -> LocatedError:
+    """The error for the record whose id stands at ``anchor`` when ``first`` used it already."""
+    message = f"record id '{rid}' is also used by {first}; ids must be unique"
+    return LocatedError(anchor.file, anchor.line, anchor.col, "id", message, anchor.place)
 
 
 def iter_records(
     paths: Iterable[Path], max_bytes: int = DEFAULT_MAX_BYTES
 ) -> Iterator[LoadedRecord | LocatedError]:
-    """Yield each valid record, or a located error for each problem, in a stable order."""
+    """Each valid record, or a located error for each problem, in a stable order (notes left out).
+
+    Record ids are checked for duplicates across everything read.
+    """
     seen = IdRegistry()
-    for unit in plan_units(paths):
+    for unit in plan_units(paths, max_bytes):
+        if isinstance(unit, Note):
+            continue
         if isinstance(unit, LocatedError):
             yield unit
-        else:
-            yield from iter_unit(unit, seen, max_bytes)
-
-
-def _accept(
-    project: Project,
-    doc: Document,
-    batch: tuple[Batch | None, Document | None],
-    seen: IdRegistry,
-) -> LoadedRecord | LocatedError:
-    where = f"{doc.file}:{doc.line(('id',))}"
-    if (first := seen.claim(project.id, where)) is not None:
-        message = f"record id '{project.id}' is also used by {first}; ids must be unique"
-        return doc.error(("id",), message)
-    return LoadedRecord(project=project, batch=batch[0], doc=doc, batch_doc=batch[1])
+            continue
+        for item in iter_unit(unit, max_bytes):
+            if isinstance(item, LoadedRecord):
+                anchor = item.doc.error(("id",), "")
+                if first := seen.claim(item.project.id, anchor.short):
+                    item = duplicate_id(anchor, item.project.id, first)
+            yield item

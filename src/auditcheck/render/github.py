@@ -1,4 +1,10 @@
-"""GitHub Actions workflow commands: annotations on the pull request's changed lines."""
+"""GitHub Actions workflow commands: annotations on the pull request's changed lines.
+
+Each annotation is one line: ``%``, CR and LF in its message are escaped as the
+runner expects, and ``:`` and ``,`` too in its properties (file, title), so no
+record text or file name can end a command early or start another one. Other
+control characters are shown as escapes.
+"""
 
 from __future__ import annotations
 
@@ -6,12 +12,13 @@ from collections.abc import Iterable
 
 from auditcheck.findings import Finding
 from auditcheck.locate import LocatedError
+from auditcheck.render.escape import visible
 
 _COMMAND = {"error": "error", "warning": "warning", "info": "notice"}
 
 
 def _data(text: str) -> str:
-    return text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+    return visible(text).replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
 
 
 def _prop(text: str) -> str:

@@ -1,4 +1,9 @@
-"""JUnit XML: one test case per (rule, record), passing ones included, waived ones skipped."""
+"""JUnit XML: one test case per (rule, record), passing ones included, waived ones skipped.
+
+ElementTree escapes markup; characters XML forbids altogether (\x01, \x0b,
+U+FFFE, which a file name or a rule file may hold) are escaped by
+:func:`~auditcheck.render.escape.xml_text` first, so any XML parser reads the file.
+"""
 
 from __future__ import annotations
 
@@ -7,20 +12,22 @@ from xml.etree import ElementTree as ET
 
 from auditcheck.check import RunResult
 from auditcheck.findings import Finding
+from auditcheck.render.escape import xml_text as x
 from auditcheck.rulebook.schema import CompiledRule
 
 
 def _case(suite: ET.Element, rule: str, record: str, file: str, findings: list[Finding]) -> str:
-    case = ET.SubElement(suite, "testcase", classname=rule, name=record, file=file)
+    case = ET.SubElement(suite, "testcase", classname=x(rule), name=x(record), file=x(file))
     open_ = [f for f in findings if f.is_open]
     if open_:
         text = "\n".join(f"{f.file}:{f.line}:{f.col}: {f.message}" for f in open_)
-        failure = ET.SubElement(case, "failure", message=open_[0].message, type=open_[0].severity)
-        failure.text = text
+        first = open_[0]
+        failure = ET.SubElement(case, "failure", message=x(first.message), type=first.severity)
+        failure.text = x(text)
         return "failure"
     if findings:
         reasons = "; ".join(f.justification or f.status for f in findings)
-        ET.SubElement(case, "skipped", message=reasons)
+        ET.SubElement(case, "skipped", message=x(reasons))
         return "skipped"
     return "pass"
 
@@ -37,7 +44,7 @@ def render_junit(result: RunResult, rules: list[CompiledRule]) -> str:
     root = ET.Element("testsuites", name="auditcheck")
     totals = {"tests": 0, "failures": 0, "skipped": 0}
     for rule_id in [r.id for r in rules] + extra_rules:
-        suite = ET.SubElement(root, "testsuite", name=rule_id)
+        suite = ET.SubElement(root, "testsuite", name=x(rule_id))
         ids = records + sorted({rec for (rule, rec) in by_case if rule == rule_id} - set(records))
         counts = {"tests": 0, "failures": 0, "skipped": 0}
         for record in ids:

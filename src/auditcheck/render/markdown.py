@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-import html
-
 from auditcheck.check import RunResult
+from auditcheck.render.escape import markdown_text
 from auditcheck.render.summary import summary_line
 from auditcheck.templating import environment
 
@@ -13,8 +12,8 @@ _STATUS = {"waived": "已豁免", "baselined": "基线已有"}
 
 
 def cell(text: str) -> str:
-    """Safe inside a table cell: no pipes, no line breaks, no live HTML."""
-    return html.escape(" ".join(str(text).split())).replace("|", "\\|")
+    """Safe inside a table cell: no line break, no live link, image or HTML (pipes escaped too)."""
+    return markdown_text(text)
 
 
 def render_markdown(result: RunResult, show_waived: bool = False) -> str:

@@ -1,4 +1,8 @@
-"""SARIF 2.1.0 for code-scanning dashboards: every rule in tool.driver.rules, located results."""
+"""SARIF 2.1.0 for code-scanning dashboards: every rule in tool.driver.rules, located results.
+
+Every string is passed through :func:`~auditcheck.render.escape.xml_text`: SARIF
+viewers show it in HTML and XML, where \x01 or U+FFFE would break the page.
+"""
 
 from __future__ import annotations
 
@@ -9,6 +13,7 @@ from urllib.parse import quote
 from auditcheck import __version__
 from auditcheck.check import RunResult
 from auditcheck.findings import Finding
+from auditcheck.render.escape import xml_text
 from auditcheck.rulebook.schema import CompiledRule
 from auditcheck.templating import join_cjk
 from auditcheck.waivers import WAIVER_RULES
@@ -111,4 +116,14 @@ def render_sarif(result: RunResult, rules: list[CompiledRule], baselined: bool =
         "results": [_result(f, index, baselined) for f in result.findings],
     }
     payload = {"$schema": SARIF_SCHEMA, "version": "2.1.0", "runs": [run]}
-    return json.dumps(payload, ensure_ascii=False, indent=2) + "\n"
+    return json.dumps(_clean(payload), ensure_ascii=False, indent=2) + "\n"
+
+
+def _clean(value: Any) -> Any:
+    if isinstance(value, str):
+        return xml_text(value)
+    if isinstance(value, dict):
+        return {key: _clean(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_clean(item) for item in value]
+    return value

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from auditcheck.check import RunResult
+from auditcheck.render.escape import log_line
 
 SEVERITIES = ("error", "warning", "info")
 LARGE_RUN = 50  # records; from here on the text summary adds categories and top projects
@@ -43,6 +44,7 @@ def large_run_lines(result: RunResult, titles: dict[str, str]) -> list[str]:
         return []
     counts = result.tally.categories.most_common()
     categories = "，".join(f"{titles.get(c, c)} {n}" for c, n in counts)
-    lines = [f"按类别：{categories}。", "问题最多的项目："]
-    lines += [f"  {n:>4}  {record}  {project}" for record, project, n in result.tally.top_records()]
+    lines = [log_line(f"按类别：{categories}。"), "问题最多的项目："]
+    top = result.tally.top_records()
+    lines += [log_line(f"  {n:>4}  {record}  {project}") for record, project, n in top]
     return lines

@@ -1,4 +1,8 @@
-"""Findings for people at a terminal, grouped by project, with file:line:col to click on."""
+"""Findings for people at a terminal, grouped by project, with file:line:col to click on.
+
+Text from records and file names goes through :func:`~auditcheck.render.escape.log_line`:
+no raw line break or control character reaches the terminal or a CI log.
+"""
 
 from __future__ import annotations
 
@@ -9,6 +13,7 @@ from typing import Any
 from jinja2 import Template
 
 from auditcheck.findings import Finding
+from auditcheck.render.escape import log_line
 from auditcheck.templating import environment
 
 _SEVERITY_STYLE = {
@@ -27,6 +32,7 @@ def text_template(style: Callable[..., str]) -> Template:
         _SEVERITY_STYLE[s][0], fg=_SEVERITY_STYLE[s][1], bold=True
     )
     env.filters["status"] = lambda s: style(_STATUS[s], dim=True)
+    env.filters["line"] = lambda text: log_line(str(text))
     return env.get_template("text.j2")
 
 

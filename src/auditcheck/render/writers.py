@@ -8,8 +8,11 @@ documents whose shape needs everything at once; they collect the findings.
 from __future__ import annotations
 
 import json
+import os
 from collections.abc import Callable
-from typing import Any, TextIO
+from typing import Any, Protocol
+
+import click
 
 from auditcheck import __version__
 from auditcheck.check import RunResult
@@ -25,10 +28,17 @@ from auditcheck.rulebook.schema import CompiledRule
 SCHEMA_VERSION = 1
 
 
+class Output(Protocol):
+    """Where a writer writes (standard output or a file, see auditcheck.output)."""
+
+    def write(self, text: str) -> None:
+        """Write text."""
+
+
 class Writer:
     """Receives findings record by record, then the finished result."""
 
-    def __init__(self, out: TextIO) -> None:
+    def __init__(self, out: Output) -> None:
         self.out = out
 
     def write(self, findings: list[Finding]) -> None:
@@ -42,7 +52,7 @@ class TextWriter(Writer):
     """Grouped by project; the summary (and, for large runs, categories and top projects)."""
 
     def __init__(
-        self, out: TextIO, style: Callable[..., str], show_waived: bool, titles: dict[str, str]
+        self, out: Output, style: Callable[..., str], show_waived: bool, titles: dict[str, str]
     ) -> None:
         super().__init__(out)
         self.template = text_template(style)
@@ -72,7 +82,14 @@ def _summary(result: RunResult) -> dict[str, Any]:
 
 def _errors(result: RunResult) -> list[dict[str, Any]]:
     return [
-        {"file": e.file, "line": e.line, "col": e.col, "field": e.field, "message": e.message}
+        {
+            "file": e.file,
+            "line": e.line,
+            "col": e.col,
+            "place": e.place,
+            "field": e.field,
+            "message": e.message,
+        }
         for e in result.errors
     ]
 
@@ -84,7 +101,7 @@ def _dumps(value: Any) -> str:
 class JsonWriter(Writer):
     """One JSON document (docs/output.md), one finding per line, summary last."""
 
-    def __init__(self, out: TextIO) -> None:
+    def __init__(self, out: Output) -> None:
         super().__init__(out)
         tool = _dumps({"name": "auditcheck", "version": __version__})
         out.write(f'{{"schema_version": {SCHEMA_VERSION},\n "tool": {tool},\n "findings": [')
@@ -130,7 +147,7 @@ class GithubWriter(Writer):
 class CollectingWriter(Writer):
     """For formats that are one document: keep the findings, render at the end."""
 
-    def __init__(self, out: TextIO, render: Callable[[RunResult], str]) -> None:
+    def __init__(self, out: Output, render: Callable[[RunResult], str]) -> None:
         super().__init__(out)
         self.render = render
         self.findings: list[Finding] = []
@@ -143,15 +160,21 @@ class CollectingWriter(Writer):
         self.out.write(self.render(result))
 
 
+def use_colour(choice: str, terminal: bool) -> bool:
+    """``--color``: always, never, or auto (a terminal, and no NO_COLOR in the environment)."""
+    return choice == "always" or (choice == "auto" and terminal and "NO_COLOR" not in os.environ)
+
+
 def make_writer(
     fmt: str,
-    out: TextIO,
+    out: Output,
     rules: list[CompiledRule],
-    style: Callable[..., str],
+    colour: bool,
     show_waived: bool,
     baselined: bool,
 ) -> Writer:
     """The writer for ``fmt``."""
+    style: Callable[..., str] = click.style if colour else lambda text, **_: text
     if fmt == "text":
         titles = {r.category.id: r.category.title for r in rules}
         return TextWriter(out, style, show_waived, titles)

@@ -15,6 +15,7 @@ from typing import Any
 
 import jinja2
 
+from auditcheck.engine import condition_problems
 from auditcheck.facts import FIELDS
 from auditcheck.locate import Document, LocatedError, read, validate
 from auditcheck.rulebook.condition import ConditionError, compile_condition
@@ -135,6 +136,9 @@ def _compile_rule(
         except ConditionError as exc:
             where = f"at character {exc.column} of the condition, fact kind {kind}"
             raise doc.error(("when",), f"{exc} ({where})") from None
+        if problems := condition_problems(conditions[kind].json):
+            message = f"the engine cannot hold this condition: {'; '.join(problems)}"
+            raise doc.error(("when",), message)
     try:
         compile_template(rule.message)
         names = template_names(rule.message)

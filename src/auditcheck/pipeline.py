@@ -1,0 +1,365 @@
+"""A run as data: rulebook spec → sources → checker → suppressors → sink → result.
+
+The command line builds a :class:`Run` from flags and settings and calls
+:func:`execute`; nothing here prints. What can stop a run before it starts (a
+bad rulebook, an unusable waivers file) is a :class:`SetupError`; everything
+found in the input is in the :class:`~auditcheck.check.RunResult`. Units of
+input are checked in this process or in workers (``--jobs``) and merged here in
+input order by the same code, so both give the same bytes: record ids are
+claimed here, counts are added here, and each record's findings pass through
+waivers, baseline and the tally to the sink here.
+"""
+
+from __future__ import annotations
+
+import signal
+import threading
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+from typing import Protocol
+
+from auditcheck.baseline import BaselineError, apply_baseline, read_baseline
+from auditcheck.check import Checked, Checker, RunResult, check_unit
+from auditcheck.config import ConfigError, RulebookSpec
+from auditcheck.draft import SECTIONS, Draft, ProjectInfo, build_draft
+from auditcheck.engine import EngineError
+from auditcheck.findings import Finding
+from auditcheck.locate import DEFAULT_MAX_BYTES, LocatedError, Note
+from auditcheck.output import atomic_path
+from auditcheck.parallel import in_order
+from auditcheck.records.load import (
+    BATCH_FILE,
+    IdRegistry,
+    LoadedRecord,
+    Unit,
+    duplicate_id,
+    plan_units,
+)
+from auditcheck.records.model import Batch
+from auditcheck.render.report_docx import write_docx
+from auditcheck.render.report_text import render_report_html, render_report_markdown
+from auditcheck.rulebook.load import Rulebook, RulebookError
+from auditcheck.rulebook.schema import SEVERITY_RANK
+from auditcheck.waivers import WaiversError, WaiverSet, load_waivers
+
+EXIT_OK, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
+
+
+@dataclass(frozen=True)
+class Sources:
+    """What to read: batch folders and record files, and the size a record file may have."""
+
+    paths: tuple[Path, ...]
+    max_bytes: int = DEFAULT_MAX_BYTES
+
+
+@dataclass(frozen=True)
+class Suppressors:
+    """Reviewed findings: waivers (with expiry, judged against ``today``) and a baseline."""
+
+    waivers: Path | None = None
+    baseline: Path | None = None
+    today: date = field(default_factory=date.today)
+
+
+@dataclass(frozen=True)
+class Run:
+    """Everything that decides a run's result."""
+
+    rulebook: RulebookSpec
+    sources: Sources
+    suppressors: Suppressors = field(default_factory=Suppressors)
+    jobs: int = 1
+
+    def inputs(self) -> list[Path]:
+        """Every file and folder the run reads (outputs must not be among them)."""
+        found = [*self.sources.paths, self.rulebook.folder]
+        found += [p.parent / BATCH_FILE for p in self.sources.paths if not p.is_dir()]
+        return found + [p for p in (self.suppressors.waivers, self.suppressors.baseline) if p]
+
+
+class Sink(Protocol):
+    """Where findings go, record by record, and then the finished result."""
+
+    def write(self, findings: list[Finding]) -> None:
+        """Take one record's findings."""
+
+    def close(self, result: RunResult) -> None:
+        """Take the result once every record is checked."""
+
+
+class Collect:
+    """A sink that keeps the findings in the result (baseline, draft report)."""
+
+    def __init__(self) -> None:
+        self.findings: list[Finding] = []
+
+    def write(self, findings: list[Finding]) -> None:
+        """Keep them."""
+        self.findings.extend(findings)
+
+    def close(self, result: RunResult) -> None:
+        """Hand them to the result."""
+        result.findings = self.findings
+
+
+class Drafting:
+    """The draft report as a sink: the findings, the rulebook and a summary of each record.
+
+    Use the instance as the run's sink and its ``keep`` as ``on_record``; then
+    :meth:`finish` writes the draft. The output's suffix picks the format.
+    """
+
+    def __init__(self, output: Path, sections: str, with_consistency: bool) -> None:
+        chosen = {s.strip() for s in sections.split(",") if s.strip()}
+        if output.suffix not in DRAFT_SUFFIXES:
+            raise ConfigError(f"{output}: the suffix picks the format: {', '.join(DRAFT_SUFFIXES)}")
+        if unknown := sorted(chosen - set(SECTIONS)):
+            raise ConfigError(
+                f"--sections: unknown {', '.join(unknown)}; use {', '.join(SECTIONS)}"
+            )
+        self.output = output
+        self.sections = tuple(s for s in SECTIONS if s in chosen)
+        self.with_consistency = with_consistency
+        self.findings: list[Finding] = []
+        self.projects: list[ProjectInfo] = []
+        self.batch: Batch | None = None
+        self.rulebook: Rulebook | None = None
+
+    def __call__(self, rulebook: Rulebook) -> Drafting:
+        self.rulebook = rulebook
+        return self
+
+    def keep(self, record: LoadedRecord) -> None:
+        """Summarise one record (records themselves are not held)."""
+        self.projects.append(ProjectInfo.of(record))
+        self.batch = self.batch or record.batch
+
+    def write(self, findings: list[Finding]) -> None:
+        """Keep a record's findings."""
+        self.findings.extend(findings)
+
+    def close(self, result: RunResult) -> None:
+        """Nothing to finish before the run's result is known."""
+
+    def finish(self) -> Draft:
+        """Write the draft, whole or not at all, and return it."""
+        assert self.rulebook is not None, "the run has not started"
+        draft = build_draft(
+            self.batch,
+            self.projects,
+            self.findings,
+            self.rulebook,
+            self.sections,
+            self.with_consistency,
+        )
+        with atomic_path(self.output) as temp:
+            if self.output.suffix == ".docx":
+                write_docx(draft, temp)
+            else:
+                html = self.output.suffix == ".html"
+                render = render_report_html if html else render_report_markdown
+                temp.write_text(render(draft), encoding="utf-8")
+        return draft
+
+
+DRAFT_SUFFIXES = (".docx", ".md", ".html")
+
+
+class SetupError(Exception):
+    """The run could not start: located errors to print, then one line saying what to do."""
+
+    def __init__(self, message: str, errors: Iterable[LocatedError] = ()) -> None:
+        super().__init__(message)
+        self.message = message
+        self.errors = list(errors)
+
+
+def load_checker(spec: RulebookSpec) -> Checker:
+    """The rulebook a run uses, loaded into the engine; or SetupError saying why not."""
+    try:
+        return Checker(spec.load())
+    except RulebookError as exc:
+        message = (
+            f"the rulebook in {spec.folder} has {len(exc.errors)} error(s); fix them and rerun"
+        )
+        raise SetupError(message, exc.errors) from None
+    except ConfigError as exc:
+        raise SetupError(str(exc)) from None
+    except EngineError as exc:
+        raise SetupError(f"the rulebook in {spec.folder} cannot be loaded: {exc}") from None
+
+
+class _Suppression:
+    """Waivers and baseline applied to each record's findings, and the end-of-run notices."""
+
+    def __init__(self, given: Suppressors) -> None:
+        self.waivers: WaiverSet | None = None
+        self.known: set[str] | None = None
+        if given.waivers is not None:
+            try:
+                self.waivers = WaiverSet(load_waivers(given.waivers), given.today)
+            except WaiversError as exc:
+                message = f"the waivers file {given.waivers} cannot be used; fix it and rerun"
+                raise SetupError(message, exc.errors) from None
+        if given.baseline is not None:
+            try:
+                self.known = read_baseline(given.baseline)
+            except BaselineError as exc:
+                raise SetupError(str(exc)) from None
+
+    def __call__(self, findings: list[Finding]) -> list[Finding]:
+        if self.waivers is not None:
+            findings = self.waivers.apply(findings)
+        return apply_baseline(findings, self.known) if self.known is not None else findings
+
+    def notices(self) -> list[Finding]:
+        return self.waivers.notices() if self.waivers is not None else []
+
+
+@contextmanager
+def _interruptible() -> Iterator[Callable[[], bool]]:
+    """Ctrl-C raises KeyboardInterrupt and is remembered.
+
+    durable_rules catches every exception raised inside its calls, Ctrl-C's too,
+    so the run also asks after every record whether Ctrl-C was pressed.
+    """
+    pressed: list[int] = []
+
+    def handler(signum: int, _frame: object) -> None:
+        pressed.append(signum)
+        raise KeyboardInterrupt
+
+    if threading.current_thread() is not threading.main_thread():
+        yield lambda: False
+        return
+    previous = signal.signal(signal.SIGINT, handler)
+    try:
+        yield lambda: bool(pressed)
+    finally:
+        signal.signal(signal.SIGINT, previous)
+
+
+def execute(
+    run: Run,
+    sink: Callable[[Rulebook], Sink],
+    *,
+    on_record: Callable[[LoadedRecord], None] | None = None,
+    on_progress: Callable[[int], None] | None = None,
+    keep_checked: bool = False,
+) -> RunResult:
+    """Check the run's sources, handing each record's findings to ``sink(rulebook)``.
+
+    ``on_record`` sees every accepted record (the run then stays in this process);
+    ``keep_checked`` lists every record checked (JUnit needs a case for each).
+    Raises :class:`SetupError` when the run cannot start.
+    """
+    checker = load_checker(run.rulebook)
+    rulebook = checker.rulebook
+    if not rulebook.rules:
+        raise SetupError("no rules selected; check --select/--ignore")
+    suppress = _Suppression(run.suppressors)
+    out = sink(rulebook)
+    result = RunResult(rules=len(rulebook.rules))
+    merge = _Merge(result, lambda fs: out.write(result.tally.add(suppress(fs))), keep_checked)
+    max_bytes = run.sources.max_bytes
+    jobs = 1 if on_record is not None else run.jobs
+    keep = on_record is not None
+
+    def work(unit: Unit) -> Iterator[Checked | LocatedError]:
+        return check_unit(checker, unit, max_bytes, keep)
+
+    with _interruptible() as interrupted:
+        plan = _with_batch_checks(plan_units(run.sources.paths, max_bytes), checker)
+        for item in in_order(plan, work, run.rulebook, max_bytes, jobs):
+            for part in [item] if isinstance(item, Checked | LocatedError | Note) else item:
+                accepted = merge.take(part)
+                if accepted is not None and on_record is not None:
+                    on_record(accepted)
+                if interrupted():
+                    raise KeyboardInterrupt
+            if on_progress is not None:
+                on_progress(merge.taken())
+    notices = suppress.notices()
+    if notices:
+        out.write(result.tally.add(notices))
+    out.close(result)
+    return result
+
+
+def _with_batch_checks(
+    plan: Iterable[Unit | LocatedError | Note], checker: Checker
+) -> Iterator[Unit | LocatedError | Note | Checked]:
+    """The plan, with each batch file's own check before the first unit of its batch."""
+    done: set[str] = set()
+    for item in plan:
+        if isinstance(item, Unit):
+            batch, doc = item.batch
+            if batch is not None and doc is not None and doc.file not in done:
+                done.add(doc.file)
+                yield checker.check_batch(batch, doc)
+        yield item
+
+
+class _Merge:
+    """Adds each outcome to the result in input order; the one place ids and counts are kept."""
+
+    def __init__(
+        self, result: RunResult, emit: Callable[[list[Finding]], None], keep_checked: bool
+    ) -> None:
+        self.result = result
+        self.emit = emit
+        self.keep_checked = keep_checked
+        self.ids = IdRegistry()
+        self.broken: set[tuple[str, int, str]] = set()  # messages that failed, reported once
+        self.new = 0
+
+    def taken(self) -> int:
+        """Records accepted since the last call (for the progress bar)."""
+        new, self.new = self.new, 0
+        return new
+
+    def take(self, item: Checked | LocatedError | Note) -> LoadedRecord | None:
+        result = self.result
+        if isinstance(item, Note):
+            result.notes.append(item)
+            return None
+        if isinstance(item, LocatedError):
+            result.errors.append(item)
+            return None
+        anchor = item.anchor
+        if anchor is not None and (first := self.ids.claim(item.record, anchor.short)):
+            result.errors.append(duplicate_id(anchor, item.record, first))
+            return None
+        for error in item.errors:
+            key = (error.file, error.line, error.field)
+            if item.completed and key in self.broken:
+                continue
+            self.broken.add(key)
+            result.errors.append(error)
+        if not item.completed:
+            return None
+        result.facts += item.facts
+        result.asserted += item.asserted
+        result.firings += item.firings
+        if anchor is not None:
+            result.records += 1
+            self.new += 1
+            if self.keep_checked:
+                result.checked.append((item.record, item.file))
+        if item.findings:
+            self.emit(item.findings)
+        return item.loaded
+
+
+def exit_code(result: RunResult, fail_on: str, exit_zero: bool = False) -> int:
+    """2 when the check could not complete, 1 for open findings at or above ``fail_on``, else 0."""
+    if result.errors or result.records == 0 or result.rules == 0:
+        return EXIT_ERROR
+    floor = SEVERITY_RANK[fail_on]
+    if not exit_zero and any(n and SEVERITY_RANK[s] >= floor for s, n in result.tally.open.items()):
+        return EXIT_FINDINGS
+    return EXIT_OK

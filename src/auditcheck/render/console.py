@@ -1,0 +1,86 @@
+"""Lines the browsing commands print (rules list / show, explain, config show).
+
+Rule files and records are text like any other input: every line goes through
+:func:`~auditcheck.render.escape.log_line`.
+"""
+
+from __future__ import annotations
+
+import yaml
+
+from auditcheck.config import Config
+from auditcheck.explain import Explanation
+from auditcheck.facts import FIELDS
+from auditcheck.render.escape import log_line
+from auditcheck.rulebook.schema import CompiledRule
+
+_OUTCOME = {True: "成立", False: "不成立", None: "缺数据，不成立"}
+
+
+def _safe(lines: list[str]) -> list[str]:
+    return [log_line(part) for line in lines for part in line.split("\n")]
+
+
+def rule_line(rule: CompiledRule) -> str:
+    """id, category, severity in force, summary."""
+    r = rule.rule
+    return log_line(f"{r.id:32} {rule.category.id:26} {r.severity:8} {r.summary}")
+
+
+def rule_lines(rule: CompiledRule) -> list[str]:
+    """A rule's documentation, parameters, conditions and examples."""
+    r = rule.rule
+    lines = [
+        f"{r.id} — {r.summary}",
+        f"类别: {rule.category.title} ({rule.category.id}, {rule.dimension.title})",
+        f"级别: {r.severity}    适用: {', '.join(r.applies_to)}    定义: {rule.file}:{rule.line}",
+        "",
+        r.doc.rstrip(),
+        "",
+    ]
+    lines += [
+        f"参数 {n} = {rule.params[n]} (默认 {p.default}): {p.doc}" for n, p in r.params.items()
+    ]
+    lines += [f"条件 [{kind}]: {r.condition_for(kind).strip()}" for kind in r.applies_to]
+    for expect in ("fire", "quiet"):
+        for example in getattr(r.examples, expect):
+            text = yaml.safe_dump(example, allow_unicode=True, default_flow_style=True).strip()
+            lines.append(f"示例 {expect}: {text}")
+    return _safe(lines)
+
+
+def explain_header(rule: CompiledRule) -> list[str]:
+    """The rule, its conditions and the parameter values in force."""
+    r = rule.rule
+    lines = [f"{r.id}: {r.summary}"]
+    lines += [f"  条件 [{k}]: {' '.join(r.condition_for(k).split())}" for k in r.applies_to]
+    lines += [f"  参数 {name} = {value}" for name, value in rule.params.items()]
+    return _safe(lines)
+
+
+def explanation_lines(item: Explanation) -> list[str]:
+    """One fact: where it stands, whether the rule fired, each comparison's outcome."""
+    mark = "触发" if item.fired else "未触发"
+    lines = ["", f"{item.location}  {item.record} [{item.kind}] {item.label}  → {mark}"]
+    lines += [f"    {c.text}  ({_OUTCOME[c.outcome]})" for c in item.comparisons]
+    return _safe(lines)
+
+
+def field_lines() -> list[str]:
+    """Each fact kind and the fields conditions may use on it."""
+    lines = []
+    for kind, fields in FIELDS.items():
+        lines.append(f"[{kind}]")
+        lines += [f"  {name:28} {spec.type:7} {spec.doc}" for name, spec in fields.items()]
+    return lines
+
+
+def config_lines(config: Config) -> list[str]:
+    """The configuration file found and every setting it gives."""
+    lines = [f"file: {config.path or '(none: built-in defaults)'}"]
+    skip = ("params", "severity")
+    lines += [f"{k} = {v!r}" for k, v in sorted(config.values.items()) if k not in skip]
+    lines += [f"params.{p.rule}.{p.name} = {p.value!r}" for p in config.param_values()]
+    lines += [f"severity.{name} = {level!r}" for name, level, _ in config.severity()]
+    lines.append("flags override AUDITCHECK_* environment variables, which override the file.")
+    return _safe(lines)

@@ -1,0 +1,169 @@
+"""The small pieces that keep outputs safe: escaping, the template sandbox, atomic files,
+regular files only, one decoding policy, errors that cross processes."""
+
+import os
+import pickle
+import stat
+from pathlib import Path
+
+import pytest
+from jinja2 import TemplateSyntaxError
+from jinja2.sandbox import SecurityError
+
+from auditcheck.locate import LineDecoder, LocatedError, decode, open_regular, read_lines
+from auditcheck.output import OutputError, atomic_path, open_output, refuse_overlap
+from auditcheck.render.escape import log_line, markdown_text, printable, visible, xml_text
+from auditcheck.templating import MAX_MESSAGE, compile_template, render
+
+
+@pytest.mark.parametrize(
+    ("text", "shown"),
+    [
+        ("甲\n乙", "甲\\n乙"),
+        ("a\rb\tc", "a\\rb\\tc"),
+        ("\x1b[31m红", "\\x1b[31m红"),
+        ("\x85\u2028\u202e", "\\x85\\u2028\\u202e"),
+        ("名\udcff", "名\\udcff"),
+        ("普通的文字 100%", "普通的文字 100%"),
+    ],
+)
+def test_printable_escapes_what_a_terminal_would_act_on(text: str, shown: str) -> None:
+    assert printable(text) == shown
+    assert visible("甲\n\r乙") == "甲\n\\r乙"
+
+
+def test_a_log_line_never_starts_a_workflow_command() -> None:
+    assert log_line("::error::x.yaml:1:1: 坏") == "./::error::x.yaml:1:1: 坏"
+    assert log_line("batch/x.yaml: 好") == "batch/x.yaml: 好"
+
+
+def test_xml_text_keeps_what_xml_allows() -> None:
+    assert xml_text("甲\x01乙\x0b\ufffe\n\t<&>") == "甲\\x01乙\\x0b\\ufffe\n\t<&>"
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["[点此](https://evil.example)", "![图](x.png)", "<img src=x>", "www.evil.example", "a|b"],
+)
+def test_markdown_text_has_no_live_syntax(text: str) -> None:
+    out = markdown_text(text)
+    assert "](" not in out and "<img" not in out and "www." not in out and "![" not in out
+    assert "|" not in out.replace("\\|", "")
+
+
+@pytest.mark.parametrize(
+    ("template", "error"),
+    [
+        ("{{ 'x' * 3000000000 }}", SecurityError),
+        ("{{ [1] * 10**9 }}", SecurityError),
+        ("{{ 9 ** 99999 }}", SecurityError),
+        ("{{ '%9999999999d' % 1 }}", SecurityError),
+        ("{% for a in n %}{% for b in n %}{{ n|join }}{% endfor %}{% endfor %}", SecurityError),
+    ],
+)
+def test_messages_cannot_exhaust_memory(template: str, error: type) -> None:
+    with pytest.raises(error):
+        render(template, {"n": list(range(3000))})
+
+
+@pytest.mark.parametrize(
+    "template",
+    [
+        "{{ name.center(10) }}",
+        "{{ name|center(9) }}",
+        "{% macro m() %}{% endmacro %}",
+        "{{ range(3) }}",
+    ],
+)
+def test_messages_may_not_call_or_inflate(template: str) -> None:
+    with pytest.raises(TemplateSyntaxError):
+        compile_template(template)
+
+
+def test_a_long_but_reasonable_message_renders() -> None:
+    assert len(render("{{ 'x' * n }}", {"n": MAX_MESSAGE})) == MAX_MESSAGE
+
+
+def test_outputs_that_are_inputs_are_refused(tmp_path: Path) -> None:
+    batch = tmp_path / "batch"
+    batch.mkdir()
+    (batch / "r.yaml").write_text("x", "utf-8")
+    (tmp_path / "link.json").symlink_to(batch / "r.yaml")
+    for output, fragment in [
+        (batch / "r.yaml", "inside"),
+        (batch / "new.json", "inside"),
+        (tmp_path / "link.json", "inside"),
+    ]:
+        with pytest.raises(OutputError, match=fragment):
+            refuse_overlap([output], [batch])
+    with pytest.raises(OutputError, match="reads this file"):
+        refuse_overlap([tmp_path / "link.json"], [batch / "r.yaml"])
+    refuse_overlap([tmp_path / "out.json", Path("/dev/null")], [batch])
+
+
+def test_a_failed_write_leaves_the_old_file(tmp_path: Path) -> None:
+    target = tmp_path / "out.json"
+    target.write_text("old", "utf-8")
+    target.chmod(0o640)
+    with pytest.raises(RuntimeError), open_output(target) as out:
+        out.write("half")
+        raise RuntimeError
+    assert target.read_text("utf-8") == "old"
+    with open_output(target) as out:
+        out.write("new")
+    assert target.read_text("utf-8") == "new"
+    assert stat.S_IMODE(target.stat().st_mode) == 0o640
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["out.json"]
+
+
+def test_write_errors_name_the_output(tmp_path: Path) -> None:
+    with pytest.raises(OutputError, match="no folder"), atomic_path(tmp_path / "no" / "x"):
+        pass
+    with pytest.raises(OutputError, match="/dev/full"), open_output(Path("/dev/full")) as out:
+        out.write("x" * 100_000)
+
+
+def test_a_fifo_is_refused_without_being_opened(tmp_path: Path) -> None:
+    fifo = tmp_path / "r.yaml"
+    os.mkfifo(fifo)
+    with pytest.raises(LocatedError, match="named pipe"):
+        open_regular(fifo, "r.yaml")  # would block forever if it were opened
+
+
+def test_lines_decode_with_one_policy_and_fail_alone() -> None:
+    decode = LineDecoder("r.csv")
+    assert decode("\ufeffid,名称\n".encode(), 1) == "id,名称\n"
+    with pytest.raises(LocatedError) as error:
+        decode("名称\n".encode("gbk"), 2)
+    assert (error.value.line, error.value.col) == (2, 1)
+    gbk = LineDecoder("g.csv")
+    assert gbk("名称\n".encode("gbk"), 1) == "名称\n"
+    assert gbk("代码\n".encode("gbk"), 2) == "代码\n"
+
+
+def test_long_lines_are_skipped_in_bounded_pieces(tmp_path: Path) -> None:
+    path = tmp_path / "r.jsonl"
+    path.write_bytes(b"short\n" + b"x" * 5000 + b"\nafter\n")
+    with path.open("rb") as handle:
+        got = list(read_lines(handle, "r.jsonl", 100))
+    assert got[0] == (1, b"short\n") and got[2] == (3, b"after\n")
+    assert isinstance(got[1][1], LocatedError) and "4.9 KB" in got[1][1].message
+
+
+def test_located_errors_cross_processes_whole() -> None:
+    error = LocatedError("a.xlsx", 12, 5, "budget", "坏", "Sheet1!E12")
+    again = pickle.loads(pickle.dumps(error))
+    assert str(again) == str(error) == "a.xlsx:Sheet1!E12: budget: 坏"
+    assert (again.line, again.col) == (12, 5)
+
+
+def test_damaged_utf8_is_an_error_not_gb18030_mojibake() -> None:
+    damaged = "名称：测试项目\n".encode() + b"\xff" + "预算资金\n".encode()
+    with pytest.raises(LocatedError) as error:
+        decode(damaged, "r.yaml")
+    assert (error.value.line, error.value.col) == (2, 1)
+    assert decode("项目单位区财政局".encode("gbk"), "g.yaml") == "项目单位区财政局"
+    lines = LineDecoder("r.csv")
+    with pytest.raises(LocatedError):
+        lines("预算资金项目".encode() + b"\xff\n", 1)
+    assert lines("名称\n".encode("gbk"), 2) == "名称\n"
