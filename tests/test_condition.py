@@ -1,7 +1,7 @@
 import pytest
 
-from auditcheck.facts import FIELDS
 from auditcheck.rulebook.condition import ConditionError, compile_condition
+from auditcheck.vocabulary import FIELDS
 
 PROJECT = FIELDS["project"]
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
+from datetime import date
 from itertools import chain
 from typing import Any
 
@@ -11,14 +12,16 @@ import jinja2
 
 from auditcheck.crosschecks import batch_crosschecks, crosschecks_of
 from auditcheck.engine import Engine, EngineError, EngineRule
-from auditcheck.facts import FIELDS, Fact, facts_of
+from auditcheck.facts import Fact, Wanted, facts_of
 from auditcheck.findings import Finding, Tally, fingerprint
+from auditcheck.formulas import GRADE_RULE, grade_bands
 from auditcheck.locate import Document, LocatedError, dotted
 from auditcheck.records.load import LoadedRecord
 from auditcheck.records.model import Batch
 from auditcheck.rulebook.load import Rulebook
 from auditcheck.rulebook.schema import CompiledRule
 from auditcheck.templating import render
+from auditcheck.vocabulary import FIELDS, Context
 
 
 @dataclass
@@ -45,6 +48,17 @@ def engine_rules(rules: Iterable[CompiledRule]) -> list[EngineRule]:
     ]
 
 
+def wanted_fields(rules: Iterable[EngineRule]) -> Wanted:
+    """Per fact kind, the declared fields the engine's rules read (kinds no rule reads: none)."""
+    names: dict[str, set[str]] = {}
+    for rule in rules:
+        names.setdefault(rule.kind, set()).update(rule.fields)
+    return {
+        kind: tuple(spec for name, spec in FIELDS[kind].items() if name in used)
+        for kind, used in names.items()
+    }
+
+
 @dataclass(frozen=True)
 class _Subject:
     """Who a fact is about: the record id and the names messages use."""
@@ -61,17 +75,30 @@ class Checker:
     def __init__(self, rulebook: Rulebook) -> None:
         self.rulebook = rulebook
         self.rules = {r.id: r for r in rulebook.rules}
-        self.engine = Engine(engine_rules(rulebook.rules))
+        rules = engine_rules(rulebook.rules)
+        self.engine = Engine(rules)
+        self.wanted = wanted_fields(rules)
+        grade_rule = rulebook.rule(GRADE_RULE)
+        self._grade_params = grade_rule.params if grade_rule else None
+        self._context: tuple[Batch | None, Context] | None = None
+
+    def context(self, batch: Batch | None) -> Context:
+        """The context of a batch's facts: its evaluation date and the grade bands in force."""
+        if self._context is None or self._context[0] is not batch:
+            bands = grade_bands(batch, self._grade_params)
+            self._context = (batch, Context(batch.as_of if batch else None, bands))
+        return self._context[1]
 
     def check_record(self, record: LoadedRecord) -> tuple[list[Finding], int]:
         """Findings on one record and the number of facts it gave."""
         project = record.project
         subject = _Subject(project.id, project.name, project.short_name or project.name, record.doc)
-        return self._check(subject, all_facts(record))
+        facts = all_facts(record, self.context(record.batch), self.wanted)
+        return self._check(subject, facts)
 
     def matches(self, record: LoadedRecord) -> Iterator[tuple[Fact, list[str]]]:
-        """Each fact of a record with the ids of the rules it matched."""
-        for fid, fact in enumerate(all_facts(record)):
+        """Each fact of a record (every kind, every field) with the ids of the rules it matched."""
+        for fid, fact in enumerate(all_facts(record, self.context(record.batch))):
             yield fact, self.engine.check(fact.kind, record.project.id, fid, fact.values)
 
     def check_batch(self, batch: Batch, doc: Document) -> tuple[list[Finding], int]:
@@ -81,19 +108,21 @@ class Checker:
         return self._check(_Subject("batch", name, name, doc), batch_crosschecks(batch, doc))
 
     def _check(self, subject: _Subject, facts: Iterable[Fact]) -> tuple[list[Finding], int]:
-        findings: list[Finding] = []
+        found: list[tuple[tuple[int, ...], Finding]] = []
         count = 0
         for fid, fact in enumerate(facts):
             count += 1
             for rule_id in self.engine.check(fact.kind, subject.record, fid, fact.values):
-                findings.append(self._finding(self.rules[rule_id], fact, subject))
-        return findings, count
+                found.append(
+                    (_reading_order(fact), self._finding(self.rules[rule_id], fact, subject))
+                )
+        found.sort(key=lambda pair: pair[0])  # stable: one fact's findings stay in rule order
+        return [finding for _, finding in found], count
 
     def _finding(self, rule: CompiledRule, fact: Fact, subject: _Subject) -> Finding:
         context: dict[str, Any] = {
             **rule.params,
-            **dict.fromkeys(FIELDS[fact.kind]),
-            **fact.values,
+            **fact.all_values(),
             "label": fact.label,
             "project": subject.short,
             "owner": fact.owner,
@@ -130,9 +159,35 @@ class Checker:
         )
 
 
-def all_facts(record: LoadedRecord) -> Iterator[Fact]:
-    """The record's own facts, then the cross-checks of its stated figures."""
-    return chain(facts_of(record), crosschecks_of(record))
+_LISTS = ("facilities", "defects", "planned_items", "activities")
+
+
+def _reading_order(fact: Fact) -> tuple[int, ...]:
+    """Where a fact's findings go among findings on the same line (a JSONL record is one line):
+    the project, its sub-items, the targets and observations of each, the project's other lists,
+    then the cross-checks."""
+    path = fact.path
+    if fact.kind == "crosscheck":
+        return (9,)
+    if not path:
+        return (0,)
+    if fact.kind == "subitem":
+        return (1, path[1])  # type: ignore[return-value]
+    if path[-2] in ("targets", "observations"):
+        owner = path[1] + 1 if path[0] == "subitems" else 0
+        return (2, owner, path[-2] == "observations", path[-1])  # type: ignore[return-value]
+    return (3 + _LISTS.index(path[-2]), path[-1])  # type: ignore[arg-type,return-value]
+
+
+def all_facts(record: LoadedRecord, ctx: Context, wanted: Wanted | None = None) -> Iterator[Fact]:
+    """The record's own facts, then the cross-checks of its stated figures.
+
+    ``wanted`` limits the kinds built and the fields computed up front (see ``facts_of``).
+    """
+    if wanted is not None and "crosscheck" not in wanted:
+        return facts_of(record, ctx, wanted)
+    fields = None if wanted is None else wanted["crosscheck"]
+    return chain(facts_of(record, ctx, wanted), crosschecks_of(record, fields))
 
 
 def run(
@@ -194,4 +249,6 @@ def run(
 
 def _rounded(value: Any) -> Any:
     # Evidence is read by people and diffed by scripts: six decimals are plenty for both.
+    if isinstance(value, date):
+        return value.isoformat()
     return round(value, 6) if isinstance(value, float) else value

@@ -24,7 +24,6 @@ from auditcheck.config import Config, ConfigError, load_config
 from auditcheck.draft import SECTIONS, ProjectInfo, build_draft
 from auditcheck.examples import run_rulebook_examples
 from auditcheck.explain import Explanation, explain
-from auditcheck.facts import FIELDS
 from auditcheck.findings import Finding, Tally
 from auditcheck.locate import LocatedError
 from auditcheck.parallel import RulebookSpec, run_parallel
@@ -37,6 +36,7 @@ from auditcheck.render.summary import summary_line
 from auditcheck.render.writers import Writer, make_writer
 from auditcheck.rulebook.load import Rulebook, RulebookError
 from auditcheck.rulebook.schema import SEVERITY_RANK
+from auditcheck.vocabulary import describe as describe_fields
 from auditcheck.waivers import WaiverSet, load_waivers
 
 EXIT_OK, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
@@ -640,11 +640,9 @@ def rules_check(rules_dir: Path) -> None:
 
 @rules_group.command("fields")
 def rules_fields() -> None:
-    """The fact fields conditions may use, per fact kind."""
-    for kind, fields in FIELDS.items():
-        click.echo(f"[{kind}]")
-        for name, spec in fields.items():
-            click.echo(f"  {name:28} {spec.type:7} {spec.doc}")
+    """The fact fields conditions may use, per fact kind: type, meaning, where each comes from."""
+    for line in describe_fields():
+        click.echo(line)
 
 
 @main.group("config")

@@ -21,29 +21,63 @@ What is paired (each only when the record states both sides):
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from auditcheck.facts import Fact
+from auditcheck import formulas
+from auditcheck.facts import Fact, make_fact
 from auditcheck.locate import Document, PathKey
 from auditcheck.records.load import LoadedRecord
 from auditcheck.records.model import Batch, Funds, Project, Schedule, SubprojectCounts
 from auditcheck.templating import num, wan
+from auditcheck.vocabulary import Context, FactField
 
 WAN, PERCENT = "万元", "%"
+_CTX = Context()
+
+
+@dataclass(slots=True)
+class Pair:
+    """Two figures about one quantity (the item of a ``crosscheck`` fact), and where each stands."""
+
+    check: str
+    subject: str
+    stated: float | None
+    computed: float | None
+    unit: str
+    basis: str
+    doc: Document
+    stated_path: PathKey
+    computed_path: PathKey
+    days: int | None = None
+    note: str | None = None
+    basis_place: str | None = None  # where the computed figure stands, when in another file
+
+    @property
+    def stated_at(self) -> str:
+        """``file:line`` of the stated figure."""
+        return f"{self.doc.file}:{self.doc.line(self.stated_path)}"
+
+    @property
+    def basis_at(self) -> str:
+        """``file:line`` of the figures the computed one follows from."""
+        return self.basis_place or f"{self.doc.file}:{self.doc.line(self.computed_path)}"
 
 
 class _Builder:
     """Collects crosscheck facts for one document."""
 
-    def __init__(self, record: str, doc: Document) -> None:
+    def __init__(self, record: str, doc: Document, fields: Sequence[FactField] | None) -> None:
         self.record = record
         self.doc = doc
+        self.fields = fields
         self.facts: list[Fact] = []
 
-    def at(self, path: PathKey) -> str:
-        return f"{self.doc.file}:{self.doc.line(path)}"
+    def add(self, pair: Pair) -> None:
+        fact = make_fact("crosscheck", self.record, pair, _CTX, self.fields, doc=self.doc)
+        self.facts.append(fact)
 
     def pair(
         self,
@@ -58,20 +92,19 @@ class _Builder:
         (stated_value, stated_path), (computed_value, computed_path) = stated, computed
         if stated_value is None or computed_value is None:
             return
-        values: dict[str, Any] = {
-            "check": check,
-            "subject": subject,
-            "stated": stated_value,
-            "computed": computed_value,
-            "difference": abs(stated_value - computed_value),
-            "unit": unit,
-            "basis": basis,
-            "stated_at": self.at(stated_path),
-            "basis_at": basis_at or self.at(computed_path),
-        }
-        sources = {"stated": stated_path, "difference": stated_path, "computed": computed_path}
-        self.facts.append(
-            Fact("crosscheck", self.record, subject, stated_path, values, sources, doc=self.doc)
+        self.add(
+            Pair(
+                check,
+                subject,
+                stated_value,
+                computed_value,
+                unit,
+                basis,
+                self.doc,
+                stated_path,
+                computed_path,
+                basis_place=basis_at,
+            )
         )
 
     def order(
@@ -80,17 +113,21 @@ class _Builder:
         (first, first_path), (second, second_path) = earlier, later
         if first is None or second is None:
             return
-        values = {
-            "check": "date-order",
-            "subject": subject,
-            "days": (second - first).days,
-            "basis": f"{first.isoformat()} → {second.isoformat()}",
-            "stated_at": self.at(second_path),
-            "basis_at": self.at(first_path),
-        }
-        sources = {"days": second_path}
-        self.facts.append(
-            Fact("crosscheck", self.record, subject, second_path, values, sources, doc=self.doc)
+        basis = f"{first.isoformat()} → {second.isoformat()}"
+        days = (second - first).days
+        self.add(
+            Pair(
+                "date-order",
+                subject,
+                None,
+                None,
+                "",
+                basis,
+                self.doc,
+                second_path,
+                first_path,
+                days,
+            )
         )
 
 
@@ -99,10 +136,10 @@ def _sum(values: list[float | None]) -> float | None:
 
 
 def _funds(b: _Builder, funds: Funds, name: str, path: PathKey) -> None:
-    budget_key = "budget" if funds.budget is not None else "adjusted_budget"
-    budget = getattr(funds, budget_key)
+    budget_key = formulas.budget_key(funds)
+    budget = formulas.budget(funds)
     spent = funds.spent
-    label = {"budget": "预算资金", "adjusted_budget": "调整后预算"}[budget_key]
+    label = formulas.AMOUNT_LABELS[budget_key]
     if budget is not None and spent is not None:
         b.pair(
             "balance",
@@ -112,14 +149,13 @@ def _funds(b: _Builder, funds: Funds, name: str, path: PathKey) -> None:
             f"{label}{wan(budget)} − 支出{wan(spent)}",
             WAN,
         )
-        rate = spent / budget * 100 if budget else None
-        basis = f"支出{wan(spent)} ÷ {label}{wan(budget)} × 100"
+        basis = formulas.basis_text("spent", spent, budget_key, budget)
         for key in ("stated_execution_rate", "stated_execution_rate_again"):
             b.pair(
                 "rate",
                 f"{name}预算执行率",
                 (getattr(funds, key), (*path, key)),
-                (rate, (*path, "spent")),
+                (formulas.computed_execution_rate(funds), (*path, "spent")),
                 basis,
                 PERCENT,
             )
@@ -221,24 +257,35 @@ def _subitem_totals(b: _Builder, project: Project) -> None:
     spent = [item.spent for item in items]
     total_budget, total_spent = _sum(budgets), _sum(spent)
     if total_budget and total_spent is not None:
-        rates = [s / bud * 100 for s, bud in zip(spent, budgets, strict=True) if bud]  # type: ignore[operator]
-        mean = sum(rates) / len(rates)
-        b.pair(
-            "average",
-            "各子项目平均执行率",
-            (project.stated_average_rate, ("stated_average_rate",)),
-            (total_spent / total_budget * 100, ("subitems",)),
-            f"支出合计{wan(total_spent)} ÷ 预算合计{wan(total_budget)} × 100",
-            PERCENT,
+        if project.stated_average_rate is None:
+            return
+        rates = [formulas.rate(s, bud) for s, bud in zip(spent, budgets, strict=True) if bud]
+        mean = sum(rates) / len(rates)  # type: ignore[arg-type]
+        b.add(
+            Pair(
+                "average",
+                "各子项目平均执行率",
+                project.stated_average_rate,
+                formulas.rate(total_spent, total_budget),
+                PERCENT,
+                f"支出合计{wan(total_spent)} ÷ 预算合计{wan(total_budget)} × 100",
+                b.doc,
+                ("stated_average_rate",),
+                ("subitems",),
+                note=f"各子项目执行率的简单平均为{mean:.2f}%",
+            )
         )
-        if b.facts and b.facts[-1].values["check"] == "average":
-            b.facts[-1].values["note"] = f"各子项目执行率的简单平均为{mean:.2f}%"
 
 
-def crosschecks_of(record: LoadedRecord) -> Iterator[Fact]:
-    """Crosscheck facts for one record (the batch table's row for it included)."""
+def crosschecks_of(
+    record: LoadedRecord, fields: Sequence[FactField] | None = None
+) -> Iterator[Fact]:
+    """Crosscheck facts for one record (the batch table's row for it included).
+
+    ``fields`` are the fields to compute now (all when None; see :func:`make_fact`).
+    """
     project = record.project
-    b = _Builder(project.id, record.doc)
+    b = _Builder(project.id, record.doc, fields)
     _funds(b, project, "", ())
     _counts(b, project.subprojects, "", ())
     _schedule(b, project.schedule, "", ())
@@ -264,7 +311,7 @@ def crosschecks_of(record: LoadedRecord) -> Iterator[Fact]:
                 q.unit or "",
             )
     yield from b.facts
-    yield from _table_row(record)
+    yield from _table_row(record, fields)
 
 
 def _target(b: _Builder, target: Any, path: PathKey) -> None:
@@ -278,7 +325,7 @@ def _target(b: _Builder, target: Any, path: PathKey) -> None:
     )
 
 
-def _table_row(record: LoadedRecord) -> Iterator[Fact]:
+def _table_row(record: LoadedRecord, fields: Sequence[FactField] | None) -> Iterator[Fact]:
     batch, doc = record.batch, record.batch_doc
     if batch is None or doc is None:
         return
@@ -286,14 +333,14 @@ def _table_row(record: LoadedRecord) -> Iterator[Fact]:
     for i, row in enumerate(batch.table):
         if row.project != project.id:
             continue
-        key = "budget" if project.budget is not None else "adjusted_budget"
-        b = _Builder(project.id, doc)
+        key = formulas.budget_key(project)
+        b = _Builder(project.id, doc, fields)
         b.pair(
             "restated",
             "明细表所列金额与项目预算",
             (row.amount, ("table", i, "amount")),
-            (getattr(project, key), ("table", i, "amount")),
-            f"项目记录中的{'预算资金' if key == 'budget' else '调整后预算'}",
+            (formulas.budget(project), ("table", i, "amount")),
+            f"项目记录中的{formulas.AMOUNT_LABELS[key]}",
             WAN,
             basis_at=f"{record.doc.file}:{record.doc.line((key,))}",
         )
@@ -302,7 +349,7 @@ def _table_row(record: LoadedRecord) -> Iterator[Fact]:
 
 def batch_crosschecks(batch: Batch, doc: Document) -> list[Fact]:
     """Crosscheck facts about the batch file itself (the table and its 合计)."""
-    b = _Builder("batch", doc)
+    b = _Builder("batch", doc, None)
     amounts = [row.amount for row in batch.table]
     b.pair(
         "sum",

@@ -14,8 +14,9 @@ How it stays correct (see docs/engine.md for the reasons):
 - one ruleset per fact kind, split further so that no ruleset holds more than
   :data:`MAX_CONDITIONS` distinct conditions: durable fails a fact with more than
   64 conditions true at once and hangs registering more than ~512;
-- facts carry only the fields their kind's rules read, numbers as floats that
-  durable's parser accepts, and ``rid``/``fid`` instead of the reserved ``id``/``sid``.
+- facts carry only the fields their kind's rules read, numbers (and dates, as day
+  numbers) as floats that durable's parser accepts, and ``rid``/``fid`` instead of
+  the reserved ``id``/``sid``.
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ import json
 import math
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
+from datetime import date
 from typing import Any
 
 import durable_rules_engine as _native
@@ -118,6 +120,8 @@ def sanitize(values: Mapping[str, Any], fields: Iterable[str]) -> dict[str, Any]
             out[name] = value
         elif kind is int:
             out[name] = float(value)
+        elif kind is date:  # a day number, as the condition language compiles date constants
+            out[name] = float(value.toordinal())
         elif value is not None:
             out[name] = _number(float(value)) if isinstance(value, int | float) else value
     return out

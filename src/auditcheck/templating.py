@@ -8,6 +8,7 @@ variable is an error rather than an empty string.
 from __future__ import annotations
 
 import re
+from datetime import date
 from functools import cache
 from typing import Any
 
@@ -65,12 +66,13 @@ def gap(value: float | None, unit: str = "") -> str:
     return f"{num(value)}个百分点" if unit in ("%", "个百分点") else figure(value, unit)
 
 
-def cn_date(value: str | None) -> str:
-    """``2023-12-31`` → ``2023年12月31日``."""
+def cn_date(value: date | str | None) -> str:
+    """``2023-12-31`` (a date or its ISO text) → ``2023年12月31日``."""
     if not value:
         return "—"
-    year, month, day = value.split("-")
-    return f"{int(year)}年{int(month)}月{int(day)}日"
+    if isinstance(value, str):
+        value = date.fromisoformat(value)
+    return f"{value.year}年{value.month}月{value.day}日"
 
 
 @cache

@@ -115,6 +115,11 @@ ObservationTopic = Literal[
 ]
 
 
+def topic_ids() -> tuple[str, ...]:
+    """The topics an observation may name."""
+    return ObservationTopic.__args__  # type: ignore[attr-defined,no-any-return]
+
+
 class Observation(_Strict):
     """A qualitative fact the evaluator documented; its wording is kept as evidence."""
 

@@ -24,7 +24,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from auditcheck.facts import FieldSpec
+from auditcheck.vocabulary import FactField
 
 _FLIP = {"<": ">", "<=": ">=", ">": "<", ">=": "<=", "==": "==", "!=": "!="}
 _NEGATE = {"<": ">=", "<=": ">", ">": "<=", ">=": "<", "==": "!=", "!=": "=="}
@@ -104,7 +104,7 @@ def _negate(node: Node) -> Node:
 
 
 class _Compiler:
-    def __init__(self, fields: Mapping[str, FieldSpec], params: Mapping[str, Any]) -> None:
+    def __init__(self, fields: Mapping[str, FactField], params: Mapping[str, Any]) -> None:
         self.fields = fields
         self.params = params
 
@@ -271,7 +271,7 @@ def _fields_of(value: Any) -> set[str]:
 
 
 def compile_condition(
-    text: str, fields: Mapping[str, FieldSpec], params: Mapping[str, Any]
+    text: str, fields: Mapping[str, FactField], params: Mapping[str, Any]
 ) -> Compiled:
     """Compile ``text`` against the fields of a fact kind and the rule's parameter values."""
     try:

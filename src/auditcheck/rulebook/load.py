@@ -15,11 +15,11 @@ from typing import Any
 
 import jinja2
 
-from auditcheck.facts import FIELDS
 from auditcheck.locate import Document, LocatedError, read, validate
 from auditcheck.rulebook.condition import ConditionError, compile_condition
 from auditcheck.rulebook.schema import Category, CompiledRule, Dimension, Rule
 from auditcheck.templating import compile_template, template_names
+from auditcheck.vocabulary import FIELDS
 
 CATEGORIES_FILE = "categories.yaml"
 # Names every message may use besides its kind's fields and its parameters (see check.py).
