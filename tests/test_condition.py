@@ -1,13 +1,12 @@
+from datetime import date
+
 import pytest
 
 from auditcheck.rulebook.condition import ConditionError, compile_condition
-from auditcheck.vocabulary import FIELDS
-
-PROJECT = FIELDS["project"]
 
 
-def compile_(text: str, **params: object):
-    return compile_condition(text, PROJECT, params)
+def compile_(text: str, kind: str = "project", **params: object):
+    return compile_condition(text, kind, params)
 
 
 def test_threshold_parameter_becomes_a_constant() -> None:
@@ -61,7 +60,7 @@ def test_chained_comparison() -> None:
         ("execution_rate <", "syntax error", None),
         ('execution_rate < "90"', "is number, compared with text", 1),
         ('type < "专项"', "only == and != apply", 1),
-        ("budget + spent > 10", "one side of a comparison must be a single field", 1),
+        ("budget * spent > 10", "one side of a comparison must be a single field", 1),
         ("execution_rate < __import__('os')", "unsupported expression", 18),
         ("budget", "expected a comparison", 1),
         ("type in [budget]", "constants only", 9),
@@ -73,3 +72,69 @@ def test_errors_say_what_and_where(text: str, fragment: str, column: int | None)
     assert fragment in str(info.value)
     if column is not None:
         assert info.value.column == column
+
+
+def test_dates_are_day_numbers_and_terms_move_across() -> None:
+    compiled = compile_("final_audit_days > 180 and planned_completion < date('2024-01-01')")
+    new_year = float(date(2024, 1, 1).toordinal())
+    assert compiled.json["$and"][1] == {"$lt": {"planned_completion": new_year}}
+    # a − b > c is compiled as a > c + b: one side of every comparison is a single field
+    assert compile_("spent - received > 10").json == {
+        "$gt": {"spent": {"$add": {"$l": 10.0, "$r": {"$m": "received"}}}}
+    }
+    assert compile_("100 - execution_rate > 20").json == {"$lt": {"execution_rate": 80.0}}
+
+
+def test_date_arithmetic_gives_days() -> None:
+    compiled = compile_("planned_completion - date('2023-12-01') > 30")
+    assert compiled.json == {"$gt": {"planned_completion": float(date(2023, 12, 31).toordinal())}}
+
+
+def test_abs_becomes_two_comparisons() -> None:
+    assert compile_("abs(adjustment_rate) > 20").json == {
+        "$or": [{"$gt": {"adjustment_rate": 20.0}}, {"$lt": {"adjustment_rate": -20.0}}]
+    }
+    assert compile_("abs(adjustment_rate) <= t", t=20).json == {
+        "$and": [{"$lte": {"adjustment_rate": 20.0}}, {"$gte": {"adjustment_rate": -20.0}}]
+    }
+
+
+def test_pattern_match_is_durables_own() -> None:
+    compiled = compile_("evidence.matches('.*(缺少|未建立).*制度.*')", "observation")
+    assert compiled.json == {"$mt": {"evidence": ".*(缺少|未建立).*制度.*"}}
+
+
+def test_count_and_any_become_hidden_rules_on_the_items() -> None:
+    compiled = compile_('count(targets, unit == "个") == 0 and any(observations)')
+    first, second = compiled.aggregates
+    assert (first.list, first.kind, first.text) == (
+        "targets",
+        "target",
+        'count(targets, unit == "个")',
+    )
+    assert first.condition is not None and first.condition.json == {"unit": "个"}
+    assert (second.kind, second.condition) == ("observation", None)
+    assert compiled.json == {"$and": [{first.field: 0.0}, {"$gt": {second.field: 0.0}}]}
+    assert compiled.label(first.field) == first.text
+
+
+@pytest.mark.parametrize(
+    ("text", "kind", "fragment"),
+    [
+        ("not evidence.matches('.*x.*')", "observation", "cannot apply to `.matches()`"),
+        ("evidence.matches('.*\\d+.*')", "observation", "Lua-style classes"),
+        ("evidence.matches('.*%S.*')", "observation", "unknown class %S"),
+        ("evidence.matches('.*[a.*')", "observation", "unbalanced"),
+        ("budget.matches('x')", "project", "applies to a text field"),
+        ("count(sources) > 1", "project", "no list `sources`"),
+        ("count(targets, count(targets) > 1) > 1", "project", "no list `targets`"),
+        ('topic == "contract-clauses"', "observation", "is never 'contract-clauses'"),
+        ("planned_completion < 2023", "project", "is date, compared with number"),
+        ("planned_completion < date('31/12/2023')", "project", 'date("2023-12-31")'),
+        ("planned_completion * 2 > 1", "project", "does not apply to date and number"),
+    ],
+)
+def test_new_forms_refuse_what_durable_cannot_do(text: str, kind: str, fragment: str) -> None:
+    with pytest.raises(ConditionError) as info:
+        compile_(text, kind)
+    assert fragment in str(info.value)

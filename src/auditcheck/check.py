@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import date
@@ -15,9 +16,10 @@ from auditcheck.engine import Engine, EngineError, EngineRule
 from auditcheck.facts import Fact, Wanted, facts_of
 from auditcheck.findings import Finding, Tally, fingerprint
 from auditcheck.formulas import GRADE_RULE, grade_bands
-from auditcheck.locate import Document, LocatedError, dotted
+from auditcheck.locate import Document, LocatedError, PathKey, dotted
 from auditcheck.records.load import LoadedRecord
 from auditcheck.records.model import Batch
+from auditcheck.rulebook.condition import Aggregate
 from auditcheck.rulebook.load import Rulebook
 from auditcheck.rulebook.schema import CompiledRule
 from auditcheck.templating import render
@@ -40,17 +42,37 @@ class RunResult:
 
 
 def engine_rules(rules: Iterable[CompiledRule]) -> list[EngineRule]:
-    """One engine rule per (rule, fact kind) it applies to."""
-    return [
-        EngineRule(r.id, kind, compiled.json, compiled.fields)
-        for r in rules
-        for kind, compiled in r.conditions.items()
-    ]
+    """One engine rule per (rule, fact kind) it applies to, and one hidden rule per count.
+
+    A count's hidden rule has the count's synthetic field as its id (never a rule id)
+    and fires on the items that meet the count's condition.
+    """
+    out = []
+    helpers: dict[str, EngineRule] = {}
+    for r in rules:
+        for kind, compiled in r.conditions.items():
+            out.append(EngineRule(r.id, kind, compiled.json, compiled.fields))
+            for agg in compiled.aggregates:
+                if agg.condition is not None:
+                    cond = agg.condition
+                    helpers[agg.field] = EngineRule(agg.field, agg.kind, cond.json, cond.fields)
+    return out + list(helpers.values())
 
 
-def wanted_fields(rules: Iterable[EngineRule]) -> Wanted:
-    """Per fact kind, the declared fields the engine's rules read (kinds no rule reads: none)."""
-    names: dict[str, set[str]] = {}
+def counts_needed(rules: Iterable[CompiledRule]) -> dict[str, tuple[Aggregate, ...]]:
+    """Per owner kind (project, sub-item), the counts its rules read."""
+    needed: dict[str, dict[str, Aggregate]] = {}
+    for r in rules:
+        for kind, compiled in r.conditions.items():
+            for agg in compiled.aggregates:
+                needed.setdefault(kind, {})[agg.field] = agg
+    return {kind: tuple(aggs.values()) for kind, aggs in needed.items()}
+
+
+def wanted_fields(rules: Iterable[EngineRule], counted: Iterable[str] = ()) -> Wanted:
+    """Per fact kind, the declared fields the engine's rules read; kinds no rule reads and
+    nothing counts are left out. ``counted`` are item kinds that counts need built."""
+    names: dict[str, set[str]] = {kind: set() for kind in counted}
     for rule in rules:
         names.setdefault(rule.kind, set()).update(rule.fields)
     return {
@@ -77,7 +99,10 @@ class Checker:
         self.rules = {r.id: r for r in rulebook.rules}
         rules = engine_rules(rulebook.rules)
         self.engine = Engine(rules)
-        self.wanted = wanted_fields(rules)
+        self.counts = counts_needed(rulebook.rules)
+        self.counted = frozenset(a.kind for aggs in self.counts.values() for a in aggs)
+        self.helpers = frozenset(r.id for r in rules if r.id not in self.rules)
+        self.wanted = wanted_fields(rules, self.counted)
         grade_rule = rulebook.rule(GRADE_RULE)
         self._grade_params = grade_rule.params if grade_rule else None
         self._context: tuple[Batch | None, Context] | None = None
@@ -98,8 +123,30 @@ class Checker:
 
     def matches(self, record: LoadedRecord) -> Iterator[tuple[Fact, list[str]]]:
         """Each fact of a record (every kind, every field) with the ids of the rules it matched."""
-        for fid, fact in enumerate(all_facts(record, self.context(record.batch))):
-            yield fact, self.engine.check(fact.kind, record.project.id, fid, fact.values)
+        return self.evaluate(record.project.id, all_facts(record, self.context(record.batch)))
+
+    def evaluate(self, rid: str, facts: Iterable[Fact]) -> Iterator[tuple[Fact, list[str]]]:
+        """Each fact with the ids of the rules it matched.
+
+        Items come before the fact that lists them (see ``facts_of``), so the counts a
+        fact's rules read are tallied from the items' hidden rules before it is asserted.
+        """
+        tally: Counter[tuple[PathKey, str]] = Counter()
+        for fid, fact in enumerate(facts):
+            for agg in self.counts.get(fact.kind, ()):
+                size = tally[(fact.path, agg.kind)]
+                if size:  # an empty list gives no count: unknown, not zero
+                    counted = tally[(fact.path, agg.field)] if agg.condition else size
+                    fact.values[agg.field] = counted
+            hits = self.engine.check(fact.kind, rid, fid, fact.values)
+            if fact.kind in self.counted:
+                tally[(fact.parent, fact.kind)] += 1
+            if self.helpers:
+                for hit in hits:
+                    if hit in self.helpers:
+                        tally[(fact.parent, hit)] += 1
+                hits = [h for h in hits if h not in self.helpers]
+            yield fact, hits
 
     def check_batch(self, batch: Batch, doc: Document) -> tuple[list[Finding], int]:
         """Findings on the batch file itself (its table of projects)."""
@@ -110,12 +157,11 @@ class Checker:
     def _check(self, subject: _Subject, facts: Iterable[Fact]) -> tuple[list[Finding], int]:
         found: list[tuple[tuple[int, ...], Finding]] = []
         count = 0
-        for fid, fact in enumerate(facts):
+        for fact, hits in self.evaluate(subject.record, facts):
             count += 1
-            for rule_id in self.engine.check(fact.kind, subject.record, fid, fact.values):
-                found.append(
-                    (_reading_order(fact), self._finding(self.rules[rule_id], fact, subject))
-                )
+            for rule_id in hits:
+                finding = self._finding(self.rules[rule_id], fact, subject)
+                found.append((_reading_order(fact), finding))
         found.sort(key=lambda pair: pair[0])  # stable: one fact's findings stay in rule order
         return [finding for _, finding in found], count
 
@@ -138,8 +184,11 @@ class Checker:
         path = fact.source(rule.rule.field_for(fact.kind))
         doc = fact.doc or subject.doc
         pos = doc.position(path)
-        used = rule.conditions[fact.kind].fields
-        evidence = {name: _rounded(fact.values.get(name)) for name in sorted(used)}
+        compiled = rule.conditions[fact.kind]
+        evidence = {
+            compiled.label(name): _rounded(fact.values.get(name))
+            for name in sorted(compiled.fields)
+        }
         evidence.update({f"param.{k}": v for k, v in rule.params.items()})
         return Finding(
             rule=rule.id,

@@ -371,9 +371,23 @@ PROJECT = FactKind(
     ),
     _project,
     lambda p: p.name,
+    {
+        "subitems": "subitem",
+        "targets": "target",
+        "observations": "observation",
+        "facilities": "facility",
+        "defects": "defect",
+        "planned_items": "planned_item",
+        "activities": "activity",
+    },
 )
 SUBITEM = FactKind(
-    "subitem", "项目中有单独资金的子项目", _fields(*_MONEY, *_PROGRESS), _subitems, lambda s: s.name
+    "subitem",
+    "项目中有单独资金的子项目",
+    _fields(*_MONEY, *_PROGRESS),
+    _subitems,
+    lambda s: s.name,
+    {"targets": "target", "observations": "observation"},
 )
 TARGET = FactKind(
     "target",

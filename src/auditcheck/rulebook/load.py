@@ -130,8 +130,15 @@ def _compile_rule(
         fields = FIELDS[kind]
         if rule.field_for(kind) not in fields:
             raise doc.error(("field",), f"`{rule.field_for(kind)}` is not a field of {kind} facts")
+        for name in rule.params:
+            if name in fields or name in MESSAGE_NAMES:
+                raise doc.error(
+                    ("params", name),
+                    f"parameter `{name}` has the name of a field of {kind} facts; "
+                    "rename the parameter (conditions and messages could not tell them apart)",
+                )
         try:
-            conditions[kind] = compile_condition(rule.condition_for(kind), fields, params)
+            conditions[kind] = compile_condition(rule.condition_for(kind), kind, params)
         except ConditionError as exc:
             where = f"at character {exc.column} of the condition, fact kind {kind}"
             raise doc.error(("when",), f"{exc} ({where})") from None
