@@ -22,7 +22,7 @@ from auditcheck.records.model import Batch
 from auditcheck.rulebook.condition import Aggregate
 from auditcheck.rulebook.load import Rulebook
 from auditcheck.rulebook.schema import CompiledRule
-from auditcheck.templating import render
+from auditcheck.templating import render, template_names
 from auditcheck.vocabulary import FIELDS, Context
 
 
@@ -103,6 +103,8 @@ class Checker:
         self.counted = frozenset(a.kind for aggs in self.counts.values() for a in aggs)
         self.helpers = frozenset(r.id for r in rules if r.id not in self.rules)
         self.wanted = wanted_fields(rules, self.counted)
+        # The fields each message reads: computed for a finding, not every declared field.
+        self._message_fields = {r.id: template_names(r.rule.message) for r in rulebook.rules}
         grade_rule = rulebook.rule(GRADE_RULE)
         self._grade_params = grade_rule.params if grade_rule else None
         self._context: tuple[Batch | None, Context] | None = None
@@ -168,7 +170,7 @@ class Checker:
     def _finding(self, rule: CompiledRule, fact: Fact, subject: _Subject) -> Finding:
         context: dict[str, Any] = {
             **rule.params,
-            **fact.all_values(),
+            **fact.some_values(self._message_fields[rule.id]),
             "label": fact.label,
             "project": subject.short,
             "owner": fact.owner,

@@ -8,7 +8,7 @@ message or an explanation needs them, so that a record costs what its rules use.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -26,7 +26,6 @@ class Fact:
 
     kind: str
     record: str
-    label: str
     path: PathKey  # the item's path in its record; () for the project and for cross-checks
     values: dict[str, Any]
     item: Any = None
@@ -35,12 +34,22 @@ class Fact:
     parent: PathKey = ()  # the path of what the item is listed under (the project or a sub-item)
     doc: Document | None = None  # where the fact's paths point, when not the record's own file
 
+    @property
+    def label(self) -> str:
+        """What the fact is about, as messages name it (the item's name, else its sub-item)."""
+        return KINDS[self.kind].label(self.item) or self.owner
+
     def all_values(self) -> dict[str, Any]:
         """Every declared field of the fact's kind (computing those not yet computed)."""
+        return self.some_values(FIELDS[self.kind])
+
+    def some_values(self, names: Iterable[str]) -> dict[str, Any]:
+        """The values computed so far, with those of ``names`` (declared fields) added."""
         values = self.values
-        for name, spec in FIELDS[self.kind].items():
-            if name not in values:
-                values[name] = spec.get(self.item, self.ctx)
+        declared = FIELDS[self.kind]
+        for name in names:
+            if name not in values and name in declared:
+                values[name] = declared[name].get(self.item, self.ctx)
         return values
 
     def source(self, name: str) -> PathKey:
@@ -60,11 +69,11 @@ def make_fact(
     doc: Document | None = None,
 ) -> Fact:
     """A fact of ``kind`` about ``item``, with ``fields`` computed (all when None)."""
-    declared = KINDS[kind]
-    chosen = declared.fields.values() if fields is None else fields
-    values = {spec.name: spec.get(item, ctx) for spec in chosen}
-    label = declared.label(item) or owner
-    return Fact(kind, record, label, path, values, item, ctx, owner, path[:-2], doc)
+    chosen = KINDS[kind].fields.values() if fields is None else fields
+    values = {
+        spec.name: getattr(item, spec.attr) if spec.attr else spec.get(item, ctx) for spec in chosen
+    }
+    return Fact(kind, record, path, values, item, ctx, owner, path[:-2], doc)
 
 
 def facts_of(record: LoadedRecord, ctx: Context, wanted: Wanted | None = None) -> Iterator[Fact]:

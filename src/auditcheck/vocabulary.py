@@ -52,6 +52,7 @@ class FactField:
     at: Where  # relative to the item; a function when it depends on the data
     choices: Callable[[], tuple[str, ...]] | None = None  # the text values it can take
     origin: str = ""  # where it comes from, in words, when that depends on the data
+    attr: str | None = None  # the item's attribute, for a value taken as stated (read directly)
 
     def where(self, item: Any) -> PathKey:
         """The record path (relative to the item) a finding on this field points at."""
@@ -79,7 +80,9 @@ class FactKind:
 def stated(name: str, type_: FieldType, doc: str, attr: str | None = None, **kw: Any) -> FactField:
     """A value as the record states it."""
     key = attr or name
-    return FactField(name, type_, doc, lambda item, _ctx: getattr(item, key), (key,), **kw)
+    return FactField(
+        name, type_, doc, lambda item, _ctx: getattr(item, key), (key,), attr=key, **kw
+    )
 
 
 def within(block: str, attr: str, name: str, type_: FieldType, doc: str) -> FactField:
@@ -510,7 +513,8 @@ def _pair(name: str, type_: FieldType, doc: str, computed: bool = False, **kw: A
         return pair.computed_path if computed else pair.stated_path
 
     origin = "所依据数据的位置" if computed else "所述数据的位置"
-    return FactField(name, type_, doc, lambda p, _c: getattr(p, name), at, origin=origin, **kw)
+    get: Getter = lambda p, _c: getattr(p, name)  # noqa: E731
+    return FactField(name, type_, doc, get, at, origin=origin, attr=name, **kw)
 
 
 def _difference(pair: Any, _ctx: Context) -> float | None:
