@@ -1,7 +1,10 @@
 from datetime import date
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
+from auditcheck.engine import Engine, EngineRule
 from auditcheck.rulebook.condition import ConditionError, compile_condition
 
 
@@ -99,9 +102,41 @@ def test_abs_becomes_two_comparisons() -> None:
     }
 
 
-def test_pattern_match_is_durables_own() -> None:
-    compiled = compile_("evidence.matches('.*(缺少|未建立).*制度.*')", "observation")
-    assert compiled.json == {"$mt": {"evidence": ".*(缺少|未建立).*制度.*"}}
+def test_word_tests_are_durables_own_match_one_word_each() -> None:
+    compiled = compile_(
+        "evidence.contains('缺少', '未建立') and evidence.contains('制度')", "observation"
+    )
+    assert compiled.json == {
+        "$and": [
+            {"$or": [{"$mt": {"evidence": ".*缺少.*"}}, {"$mt": {"evidence": ".*未建立.*"}}]},
+            {"$mt": {"evidence": ".*制度.*"}},
+        ]
+    }
+    # pattern characters in a word are escaped; - ^ $ are literal as they stand
+    assert compile_("evidence.contains('(含)', 'a-b')", "observation").json == {
+        "$or": [{"$mt": {"evidence": ".*%(含%).*"}}, {"$mt": {"evidence": ".*a-b.*"}}]
+    }
+
+
+ALPHABET = "ab管理制度不x."
+words = st.text(alphabet=ALPHABET, min_size=1, max_size=4).filter(
+    lambda w: not any(w[:k] == w[-k:] for k in range(1, len(w)))
+)
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    st.lists(words, min_size=1, max_size=3, unique=True),
+    st.lists(st.text(ALPHABET, max_size=14), min_size=1, max_size=30),
+)
+def test_a_word_test_holds_exactly_when_a_word_is_in_the_text(chosen, texts) -> None:
+    """durable_rules decides it, and agrees with Python's `in` on every text."""
+    quoted = ", ".join(repr(w) for w in chosen)
+    compiled = compile_(f"evidence.contains({quoted})", "observation")
+    engine = Engine([EngineRule("w", "observation", compiled.json, compiled.fields)])
+    for n, text in enumerate(texts):
+        fired = engine.check("observation", "r", n, {"evidence": text}) == ["w"]
+        assert fired == any(w in text for w in chosen), (chosen, text)
 
 
 def test_count_and_any_become_hidden_rules_on_the_items() -> None:
@@ -121,11 +156,11 @@ def test_count_and_any_become_hidden_rules_on_the_items() -> None:
 @pytest.mark.parametrize(
     ("text", "kind", "fragment"),
     [
-        ("not evidence.matches('.*x.*')", "observation", "cannot apply to `.matches()`"),
-        ("evidence.matches('.*\\d+.*')", "observation", "Lua-style classes"),
-        ("evidence.matches('.*%S.*')", "observation", "unknown class %S"),
-        ("evidence.matches('.*[a.*')", "observation", "unbalanced"),
-        ("budget.matches('x')", "project", "applies to a text field"),
+        ("not evidence.contains('x')", "observation", "cannot apply to `.contains()`"),
+        ("evidence.matches('.*(a|b).*')", "observation", "misses matches"),
+        ("evidence.contains('业物业')", "observation", "starts the way it ends"),
+        ("evidence.contains()", "observation", "one or more words"),
+        ("budget.contains('x')", "project", "applies to a text field"),
         ("count(sources) > 1", "project", "no list `sources`"),
         ("count(targets, count(targets) > 1) > 1", "project", "no list `targets`"),
         ('topic == "contract-clauses"', "observation", "is never 'contract-clauses'"),

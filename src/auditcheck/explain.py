@@ -27,7 +27,7 @@ _ARITH = {
     "$mul": lambda a, b: a * b,
     "$div": lambda a, b: a / b,
 }
-_WORDS = {"defined": "is defined", "undefined": "is not defined", "matches": "matches"}
+_WORDS = {"defined": "is defined", "undefined": "is not defined", "contains": "contains"}
 
 
 @dataclass
@@ -102,7 +102,7 @@ class _Leaves:
         name = self.compiled.label(leaf.field)
         actual = values.get(leaf.field)
         if leaf.op in _WORDS:
-            shown = f" {leaf.value!r}" if leaf.op == "matches" else ""
+            shown = f" {leaf.value!r}" if leaf.op == "contains" else ""
             return f"{name} = {_show(actual)}  {_WORDS[leaf.op]}{shown}"
         expected = _value(leaf.value, values)
         return f"{name} = {_show(actual)}  {leaf.op}  {_show(expected, isinstance(actual, date))}"

@@ -14,15 +14,15 @@ Parsed with :mod:`ast` and never evaluated. What is accepted:
   ``not connected`` means ``connected == false``;
 - dates: ``date("2023-12-31")``; a date minus a date is a number of days;
 - ``abs(x) > t`` → ``x > t or x < -t`` (and so on for each operator);
-- ``evidence.matches('.*(缺少|未建立).*制度.*')``: durable_rules' own pattern match
-  (``$mt``: anchored to the whole text, Lua-style classes such as ``%d``);
+- ``evidence.contains('缺少', '未建立')``: the text contains one of the words, decided by
+  durable_rules' own pattern match (``$mt`` with ``.*词.*``; see :func:`word_pattern`);
 - ``count(targets)`` and ``count(targets, level == "满意度指标")``, ``any(targets, …)``
   over a list of the fact's items (see :class:`Aggregate`).
 
 A comparison with a field the fact does not have (the source gave no figure) is
 false, and so is its negation: a rule never fires on missing data. ``not`` is
-pushed down to the comparisons by De Morgan's laws to keep that true; a pattern
-match cannot be negated (durable_rules has no negated match).
+pushed down to the comparisons by De Morgan's laws to keep that true; a word
+test cannot be negated (durable_rules has no negated match).
 """
 
 from __future__ import annotations
@@ -30,7 +30,6 @@ from __future__ import annotations
 import ast
 import hashlib
 import operator
-import re
 import warnings
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -51,9 +50,9 @@ _ARITH = {
 }
 _FOLD = {"+": operator.add, "-": operator.sub, "*": operator.mul, "/": operator.truediv}
 _CONSTANTS = {"true": True, "false": False, "True": True, "False": False}
-# durable_rules' pattern classes (Lua style); anything else after % fails to register.
-_PATTERN_CLASS = re.compile(r"%(.)")
-_CLASSES = set("adlpsuwx") | set("().[]*+?|{}^$%")
+# Characters durable's matcher treats as pattern syntax; "%" escapes them (but not - ^ $,
+# which are literal outside a class and cannot be escaped).
+_SPECIAL = set(".()%*+?[]|{}")
 
 
 class ConditionError(ValueError):
@@ -69,7 +68,7 @@ class Leaf:
     """One comparison: ``field op value`` where value is a constant or an arithmetic tree."""
 
     field: str
-    op: str  # one of _NEGATE's keys, or "defined" / "undefined" / "matches"
+    op: str  # one of _NEGATE's keys, or "defined" / "undefined" / "contains"
     value: Any = None
 
 
@@ -152,24 +151,22 @@ def _negate(node: Node) -> Node:
         return Junction("or" if node.op == "and" else "and", tuple(_negate(p) for p in node.parts))
     if node.op in ("defined", "undefined"):
         return Leaf(node.field, "undefined" if node.op == "defined" else "defined")
-    if node.op == "matches":
+    if node.op == "contains":
         raise ConditionError(
-            "`not` cannot apply to `.matches()`: durable_rules has no negated pattern; "
-            "match what you look for instead"
+            "`not` cannot apply to `.contains()`: durable_rules has no negated match; "
+            "test for the words you look for instead"
         )
     return Leaf(node.field, _NEGATE[node.op], node.value)
 
 
-def check_pattern(pattern: str) -> str | None:
-    """Why durable_rules would refuse ``pattern``, or None. See the guide's regex dialect."""
-    if "\\" in pattern:
-        return "patterns use Lua-style classes: write %d, %s, %a … and %. for a dot, not \\"
-    for match in _PATTERN_CLASS.finditer(pattern):
-        if match.group(1) not in _CLASSES:
-            return f"unknown class %{match.group(1)}; durable_rules knows %a %d %l %p %s %u %w %x"
-    if pattern.count("(") != pattern.count(")") or pattern.count("[") != pattern.count("]"):
-        return "unbalanced brackets or parentheses"
-    return None
+def _border(word: str) -> bool:
+    """True when the word starts the way it ends (业物业): durable's matcher misses some texts."""
+    return any(word[:k] == word[-k:] for k in range(1, len(word)))
+
+
+def word_pattern(word: str) -> str:
+    """``.*word.*`` in durable's dialect, the word's pattern characters escaped with ``%``."""
+    return ".*" + "".join("%" + c if c in _SPECIAL else c for c in word) + ".*"
 
 
 def _synthetic(list_name: str, text: str) -> str:
@@ -206,8 +203,15 @@ class _Compiler:
                 raise self.error(node, str(exc)) from None
         if isinstance(node, ast.Compare):
             return self.compare(node)
+        if self.is_call(node, "contains"):
+            return self.contains(node)  # type: ignore[arg-type]
         if self.is_call(node, "matches"):
-            return self.matches(node)  # type: ignore[arg-type]
+            raise self.error(
+                node,
+                "`.matches()` is not available: durable_rules' own matcher misses matches in "
+                "patterns with alternatives or several parts (see docs/rules.md); write "
+                "evidence.contains('缺少', '未建立') and evidence.contains('管理制度')",
+            )
         if self.is_call(node, "any"):
             count = self.aggregate(node)  # type: ignore[arg-type]
             return Leaf(count.name, ">", 0.0)
@@ -396,23 +400,26 @@ class _Compiler:
         except ValueError:
             raise self.error(node, 'write a date as date("2023-12-31")') from None
 
-    def matches(self, node: ast.Call) -> Leaf:
+    def contains(self, node: ast.Call) -> Node:
+        """``field.contains('词', …)``: the text contains one of the words."""
         func = node.func
         if not isinstance(func, ast.Attribute) or not isinstance(func.value, ast.Name):
-            raise self.error(node, "write a pattern match as field.matches('.*words.*')")
+            raise self.error(node, "write a word test as field.contains('词')")
         target = self.operand(func.value)
         if not isinstance(target, _Field) or target.type != "text":
-            raise self.error(node, "`.matches()` applies to a text field")
-        args = node.args
-        if len(args) != 1 or not isinstance(args[0], ast.Constant) or node.keywords:
-            raise self.error(node, "`.matches()` takes one pattern in quotes")
-        pattern = args[0].value
-        if not isinstance(pattern, str) or not pattern:
-            raise self.error(node, "`.matches()` takes one pattern in quotes")
-        problem = check_pattern(pattern)
-        if problem:
-            raise self.error(args[0], f"pattern {pattern!r}: {problem}")
-        return Leaf(target.name, "matches", pattern)
+            raise self.error(node, "`.contains()` applies to a text field")
+        words = [a.value if isinstance(a, ast.Constant) else None for a in node.args]
+        if not words or node.keywords or not all(isinstance(w, str) and w for w in words):
+            raise self.error(node, "`.contains()` takes one or more words in quotes")
+        for arg, word in zip(node.args, words, strict=True):
+            if _border(word):  # type: ignore[arg-type]
+                raise self.error(
+                    arg,
+                    f"'{word}' starts the way it ends; durable_rules' matcher misses some texts "
+                    "for such words: use a shorter or longer word",
+                )
+        leaves = tuple(Leaf(target.name, "contains", w) for w in words)
+        return leaves[0] if len(leaves) == 1 else Junction("or", leaves)
 
     def aggregate(self, node: ast.Call) -> _Field:
         lists = KINDS[self.kind].lists
@@ -479,8 +486,8 @@ def leaf_json(leaf: Leaf) -> dict[str, Any]:
         return {"$ex": {leaf.field: 1}}
     if leaf.op == "undefined":
         return {"$nex": {leaf.field: 1}}
-    if leaf.op == "matches":
-        return {"$mt": {leaf.field: leaf.value}}
+    if leaf.op == "contains":
+        return {"$mt": {leaf.field: word_pattern(leaf.value)}}
     value = (
         float(leaf.value)
         if isinstance(leaf.value, int) and not isinstance(leaf.value, bool)
