@@ -12,6 +12,7 @@ from __future__ import annotations
 import difflib
 import math
 import unicodedata
+import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -19,6 +20,8 @@ from typing import Any
 import yaml
 from pydantic import BaseModel, ValidationError
 from yaml.constructor import ConstructorError, SafeConstructor
+
+from auditcheck.records.model import RENAMED
 
 try:  # libyaml is several times faster; PyYAML falls back to pure Python without it.
     from yaml import CSafeLoader as _Loader
@@ -273,6 +276,8 @@ def describe_error(model: type[BaseModel], error: dict[str, Any], path: PathKey)
         return f"unknown field{hint}"
     if kind == "missing":
         return "required field is missing; add it"
+    if kind == "value_error":  # our own validators: the message already names the value
+        return str(error["msg"]).removeprefix("Value error, ")
     message = error["msg"]
     value = error.get("input")
     if kind in {"float_type", "int_type"} and isinstance(value, str):
@@ -307,8 +312,42 @@ def _number_hint(text: str) -> str:
     )
 
 
+class RecordNote(UserWarning):
+    """A record that is read, but should change: an earlier spelling of a value, located."""
+
+
+def _value_at(data: Any, path: PathKey) -> Any:
+    for part in path:
+        try:
+            data = data[part]
+        except (KeyError, IndexError, TypeError):
+            return None
+    return data
+
+
+def _note_renamed(doc: Document) -> None:
+    """Warn, with file and line, about each earlier spelling the model read (and forget them)."""
+    for field_name, old, new in RENAMED:
+        path = next(
+            (
+                p[len(doc.prefix) :]
+                for p in doc.positions
+                if p[: len(doc.prefix)] == doc.prefix
+                and p[-1:] == (field_name,)
+                and _value_at(doc.data, p[len(doc.prefix) :]) == old
+            ),
+            (),
+        )
+        error = doc.error(path, f"'{old}' is now written '{new}' (read as '{new}'); rename it")
+        warnings.warn(str(error), RecordNote, stacklevel=3)
+    RENAMED.clear()
+
+
 def validate(model: type[BaseModel], doc: Document) -> tuple[Any, list[LocatedError]]:
-    """Validate ``doc.data`` against ``model``; errors point at the offending field's line."""
+    """Validate ``doc.data`` against ``model``; errors point at the offending field's line.
+
+    Values read under an earlier spelling are reported as :class:`RecordNote` warnings.
+    """
     if not isinstance(doc.data, dict):
         kind = type(doc.data).__name__
         return None, [
@@ -317,8 +356,12 @@ def validate(model: type[BaseModel], doc: Document) -> tuple[Any, list[LocatedEr
             )
         ]
     try:
-        return model.model_validate(doc.data), []
+        value = model.model_validate(doc.data)
+        if RENAMED:
+            _note_renamed(doc)
+        return value, []
     except ValidationError as exc:
+        RENAMED.clear()
         errors = []
         for err in exc.errors():
             # Union members add their own names to loc; keep only data keys and indexes.

@@ -23,10 +23,13 @@ from auditcheck.records.model import (
     Facility,
     Funds,
     GradeBands,
+    Observation,
     Project,
     Target,
     topic_ids,
+    topic_renames,
 )
+from auditcheck.templating import join_cjk
 
 FieldType = Literal["number", "text", "bool", "date"]
 Getter = Callable[[Any, "Context"], Any]
@@ -53,6 +56,7 @@ class FactField:
     choices: Callable[[], tuple[str, ...]] | None = None  # the text values it can take
     origin: str = ""  # where it comes from, in words, when that depends on the data
     attr: str | None = None  # the item's attribute, for a value taken as stated (read directly)
+    renamed: Callable[[], Mapping[str, str]] | None = None  # earlier spellings of its values
 
     def where(self, item: Any) -> PathKey:
         """The record path (relative to the item) a finding on this field points at."""
@@ -168,8 +172,19 @@ def _completion_rate(t: Target, _ctx: Context) -> float | None:
     return formulas.rate(t.actual, t.planned)
 
 
-def _measurable(t: Target, _ctx: Context) -> bool:
-    return t.planned is not None and bool(t.unit)
+def _measurable(t: Target, _ctx: Context) -> bool | None:
+    # Unknown (None), not unmeasurable, when the source does not state the value or the unit,
+    # or states the target in words only (效果明显): only a target with nothing is a gap.
+    if t.planned is None:
+        return None if "planned" in t.unstated or t.planned_text else False
+    if not t.unit:
+        return None if "unit" in t.unstated else False
+    return True
+
+
+def _statement(o: Observation, _ctx: Context) -> str:
+    text = join_cjk(o.evidence.strip()).rstrip("。；;，,、 ")
+    return text if not o.subject or o.subject in text else f"{o.subject}{text}"
 
 
 def _used_before_acceptance(f: Facility, _ctx: Context) -> bool | None:
@@ -416,7 +431,13 @@ TARGET = FactKind(
             lambda t, _c: None if t.planned is None or t.actual is None else t.planned - t.actual,
             ("actual",),
         ),
-        derived("measurable", "bool", "是否有目标值和计量单位", _measurable, ("planned",)),
+        derived(
+            "measurable",
+            "bool",
+            "是否有目标值和计量单位；资料未载明（unstated）或只有文字目标（planned_text）时不作判断",
+            _measurable,
+            ("planned",),
+        ),
     ),
     _listed("targets"),
     lambda t: t.indicator,
@@ -494,12 +515,25 @@ OBSERVATION = FactKind(
     "observation",
     "评价人员记录的定性事实，保留资料原话",
     _fields(
-        stated("topic", "text", "所谈事项（rules/topics.yaml）", choices=lambda: topic_ids()),
+        stated(
+            "topic",
+            "text",
+            "所谈事项（rules/topics.yaml）",
+            choices=topic_ids,
+            renamed=topic_renames,
+        ),
         stated("subject", "text", "涉及对象"),
         stated(
             "scope", "text", "范围：部分 / 个别 / 全部", choices=lambda: ("部分", "个别", "全部")
         ),
         stated("evidence", "text", "评价资料中的原始表述"),
+        derived(
+            "statement",
+            "text",
+            "可直接入句的表述：evidence 去掉句末标点；evidence 未提到 subject 时前面加上 subject",
+            _statement,
+            ("evidence",),
+        ),
     ),
     _listed("observations"),
     lambda o: o.subject or o.topic or "",

@@ -106,6 +106,7 @@ class _Field:
     name: str
     type: str
     choices: tuple[str, ...] = ()
+    renamed: Mapping[str, str] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -350,7 +351,11 @@ class _Compiler:
         if field_.type in ("text", "bool") and symbol not in ("==", "!="):
             raise self.error(node, f"`{field_.name}` is {field_.type}: only == and != apply")
         if field_.choices and isinstance(right, str) and right not in field_.choices:
-            known = " / ".join(field_.choices)
+            if right in field_.renamed:
+                new = field_.renamed[right]
+                raise self.error(node, f"`{field_.name}` '{right}' is now written '{new}'")
+            many = len(field_.choices) > 8
+            known = "see `auditcheck rules fields`" if many else " / ".join(field_.choices)
             raise self.error(node, f"`{field_.name}` is never '{right}'; its values: {known}")
 
     # --- operands --------------------------------------------------------------------------------
@@ -379,7 +384,8 @@ class _Compiler:
         if spec is None:
             known = ", ".join(sorted(self.fields))
             raise self.error(node, f"unknown name `{node.id}`; fields here: {known}")
-        return _Field(node.id, spec.type, spec.choices() if spec.choices else ())
+        choices = spec.choices() if spec.choices else ()
+        return _Field(node.id, spec.type, choices, spec.renamed() if spec.renamed else {})
 
     def minus(self, node: ast.UnaryOp) -> Any:
         inner = self.operand(node.operand)
@@ -540,7 +546,8 @@ def _compile_tree(tree: ast.AST, kind: str, params: Mapping[str, Any], text: str
 
 def compile_condition(text: str, kind: str, params: Mapping[str, Any]) -> Compiled:
     """Compile ``text`` against the fields of fact ``kind`` and the rule's parameter values."""
-    source = text.strip()
+    # A condition may span lines (YAML block scalars keep some line breaks): it is one expression.
+    source = text.strip().replace("\n", " ")
     try:
         with warnings.catch_warnings():  # "\d" in a pattern is refused below, with a hint
             warnings.simplefilter("ignore")

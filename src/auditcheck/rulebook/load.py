@@ -1,7 +1,8 @@
 """rules/*.yaml → a checked, compiled rulebook. Every mistake is a located error.
 
-``categories.yaml`` holds the dimensions and categories; every other YAML file
-in the folder holds ``rules:``, a list of rules. Parameter values may be
+``categories.yaml`` holds the dimensions and categories, ``topics.yaml`` the
+observation topics records may name; every other YAML file in the folder holds
+``rules:``, a list of rules. Parameter values may be
 overridden (config file, ``--param``); conditions are compiled with the values
 in force, so thresholds become constants in the engine's conditions.
 """
@@ -22,6 +23,7 @@ from auditcheck.templating import compile_template, template_names
 from auditcheck.vocabulary import FIELDS
 
 CATEGORIES_FILE = "categories.yaml"
+TOPICS_FILE = "topics.yaml"  # the observation topics records may name (see records/model.py)
 # Names every message may use besides its kind's fields and its parameters (see check.py).
 MESSAGE_NAMES = {"label", "project", "owner", "where", "kind"}
 
@@ -181,7 +183,7 @@ def load_rulebook(
     compiled: list[CompiledRule] = []
     seen: dict[str, str] = {}
     for path in sorted(folder.glob("*.yaml")):
-        if path.name == CATEGORIES_FILE:
+        if path.name in (CATEGORIES_FILE, TOPICS_FILE):
             continue
         doc = _read(path)
         items = doc.data.get("rules") if isinstance(doc.data, dict) else None
