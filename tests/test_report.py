@@ -144,7 +144,7 @@ def test_empty_categories_and_dimensions_drop_out(tmp_path: Path) -> None:
     )
     assert re.findall(r"^### (.*)$", text, re.M) == ["（一）产出执行分析", "（二）预期效果分析"]
     assert re.findall(r"^#### (.*)$", text, re.M) == [
-        "1、项目建设质量不高",
+        "1、部分项目建设质量不高",
         "1、可持续影响方面存在不足",
     ]
 

@@ -47,7 +47,11 @@ def test_every_name_a_rule_reads_is_declared(rulebook: Rulebook) -> None:
     for rule in rulebook.all_rules:
         declared = set(MESSAGE_NAMES) | set(rule.params)
         for kind, compiled in rule.conditions.items():
-            assert compiled.fields <= set(FIELDS[kind]), (rule.id, kind)
+            counts = {a.field for a in compiled.aggregates}
+            assert compiled.fields - counts <= set(FIELDS[kind]), (rule.id, kind)
+            for agg in compiled.aggregates:
+                inner = agg.condition.fields if agg.condition else frozenset()
+                assert inner <= set(FIELDS[agg.kind]), (rule.id, agg.text)
             declared |= set(FIELDS[kind])
         assert template_names(rule.rule.message) <= declared, rule.id
 

@@ -210,23 +210,24 @@ class Checker:
         )
 
 
-_LISTS = ("facilities", "defects", "planned_items", "activities")
+_OWNED = ("targets", "observations", "sources")  # lists a project and its sub-items both have
+_LISTS = ("facilities", "defects", "planned_items", "activities", "documents", "management_rules")
 
 
 def _reading_order(fact: Fact) -> tuple[int, ...]:
     """Where a fact's findings go among findings on the same line (a JSONL record is one line):
-    the project, its sub-items, the targets and observations of each, the project's other lists,
-    then the cross-checks."""
+    the project, its sub-items, the targets, observations and sources of each, the project's
+    other lists, then the cross-checks."""
     path = fact.path
     if fact.kind == "crosscheck":
-        return (9,)
+        return (3 + len(_LISTS),)
     if not path:
         return (0,)
     if fact.kind == "subitem":
         return (1, path[1])  # type: ignore[return-value]
-    if path[-2] in ("targets", "observations"):
+    if path[-2] in _OWNED:
         owner = path[1] + 1 if path[0] == "subitems" else 0
-        return (2, owner, path[-2] == "observations", path[-1])  # type: ignore[return-value]
+        return (2, owner, _OWNED.index(path[-2]), path[-1])  # type: ignore[arg-type,return-value]
     return (3 + _LISTS.index(path[-2]), path[-1])  # type: ignore[arg-type,return-value]
 
 

@@ -7,7 +7,10 @@ Nothing here decides whether a difference matters: that is the rules' job.
 What is paired (each only when the record states both sides):
 
 - ``balance``: stated balance vs ``budget − spent``; recovered vs ``adjusted − spent``
-- ``rate``: a stated execution rate (and its restatement) vs ``spent ÷ budget × 100``
+- ``rate``: a stated execution rate (and its restatement) vs ``spent ÷ budget × 100``;
+  each of ``stated_rates`` vs the ratio of the two amounts it names (so 资金使用率 =
+  spent ÷ received is compared with that, not with the budget); a stated 本息覆盖倍数
+  vs ``expected_revenue ÷ debt_service``
 - ``sum``: funding sources, budget lines and sub-items' budget / spending / balance vs
   the project's figure; a quantity vs its stated parts; the batch table vs its 合计
 - ``count``: sub-projects completed + in progress vs the total; sub-items' totals vs
@@ -168,6 +171,18 @@ def _funds(b: _Builder, funds: Funds, name: str, path: PathKey) -> None:
             f"调整后预算{wan(funds.adjusted_budget)} − 支出{wan(spent)}",
             WAN,
         )
+    for i, stated in enumerate(funds.stated_rates):
+        num, den = getattr(funds, stated.numerator), getattr(funds, stated.denominator)
+        if num is None or not den:
+            continue
+        b.pair(
+            "rate",
+            f"{name}{stated.name}",
+            (stated.value, (*path, "stated_rates", i, "value")),
+            (formulas.rate(num, den), (*path, stated.numerator)),
+            formulas.basis_text(stated.numerator, num, stated.denominator, den),
+            PERCENT,
+        )
     b.pair(
         "restated",
         f"{name}预算执行率",
@@ -287,6 +302,15 @@ def crosschecks_of(
     project = record.project
     b = _Builder(project.id, record.doc, fields)
     _funds(b, project, "", ())
+    if project.expected_revenue is not None and project.debt_service:
+        b.pair(
+            "rate",
+            "本息覆盖倍数",
+            (project.stated_coverage, ("stated_coverage",)),
+            (formulas.coverage(project), ("expected_revenue",)),
+            f"预期收益{wan(project.expected_revenue)} ÷ 应还本付息{wan(project.debt_service)}",
+            "倍",
+        )
     _counts(b, project.subprojects, "", ())
     _schedule(b, project.schedule, "", ())
     _subitem_totals(b, project)

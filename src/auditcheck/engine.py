@@ -21,6 +21,7 @@ How it stays correct (see docs/engine.md for the reasons):
 
 from __future__ import annotations
 
+import functools
 import itertools
 import json
 import math
@@ -105,6 +106,23 @@ def _number(value: float) -> float:
             return 0.0
         value = math.nextafter(value, math.inf)
     return value
+
+
+@functools.cache
+def registers(pattern: str) -> bool:
+    """Whether durable_rules accepts ``pattern`` for ``$mt``.
+
+    Its matcher refuses some patterns with repeated letters (error 503 for ``.*aaab.*``); the
+    condition compiler asks here, once per pattern, so that a rule is refused at load with a
+    reason rather than the engine failing later.
+    """
+    definition = json.dumps({"r": {"all": [{"m": {"$mt": {"x": pattern}}}]}}, ensure_ascii=False)
+    try:
+        handle = _native.create_ruleset(f"probe{next(_names)}", definition)
+    except Exception:  # durable_rules_engine.error
+        return False
+    _native.delete_ruleset(handle)
+    return True
 
 
 def sanitize(values: Mapping[str, Any], fields: Iterable[str]) -> dict[str, Any]:

@@ -9,6 +9,7 @@ rate is the fact and the cross-checks compare it with the stated one.
 - ``execution_rate = spent ÷ budget evaluated × 100``, else the stated execution rate;
 - ``receipt_rate = received ÷ budget evaluated × 100``;
 - ``use_rate = spent ÷ received × 100`` (资金使用率);
+- ``coverage = expected_revenue ÷ debt_service`` (本息覆盖倍数), else as stated;
 - grade bands: the batch's own, else the grade rule's parameters, else the national
   90 / 80 / 60 of 财预〔2020〕10号.
 """
@@ -18,7 +19,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from auditcheck.records.model import Batch, Funds, GradeBands, StatedRate
+from auditcheck.records.model import Batch, Funds, GradeBands, Project, StatedRate
 from auditcheck.templating import wan
 
 GRADE_RULE = "grade-does-not-match-score"
@@ -107,6 +108,13 @@ def receipt_rate(funds: Funds) -> float | None:
 def use_rate(funds: Funds) -> float | None:
     """资金使用率: ``spent ÷ received × 100``, else as stated with that basis."""
     return ratio_or_stated(funds, "spent", ("received",))
+
+
+def coverage(project: Project) -> float | None:
+    """本息覆盖倍数: ``expected_revenue ÷ debt_service``, else as stated."""
+    if project.expected_revenue is not None and project.debt_service:
+        return project.expected_revenue / project.debt_service
+    return project.stated_coverage
 
 
 def rate_of(funds: Funds, stated: StatedRate) -> float | None:

@@ -40,6 +40,14 @@ def wan(value: float | None) -> str:
     return "—" if value is None else f"{value:,.2f}".replace(",", "")
 
 
+def money(value: float | None) -> str:
+    """An amount in 万元 as a report's sentence writes it: ``6223.15``, a whole ``15300``."""
+    if value is None:
+        return "—"
+    text = wan(value)
+    return text.removesuffix(".00")
+
+
 def pct(value: float | None) -> str:
     """A percentage with two decimals and the sign: ``57.81%``."""
     return "—" if value is None else f"{value:.2f}%"
@@ -86,7 +94,9 @@ def environment() -> ImmutableSandboxedEnvironment:
         trim_blocks=True,
         lstrip_blocks=True,
     )
-    env.filters.update(wan=wan, pct=pct, num=num, figure=figure, gap=gap, cn_date=cn_date)
+    env.filters.update(
+        wan=wan, money=money, pct=pct, num=num, figure=figure, gap=gap, cn_date=cn_date
+    )
     return env
 
 

@@ -21,9 +21,9 @@ from auditcheck.locate import PathKey
 from auditcheck.records.model import (
     GRADES,
     Facility,
+    FundingSource,
     Funds,
     GradeBands,
-    Observation,
     Project,
     Target,
     topic_ids,
@@ -182,9 +182,21 @@ def _measurable(t: Target, _ctx: Context) -> bool | None:
     return True
 
 
-def _statement(o: Observation, _ctx: Context) -> str:
-    text = join_cjk(o.evidence.strip()).rstrip("。；;，,、 ")
-    return text if not o.subject or o.subject in text else f"{o.subject}{text}"
+def sentence(subject: str | None, evidence: str) -> str:
+    """The source's words as a clause: line folds and final punctuation dropped, the subject
+    put in front when the words do not name it."""
+    text = join_cjk(evidence.strip()).rstrip("。；;，,、 ")
+    return text if not subject or subject in text else f"{subject}{text}"
+
+
+def _statement(item: Any, _ctx: Context) -> str | None:
+    subject = getattr(item, "subject", None) or getattr(item, "name", None)
+    return sentence(subject, item.evidence) if item.evidence else None
+
+
+def _funded(source: FundingSource) -> bool:
+    amounts = (source.amount, source.initial_budget, source.budget, source.spent)
+    return any(a for a in amounts)
 
 
 def _used_before_acceptance(f: Facility, _ctx: Context) -> bool | None:
@@ -267,6 +279,25 @@ _MONEY = (
         formulas.execution_rate_at,
         origin="spent（只有所述执行率时为 stated_execution_rate 或 stated_rates[i].value）",
     ),
+    derived(
+        "budget_label",
+        "text",
+        "budget 在报告中的叫法：预算资金，或（取调整后预算时）调整后预算",
+        lambda f, _c: formulas.AMOUNT_LABELS[formulas.budget_key(f)],
+        lambda f: (formulas.budget_key(f),),
+        origin="budget（或 adjusted_budget）",
+    ),
+    derived(
+        "use_rate",
+        "number",
+        "资金使用率 = spent ÷ received × 100；没有金额时取以此为口径的所述比率",
+        lambda f, _c: formulas.use_rate(f),
+        ("spent",),
+    ),
+    stated("investment", "number", "投资估算 / 总投资（万元，跨年度，不是当年预算）"),
+    stated("carried_forward", "number", "结转下年资金（万元，不是结余）"),
+    stated("recovered", "number", "年末收回资金（万元）"),
+    stated("funding_gap", "number", "资料所述的资金缺口（万元）"),
     derived(
         "receipt_rate",
         "number",
@@ -378,6 +409,26 @@ PROJECT = FactKind(
             ("publicity", "channels"),
         ),
         within("publicity", "awareness_rate", "awareness_rate", "number", "政策知晓率（%）"),
+        stated("budget_itemised", "bool", "预算是否细化到具体支出事项"),
+        derived(
+            "source_names",
+            "text",
+            "有金额的资金来源名称（顿号分隔）",
+            lambda p, _c: "、".join(s.name for s in p.sources if _funded(s)) or None,
+            ("sources",),
+        ),
+        stated(
+            "expected_revenue", "number", "专项债券项目预期收益（万元，与 debt_service 同一期间）"
+        ),
+        stated("debt_service", "number", "专项债券应还本付息（万元）"),
+        derived(
+            "coverage",
+            "number",
+            "本息覆盖倍数 = expected_revenue ÷ debt_service，否则取所述 stated_coverage",
+            lambda p, _c: formulas.coverage(p),
+            lambda p: ("stated_coverage",) if p.expected_revenue is None else ("expected_revenue",),
+            origin="expected_revenue（或 stated_coverage）",
+        ),
         derived(
             "satisfaction_min",
             "number",
@@ -397,6 +448,9 @@ PROJECT = FactKind(
         "defects": "defect",
         "planned_items": "planned_item",
         "activities": "activity",
+        "sources": "source",
+        "documents": "document",
+        "management_rules": "management_rule",
     },
 )
 SUBITEM = FactKind(
@@ -405,7 +459,7 @@ SUBITEM = FactKind(
     _fields(*_MONEY, *_PROGRESS),
     _subitems,
     lambda s: s.name,
-    {"targets": "target", "observations": "observation"},
+    {"targets": "target", "observations": "observation", "sources": "source"},
 )
 TARGET = FactKind(
     "target",
@@ -511,6 +565,58 @@ ACTIVITY = FactKind(
     _listed("activities", owners=False),
     lambda a: a.name,
 )
+SOURCE = FactKind(
+    "source",
+    "一个资金来源（资金来源表的一行）",
+    _fields(
+        stated("name", "text", "资金来源名称"),
+        stated("amount", "number", "金额（万元）"),
+        stated("initial_budget", "number", "年初预算数（万元）"),
+        stated("budget", "number", "全年预算数 / 调整后预算数（万元）"),
+        stated("spent", "number", "执行数（万元）"),
+    ),
+    _listed("sources"),
+    lambda s: s.name,
+)
+DOCUMENT = FactKind(
+    "document",
+    "项目应有的一份资料（可研批复、实施方案、事前审批、合同、验收报告、决算审计 …）",
+    _fields(
+        stated("name", "text", "资料名称"),
+        stated("present", "bool", "是否具备"),
+        stated("stage", "text", "所属阶段：立项 / 实施 / 验收 …"),
+        stated("complete", "bool", "具备但不完整时为 false"),
+        stated("evidence", "text", "资料原话"),
+        derived(
+            "statement",
+            "text",
+            "可直接入句的原话（见 observation.statement）",
+            _statement,
+            ("evidence",),
+        ),
+    ),
+    _listed("documents", owners=False),
+    lambda d: d.name,
+)
+MANAGEMENT_RULE = FactKind(
+    "management_rule",
+    "单位应有的一项管理制度（项目管理制度、合同管理制度、资金管理办法 …）",
+    _fields(
+        stated("name", "text", "制度名称"),
+        stated("present", "bool", "是否建立"),
+        stated("complete", "bool", "已建立但不健全、不清晰时为 false"),
+        stated("evidence", "text", "资料原话"),
+        derived(
+            "statement",
+            "text",
+            "可直接入句的原话（见 observation.statement）",
+            _statement,
+            ("evidence",),
+        ),
+    ),
+    _listed("management_rules", owners=False),
+    lambda m: m.name,
+)
 OBSERVATION = FactKind(
     "observation",
     "评价人员记录的定性事实，保留资料原话",
@@ -607,6 +713,9 @@ KINDS: dict[str, FactKind] = {
         DEFECT,
         PLANNED_ITEM,
         ACTIVITY,
+        SOURCE,
+        DOCUMENT,
+        MANAGEMENT_RULE,
         OBSERVATION,
         CROSSCHECK,
     )
@@ -620,6 +729,9 @@ ORDER = (
     "defect",
     "planned_item",
     "activity",
+    "source",
+    "document",
+    "management_rule",
     "subitem",
     "project",
 )

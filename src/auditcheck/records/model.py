@@ -194,6 +194,7 @@ class Funds(_Item):
     spent: Amount | None = None  # 实际支出
     recovered: Amount | None = None  # 年末收回资金
     carried_forward: Amount | None = None  # 结转 (to next year; not a 结余)
+    funding_gap: Amount | None = None  # 资金缺口 as the source states it
     stated_balance: Amount | None = None  # 结余 as the source states it
     stated_execution_rate: Percent | None = None  # 执行率 / 支出率 as stated
     stated_execution_rate_again: Percent | None = None  # the same rate where stated a second time
@@ -405,6 +406,11 @@ class Project(Funds):
     execution_reason: Str | None = None
     adjustment_reason: Str | None = None
     total_weight: Annotated[float, Field(ge=0)] | None = None  # 总分 分值 (100 on every form)
+    # Special bonds: the project's income and the bonds' principal and interest over the same
+    # term, as the 融资平衡方案 states them, and the coverage ratio it gives (本息覆盖倍数).
+    expected_revenue: Amount | None = None
+    debt_service: Amount | None = None
+    stated_coverage: Annotated[float, Field(ge=0)] | None = None
     subprojects: SubprojectCounts | None = None
     schedule: Schedule | None = None
     subitems: list[SubItem] = Field(default_factory=list)

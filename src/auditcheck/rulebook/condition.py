@@ -36,6 +36,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
+from auditcheck.engine import registers
 from auditcheck.vocabulary import FIELDS, KINDS, FactField
 
 _FLIP = {"<": ">", "<=": ">=", ">": "<", ">=": "<=", "==": "==", "!=": "!="}
@@ -423,6 +424,12 @@ class _Compiler:
                     arg,
                     f"'{word}' starts the way it ends; durable_rules' matcher misses some texts "
                     "for such words: use a shorter or longer word",
+                )
+            if not registers(word_pattern(word)):  # type: ignore[arg-type]
+                raise self.error(
+                    arg,
+                    f"durable_rules refuses a match for '{word}' (its matcher fails on some "
+                    "repeated letters): use another word",
                 )
         leaves = tuple(Leaf(target.name, "contains", w) for w in words)
         return leaves[0] if len(leaves) == 1 else Junction("or", leaves)
