@@ -145,6 +145,14 @@ def grade_bands(batch: Batch | None, params: Mapping[str, Any] | None) -> GradeB
     return NATIONAL_BANDS
 
 
+def bands_text(bands: GradeBands) -> str:
+    """``优≥90分、良≥80分、中≥60分``: the bands as a report states them."""
+    return "、".join(
+        f"{name}≥{value:g}分"
+        for name, value in (("优", bands.excellent), ("良", bands.good), ("中", bands.passing))
+    )
+
+
 def grade(score: float, bands: GradeBands) -> str:
     """优 / 良 / 中 / 差 for a score under the bands (lower bounds, inclusive)."""
     if score >= bands.excellent:

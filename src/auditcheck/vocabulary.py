@@ -169,7 +169,43 @@ def _lowest_survey(project: Project) -> int:
 
 
 def _completion_rate(t: Target, _ctx: Context) -> float | None:
-    return formulas.rate(t.actual, t.planned)
+    reverse = t.operator in ("≤", "<")
+    rate = formulas.rate(t.planned, t.actual) if reverse else formulas.rate(t.actual, t.planned)
+    # An achieved value stated as a bound (≥95%) only says the target may have been met.
+    bound = ("≤", "<") if reverse else ("≥", ">")
+    if rate is not None and rate < 100 and t.actual_operator in bound:
+        return None
+    return rate
+
+
+# 一级指标 as the common framework names them, and the 二级 names each one covers.
+LEVELS = ("产出指标", "效益指标", "满意度指标", "成本指标")
+_SECOND_LEVEL = {
+    "数量": "产出指标",
+    "质量": "产出指标",
+    "时效": "产出指标",
+    "成本": "产出指标",
+    "效益": "效益指标",
+    "可持续": "效益指标",
+    "满意": "满意度指标",
+}
+OPERATORS = ("≥", "≤", "=", ">", "<")
+
+
+def _indicator_levels(project: Project, ctx: Context) -> str | None:
+    found = {_level(t, ctx) for t in project.targets}
+    return "、".join(lv for lv in LEVELS if lv in found) or None
+
+
+def _level(t: Target, _ctx: Context) -> str | None:
+    if t.level:
+        found = [lv for lv in LEVELS if lv[:2] in t.level]
+        if found:
+            return found[0]
+    for word, level in _SECOND_LEVEL.items():
+        if t.category and word in t.category:
+            return level
+    return None
 
 
 def _measurable(t: Target, _ctx: Context) -> bool | None:
@@ -313,6 +349,37 @@ _MONEY = (
         ("adjusted_budget",),
     ),
 )
+_GRADES = ("优", "良", "中", "差")
+_GRADE = (
+    stated("score", "number", "评价得分"),
+    derived(
+        "stated_grade",
+        "text",
+        "资料所述评价等级，归一为 优 / 良 / 中 / 差（优秀 → 优，合格 → 中）",
+        _national_grade,
+        ("stated_grade",),
+        choices=lambda: _GRADES,
+    ),
+    stated(
+        "stated_grade_word", "text", "资料所述评价等级的原词（优秀、良好 …）", attr="stated_grade"
+    ),
+    derived(
+        "score_grade",
+        "text",
+        "得分按评分档次应得的等级；档次取批次的 grade_bands，否则取等级核对规则的参数，"
+        "否则全国通行的 90 / 80 / 60",
+        _score_grade,
+        ("score",),
+        choices=lambda: _GRADES,
+    ),
+    derived(
+        "grade_bands",
+        "text",
+        "所用评分档次，如“优≥90分、良≥80分、中≥60分”",
+        lambda _i, c: formulas.bands_text(c.bands),
+        ("score",),
+    ),
+)
 _PROGRESS = (
     within("subprojects", "total", "subprojects_total", "number", "子项目总数"),
     within("subprojects", "unit", "subprojects_unit", "text", "子项目计量单位"),
@@ -371,15 +438,7 @@ PROJECT = FactKind(
             "项目类型：专项 / 部门整体 / 专项债券",
             choices=lambda: ("专项", "部门整体", "专项债券"),
         ),
-        stated("score", "number", "评价得分"),
-        derived(
-            "stated_grade",
-            "text",
-            "资料所述评价等级，归一为 优 / 良 / 中 / 差（优秀 → 优）",
-            _national_grade,
-            ("stated_grade",),
-            choices=lambda: ("优", "良", "中", "差"),
-        ),
+        *_GRADE,
         derived(
             "acceptance_complete",
             "bool",
@@ -410,6 +469,13 @@ PROJECT = FactKind(
         ),
         within("publicity", "awareness_rate", "awareness_rate", "number", "政策知晓率（%）"),
         stated("budget_itemised", "bool", "预算是否细化到具体支出事项"),
+        derived(
+            "indicator_levels",
+            "text",
+            "项目绩效指标涉及的一级指标（顿号分隔，按 产出、效益、满意度、成本 的顺序）",
+            _indicator_levels,
+            ("targets",),
+        ),
         derived(
             "source_names",
             "text",
@@ -456,7 +522,7 @@ PROJECT = FactKind(
 SUBITEM = FactKind(
     "subitem",
     "项目中有单独资金的子项目",
-    _fields(*_MONEY, *_PROGRESS),
+    _fields(*_MONEY, *_PROGRESS, *_GRADE),
     _subitems,
     lambda s: s.name,
     {"targets": "target", "observations": "observation", "sources": "source"},
@@ -472,9 +538,32 @@ TARGET = FactKind(
         stated("adjusted", "bool", "目标是否已调整"),
         stated("self_eval_planned", "number", "自评时采用的目标值"),
         derived(
+            "level",
+            "text",
+            "一级指标，归一为 产出指标 / 效益指标 / 满意度指标 / 成本指标；"
+            "未写一级时由二级指标推出",
+            _level,
+            lambda t: ("level",) if t.level else ("category",),
+            choices=lambda: LEVELS,
+            origin="level（或 category）",
+        ),
+        stated("category", "text", "二级指标，如写（数量指标、社会效益指标 …）"),
+        stated("operator", "text", "目标值前的符号：≥ ≤ = > <", choices=lambda: OPERATORS),
+        stated(
+            "actual_operator", "text", "实际值以界限表述时的符号（≥95%）", choices=lambda: OPERATORS
+        ),
+        stated("planned_text", "text", "目标值原文（定性目标时是唯一的值）"),
+        stated("actual_text", "text", "实际完成值原文"),
+        stated("self_eval_planned_text", "text", "自评时采用的目标值原文"),
+        stated("weight", "number", "分值"),
+        stated("score", "number", "得分"),
+        stated("deviation_reason", "text", "偏差原因分析"),
+        derived(
             "completion_rate",
             "number",
-            "完成率 = actual ÷ planned × 100",
+            "完成率：正向指标（≥、>、= 或未写）为 actual ÷ planned × 100，反向指标（≤、<，"
+            "如成本）为 planned ÷ actual × 100；"
+            "实际值只是界限（actual_operator）而够不上目标时不作判断",
             _completion_rate,
             ("actual",),
         ),
