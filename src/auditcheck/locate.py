@@ -10,10 +10,10 @@ Lines and columns are 1-based, as editors and CI annotations count them.
 from __future__ import annotations
 
 import difflib
-import math
 import unicodedata
 import warnings
 from dataclasses import dataclass, field
+from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import Any
 
@@ -271,7 +271,8 @@ def describe_error(model: type[BaseModel], error: dict[str, Any], path: PathKey)
     if kind == "extra_forbidden":
         owner = _model_at(model, path[:-1])
         names = list(owner.model_fields) if owner else []
-        close = difflib.get_close_matches(str(path[-1]), names, n=1)
+        # Close spellings only (spnet → spent), not any field sharing letters (score ↛ sources).
+        close = difflib.get_close_matches(str(path[-1]), names, n=1, cutoff=0.75)
         hint = f"; did you mean '{close[0]}'?" if close else "; remove it or check the spelling"
         return f"unknown field{hint}"
     if kind == "missing":
@@ -291,23 +292,33 @@ def describe_error(model: type[BaseModel], error: dict[str, Any], path: PathKey)
     return f"{message} (got {value!r})"
 
 
+def _plain(number: Decimal) -> str:
+    """A decimal as written out in full: no exponent, no trailing zeros after the point."""
+    text = format(number, "f")
+    return text.rstrip("0").rstrip(".") if "." in text else text
+
+
 def _number_hint(text: str) -> str:
-    """How to write a number that was given as text: the fix, spelled out."""
+    """How to write a number that was given as text: the fix, spelled out, figure for figure.
+
+    Decimal arithmetic keeps every digit the source wrote (67,289.03 → 67289.03;
+    387664.62元 → 38.766462 万元); a float would round it.
+    """
     cleaned = unicodedata.normalize("NFKC", text).replace(" ", "").replace(",", "")
     unit = ""
-    for suffix in ("万元", "元", "%", "％", "个", "人"):
+    for suffix in ("万元", "元", "%", "个", "人"):
         if cleaned.endswith(suffix):
             cleaned, unit = cleaned[: -len(suffix)], suffix
+            break
     try:
-        number = float(cleaned)
-    except ValueError:
+        number = Decimal(cleaned)
+    except InvalidOperation:
         return "write a number"
-    if not math.isfinite(number):
+    if not number.is_finite():
         return "write the figure the source states (this is not a finite number)"
-    shown = f"{number:g}" if "e" not in f"{number:g}" else cleaned
     if unit == "元":
-        return f"amounts are in 万元: write {number / 10000:g}"
-    return f"write it as a plain number: {shown}" + (
+        return f"amounts are in 万元: write {_plain(number / 10000)}"
+    return f"write it as a plain number: {_plain(number)}" + (
         f" (the unit {unit} is implied)" if unit else ""
     )
 
