@@ -10,6 +10,7 @@ Lines and columns are 1-based, as editors and CI annotations count them.
 from __future__ import annotations
 
 import difflib
+import math
 import unicodedata
 import warnings
 from dataclasses import dataclass, field
@@ -314,7 +315,7 @@ def _number_hint(text: str) -> str:
         number = Decimal(cleaned)
     except InvalidOperation:
         return "write a number"
-    if not number.is_finite():
+    if not math.isfinite(float(number)):  # NaN, infinity, or beyond any figure (1.0e400)
         return "write the figure the source states (this is not a finite number)"
     if unit == "元":
         return f"amounts are in 万元: write {_plain(number / 10000)}"

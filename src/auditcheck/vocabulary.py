@@ -387,12 +387,9 @@ _PROGRESS = (
     within(
         "subprojects", "behind_schedule", "subprojects_behind", "number", "进度未达预期的子项目数"
     ),
+    within("subprojects", "completed_late", "subprojects_late", "number", "延迟完工的子项目数"),
     within(
-        "subprojects",
-        "completed_late",
-        "subprojects_late",
-        "number",
-        "延迟完工或延迟验收的子项目数",
+        "subprojects", "accepted_late", "subprojects_accepted_late", "number", "验收延迟的子项目数"
     ),
     within(
         "subprojects",
@@ -452,6 +449,13 @@ PROJECT = FactKind(
             "缺少的验收资料份数",
             lambda p, _c: len(_acceptance_missing(p)) or None,
             ("acceptance",),
+        ),
+        derived(
+            "acceptance_missing_names",
+            "text",
+            "缺少的验收资料（顿号分隔）",
+            lambda p, _c: "、".join(_acceptance_missing(p)) or None,
+            ("acceptance", "present"),
         ),
         derived(
             "publicity_channels",
@@ -591,6 +595,10 @@ FACILITY = FactKind(
     _fields(
         stated("name", "text", "设施或资产名称"),
         stated("in_use", "bool", "是否在用"),
+        stated("stopped", "bool", "是否已停用（曾经使用，现已不用）"),
+        stated("in_use_since", "date", "投入使用日期"),
+        stated("accepted", "bool", "是否已竣工验收"),
+        stated("accepted_on", "date", "竣工验收日期"),
         stated("connected", "bool", "是否接入所需管网"),
         stated("scheduled_for_demolition", "bool", "是否已纳入拆迁"),
         derived(

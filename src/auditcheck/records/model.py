@@ -214,7 +214,8 @@ class SubprojectCounts(_Item):
     completed_not_accepted: Count | None = None  # 已完工尚未验收
     in_progress: Count | None = None  # 在建
     behind_schedule: Count | None = None  # 进度未达预期
-    completed_late: Count | None = None  # 延迟完工或延迟验收
+    completed_late: Count | None = None  # 延迟完工
+    accepted_late: Count | None = None  # 验收延迟
 
 
 class Schedule(_Item):
@@ -273,6 +274,7 @@ class Facility(_Item):
 
     name: Text
     in_use: bool | None = None
+    stopped: bool | None = None  # 已停用: it was in use and no longer is
     in_use_since: date | None = None  # 投入使用 / 开园 date
     accepted: bool | None = None  # completion acceptance done
     accepted_on: date | None = None  # 竣工验收 date
