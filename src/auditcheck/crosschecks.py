@@ -24,9 +24,10 @@ What is paired (each only when the record states both sides):
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import date
+from functools import partial
 from typing import Any
 
 from auditcheck import formulas
@@ -88,10 +89,11 @@ class _Builder:
         subject: str,
         stated: tuple[float | None, PathKey],
         computed: tuple[float | None, PathKey],
-        basis: str,
+        basis: Callable[[], str],
         unit: str,
         basis_at: str | None = None,
     ) -> None:
+        """A pair when both figures are given; ``basis`` is only worked out then."""
         (stated_value, stated_path), (computed_value, computed_path) = stated, computed
         if stated_value is None or computed_value is None:
             return
@@ -102,7 +104,7 @@ class _Builder:
                 stated_value,
                 computed_value,
                 unit,
-                basis,
+                basis(),
                 self.doc,
                 stated_path,
                 computed_path,
@@ -134,6 +136,11 @@ class _Builder:
         )
 
 
+def _plus(values: Sequence[float | None], show: Callable[[Any], str] = wan) -> str:
+    """``2450.05 + 3204.25``: the parts of a sum as the basis of a cross-check."""
+    return " + ".join(show(v) for v in values if v is not None)
+
+
 def _sum(values: list[float | None]) -> float | None:
     return None if not values or any(v is None for v in values) else sum(values)  # type: ignore[arg-type]
 
@@ -149,10 +156,13 @@ def _funds(b: _Builder, funds: Funds, name: str, path: PathKey) -> None:
             f"{name}结余",
             (funds.stated_balance, (*path, "stated_balance")),
             (budget - spent, (*path, "spent")),
-            f"{label}{wan(budget)} − 支出{wan(spent)}",
+            lambda: f"{label}{wan(budget)} − 支出{wan(spent)}",
             WAN,
         )
-        basis = formulas.basis_text("spent", spent, budget_key, budget)
+
+        def basis() -> str:
+            return formulas.basis_text("spent", spent, budget_key, budget)  # type: ignore[arg-type]
+
         for key in ("stated_execution_rate", "stated_execution_rate_again"):
             b.pair(
                 "rate",
@@ -168,7 +178,7 @@ def _funds(b: _Builder, funds: Funds, name: str, path: PathKey) -> None:
             f"{name}年末收回资金",
             (funds.recovered, (*path, "recovered")),
             (funds.adjusted_budget - spent, (*path, "adjusted_budget")),
-            f"调整后预算{wan(funds.adjusted_budget)} − 支出{wan(spent)}",
+            lambda: f"调整后预算{wan(funds.adjusted_budget)} − 支出{wan(spent)}",
             WAN,
         )
     for i, stated in enumerate(funds.stated_rates):
@@ -180,7 +190,7 @@ def _funds(b: _Builder, funds: Funds, name: str, path: PathKey) -> None:
             f"{name}{stated.name}",
             (stated.value, (*path, "stated_rates", i, "value")),
             (formulas.rate(num, den), (*path, stated.numerator)),
-            formulas.basis_text(stated.numerator, num, stated.denominator, den),
+            partial(formulas.basis_text, stated.numerator, num, stated.denominator, den),
             PERCENT,
         )
     b.pair(
@@ -188,7 +198,7 @@ def _funds(b: _Builder, funds: Funds, name: str, path: PathKey) -> None:
         f"{name}预算执行率",
         (funds.stated_execution_rate_again, (*path, "stated_execution_rate_again")),
         (funds.stated_execution_rate, (*path, "stated_execution_rate")),
-        "同一执行率的另一处表述",
+        lambda: "同一执行率的另一处表述",
         PERCENT,
     )
     for part, total_key in (("sources", "budget"), ("parts", "budget"), ("parts", "spent")):
@@ -202,7 +212,7 @@ def _funds(b: _Builder, funds: Funds, name: str, path: PathKey) -> None:
             f"{name}{'资金来源' if part == 'sources' else '各明细'}合计",
             (getattr(funds, total_key), (*path, total_key)),
             (_sum(values), (*path, part)),
-            " + ".join(wan(v) for v in values if v is not None),
+            partial(_plus, values),
             WAN,
         )
 
@@ -221,7 +231,7 @@ def _counts(b: _Builder, counts: SubprojectCounts | None, name: str, path: PathK
         f"{name}子项目总数",
         (counts.total, (*where, "total")),
         (done + counts.in_progress, (*where, "in_progress")),
-        f"已完工{done} + 在建{counts.in_progress}",
+        lambda: f"已完工{done} + 在建{counts.in_progress}",
         counts.unit,
     )
 
@@ -255,7 +265,7 @@ def _subitem_totals(b: _Builder, project: Project) -> None:
             f"各子项目{label}合计",
             (getattr(project, key), (key,)),
             (_sum(values), ("subitems",)),
-            " + ".join(wan(v) for v in values if v is not None),
+            partial(_plus, values),
             WAN,
         )
     totals = [item.subprojects.total if item.subprojects else None for item in items]
@@ -265,7 +275,7 @@ def _subitem_totals(b: _Builder, project: Project) -> None:
             "各子项目所含项目数合计",
             (project.subprojects.total, ("subprojects", "total")),
             (_sum(totals), ("subitems",)),
-            " + ".join(str(t) for t in totals if t is not None),
+            partial(_plus, totals, str),
             project.subprojects.unit,
         )
     budgets = [item.budget for item in items]
@@ -308,7 +318,9 @@ def crosschecks_of(
             "本息覆盖倍数",
             (project.stated_coverage, ("stated_coverage",)),
             (formulas.coverage(project), ("expected_revenue",)),
-            f"预期收益{wan(project.expected_revenue)} ÷ 应还本付息{wan(project.debt_service)}",
+            lambda: (
+                f"预期收益{wan(project.expected_revenue)} ÷ 应还本付息{wan(project.debt_service)}"
+            ),
             "倍",
         )
     _counts(b, project.subprojects, "", ())
@@ -331,7 +343,7 @@ def crosschecks_of(
                 f"{q.name}分项合计",
                 (q.value, (*qpath, "value")),
                 (sum(q.parts), (*qpath, "parts")),
-                " + ".join(num(p) for p in q.parts),
+                partial(_plus, q.parts, num),
                 q.unit or "",
             )
     yield from b.facts
@@ -344,7 +356,7 @@ def _target(b: _Builder, target: Any, path: PathKey) -> None:
         f"“{target.indicator}”实际完成值",
         (target.stated_actual_again, (*path, "stated_actual_again")),
         (target.actual, (*path, "actual")),
-        "同一完成值的另一处表述",
+        lambda: "同一完成值的另一处表述",
         target.unit or "",
     )
 
@@ -364,7 +376,7 @@ def _table_row(record: LoadedRecord, fields: Sequence[FactField] | None) -> Iter
             "明细表所列金额与项目预算",
             (row.amount, ("table", i, "amount")),
             (formulas.budget(project), ("table", i, "amount")),
-            f"项目记录中的{formulas.AMOUNT_LABELS[key]}",
+            partial("项目记录中的{}".format, formulas.AMOUNT_LABELS[key]),
             WAN,
             basis_at=f"{record.doc.file}:{record.doc.line((key,))}",
         )
@@ -380,7 +392,7 @@ def batch_crosschecks(batch: Batch, doc: Document) -> list[Fact]:
         "评价项目明细表合计",
         (batch.stated_table_total, ("stated_table_total",)),
         (_sum(amounts) if amounts else None, ("table",)),
-        " + ".join(wan(a) for a in amounts),
+        partial(_plus, amounts),
         WAN,
     )
     return b.facts
