@@ -142,13 +142,18 @@ def counting_book(tmp_path: Path, rule: str = COUNTING) -> Rulebook:
         ([{"unit": "个", "planned": 5}, {"unit": "%", "planned": 95}], False),
         ([{"unit": "%", "planned": 80}], False),  # fewer than two targets
         ([], False),  # no targets listed: the count is unknown, never zero
+        (None, False),  # the source shows part of the list (unstated): unknown as well
     ],
 )
 def test_counts_are_decided_by_the_engine_on_each_item(tmp_path: Path, targets, fires) -> None:
     checker = Checker(counting_book(tmp_path))
+    partial = targets is None
+    targets = [{"unit": "个", "planned": 5}, {"unit": "%", "planned": 80}] if partial else targets
     listed = [{"indicator": f"指标{i}", **t} for i, t in enumerate(targets)]
     subitem = {"name": "子项", "targets": listed}  # a sub-item's targets are not the project's
     fragment = {"targets": listed, "subitems": [subitem]} if listed else {"subitems": [subitem]}
+    if partial:
+        fragment["unstated"] = ["targets"]
     findings, _ = checker.check_record(example_record(fragment, "x.yaml"))
     assert [f.rule for f in findings] == (["no-satisfaction-target"] if fires else [])
     if fires:

@@ -137,7 +137,8 @@ class Checker:
         for fid, fact in enumerate(facts):
             for agg in self.counts.get(fact.kind, ()):
                 size = tally[(fact.path, agg.kind)]
-                if size:  # an empty list gives no count: unknown, not zero
+                # An empty list, or one the source shows only in part, gives no count.
+                if size and agg.list not in fact.item.unstated:
                     counted = tally[(fact.path, agg.field)] if agg.condition else size
                     fact.values[agg.field] = counted
             hits = self.engine.check(fact.kind, rid, fid, fact.values)

@@ -49,6 +49,7 @@ class _Item(_Strict):
     """Anything that may say which of its values the source does not state."""
 
     # Values the source does not state: unknown, never "missing" (no rule reads them as a gap).
+    # A list named here with items is one the source shows only in part (a form cut off).
     unstated: list[Str] = Field(default_factory=list)
 
     @model_validator(mode="after")
@@ -57,7 +58,8 @@ class _Item(_Strict):
             if name == "unstated" or name not in type(self).model_fields:
                 known = ", ".join(n for n in type(self).model_fields if n != "unstated")
                 raise ValueError(f"unstated: '{name}' is not a field here (fields: {known})")
-            if getattr(self, name) not in (None, []):
+            value = getattr(self, name)
+            if value is not None and not isinstance(value, list):
                 raise ValueError(f"unstated: '{name}' is given a value; keep one of the two")
         return self
 

@@ -91,8 +91,9 @@ class Aggregate:
     The inner condition becomes a hidden rule on the item kind: durable_rules decides
     it for each item, the checker counts the firings per owner and puts the count on
     the owner's fact (under ``field``) before that fact is asserted. Without a
-    condition the count is the number of items. An empty list gives no count: a list
-    the source does not give is unknown, not zero.
+    condition the count is the number of items. An empty list gives no count (a list the
+    source does not give is unknown, not zero), nor does a list the record names as
+    unstated (the source shows only part of it).
     """
 
     field: str  # the synthetic field on the owner fact
