@@ -120,3 +120,12 @@ def test_a_condition_with_an_earlier_topic_spelling_names_the_new_one(tmp_path: 
 def test_the_seed_fixtures_use_current_topic_ids() -> None:
     text = "".join(p.read_text("utf-8") for p in FIXTURES.glob("*.yaml"))
     assert not [old for old in topic_renames() if f"topic: {old}\n" in text]
+
+
+def test_words_are_found_across_a_line_fold(checker: Checker) -> None:
+    # A folded YAML scalar joins its lines with a space, here inside 不够规范.
+    record = example_record(
+        {"observations": [{"topic": "contracts", "evidence": "合同签订不够 规范"}]}, "x"
+    )
+    findings, _ = checker.check_record(record)
+    assert [f.rule for f in findings] == ["contract-clauses-missing"]

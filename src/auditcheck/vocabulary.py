@@ -662,6 +662,15 @@ ACTIVITY = FactKind(
     _listed("activities", owners=False),
     lambda a: a.name,
 )
+# The source's words; a line fold inside a YAML block scalar leaves a space, which would keep a
+# word test from matching across it.
+_EVIDENCE = derived(
+    "evidence",
+    "text",
+    "资料原话（YAML 折行留下的空格已去掉）",
+    lambda item, _c: join_cjk(item.evidence.strip()) if item.evidence else None,
+    ("evidence",),
+)
 SOURCE = FactKind(
     "source",
     "一个资金来源（资金来源表的一行）",
@@ -683,7 +692,7 @@ DOCUMENT = FactKind(
         stated("present", "bool", "是否具备"),
         stated("stage", "text", "所属阶段：立项 / 实施 / 验收 …"),
         stated("complete", "bool", "具备但不完整时为 false"),
-        stated("evidence", "text", "资料原话"),
+        _EVIDENCE,
         derived(
             "statement",
             "text",
@@ -702,7 +711,7 @@ MANAGEMENT_RULE = FactKind(
         stated("name", "text", "制度名称"),
         stated("present", "bool", "是否建立"),
         stated("complete", "bool", "已建立但不健全、不清晰时为 false"),
-        stated("evidence", "text", "资料原话"),
+        _EVIDENCE,
         derived(
             "statement",
             "text",
@@ -729,7 +738,7 @@ OBSERVATION = FactKind(
         stated(
             "scope", "text", "范围：部分 / 个别 / 全部", choices=lambda: ("部分", "个别", "全部")
         ),
-        stated("evidence", "text", "评价资料中的原始表述"),
+        _EVIDENCE,
         derived(
             "statement",
             "text",
