@@ -671,6 +671,14 @@ _EVIDENCE = derived(
     lambda item, _c: join_cjk(item.evidence.strip()) if item.evidence else None,
     ("evidence",),
 )
+_STATEMENT = derived(
+    "statement",
+    "text",
+    "可直接入句的原话：evidence 去掉句末标点；evidence 没有提到所说对象（subject，或资料、"
+    "制度的 name）时在前面加上它",
+    _statement,
+    ("evidence",),
+)
 SOURCE = FactKind(
     "source",
     "一个资金来源（资金来源表的一行）",
@@ -693,13 +701,7 @@ DOCUMENT = FactKind(
         stated("stage", "text", "所属阶段：立项 / 实施 / 验收 …"),
         stated("complete", "bool", "具备但不完整时为 false"),
         _EVIDENCE,
-        derived(
-            "statement",
-            "text",
-            "可直接入句的原话（见 observation.statement）",
-            _statement,
-            ("evidence",),
-        ),
+        _STATEMENT,
     ),
     _listed("documents", owners=False),
     lambda d: d.name,
@@ -712,13 +714,7 @@ MANAGEMENT_RULE = FactKind(
         stated("present", "bool", "是否建立"),
         stated("complete", "bool", "已建立但不健全、不清晰时为 false"),
         _EVIDENCE,
-        derived(
-            "statement",
-            "text",
-            "可直接入句的原话（见 observation.statement）",
-            _statement,
-            ("evidence",),
-        ),
+        _STATEMENT,
     ),
     _listed("management_rules", owners=False),
     lambda m: m.name,
@@ -739,13 +735,7 @@ OBSERVATION = FactKind(
             "scope", "text", "范围：部分 / 个别 / 全部", choices=lambda: ("部分", "个别", "全部")
         ),
         _EVIDENCE,
-        derived(
-            "statement",
-            "text",
-            "可直接入句的表述：evidence 去掉句末标点；evidence 未提到 subject 时前面加上 subject",
-            _statement,
-            ("evidence",),
-        ),
+        _STATEMENT,
     ),
     _listed("observations"),
     lambda o: o.subject or o.topic or "",
