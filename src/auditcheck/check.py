@@ -13,7 +13,7 @@ import jinja2
 
 from auditcheck.crosschecks import batch_crosschecks, crosschecks_of
 from auditcheck.engine import Engine, EngineError, EngineRule
-from auditcheck.facts import Fact, Wanted, facts_of
+from auditcheck.facts import Fact, Plan, Wanted, facts_of
 from auditcheck.findings import Finding, Tally, fingerprint
 from auditcheck.formulas import GRADE_RULE, grade_bands
 from auditcheck.locate import Document, LocatedError, PathKey, dotted
@@ -76,7 +76,7 @@ def wanted_fields(rules: Iterable[EngineRule], counted: Iterable[str] = ()) -> W
     for rule in rules:
         names.setdefault(rule.kind, set()).update(rule.fields)
     return {
-        kind: tuple(spec for name, spec in FIELDS[kind].items() if name in used)
+        kind: Plan.of(spec for name, spec in FIELDS[kind].items() if name in used)
         for kind, used in names.items()
     }
 
@@ -239,8 +239,8 @@ def all_facts(record: LoadedRecord, ctx: Context, wanted: Wanted | None = None) 
     """
     if wanted is not None and "crosscheck" not in wanted:
         return facts_of(record, ctx, wanted)
-    fields = None if wanted is None else wanted["crosscheck"]
-    return chain(facts_of(record, ctx, wanted), crosschecks_of(record, fields))
+    plan = None if wanted is None else wanted["crosscheck"]
+    return chain(facts_of(record, ctx, wanted), crosschecks_of(record, plan))
 
 
 def run(

@@ -31,12 +31,12 @@ from functools import partial
 from typing import Any
 
 from auditcheck import formulas
-from auditcheck.facts import Fact, make_fact
+from auditcheck.facts import Fact, Plan, make_fact
 from auditcheck.locate import Document, PathKey
 from auditcheck.records.load import LoadedRecord
 from auditcheck.records.model import Batch, Funds, Project, Schedule, SubprojectCounts
 from auditcheck.templating import num, wan
-from auditcheck.vocabulary import Context, FactField
+from auditcheck.vocabulary import Context
 
 WAN, PERCENT = "万元", "%"
 _CTX = Context()
@@ -73,14 +73,14 @@ class Pair:
 class _Builder:
     """Collects crosscheck facts for one document."""
 
-    def __init__(self, record: str, doc: Document, fields: Sequence[FactField] | None) -> None:
+    def __init__(self, record: str, doc: Document, plan: Plan | None) -> None:
         self.record = record
         self.doc = doc
-        self.fields = fields
+        self.plan = plan
         self.facts: list[Fact] = []
 
     def add(self, pair: Pair) -> None:
-        fact = make_fact("crosscheck", self.record, pair, _CTX, self.fields, doc=self.doc)
+        fact = make_fact("crosscheck", self.record, pair, _CTX, self.plan, doc=self.doc)
         self.facts.append(fact)
 
     def pair(
@@ -302,15 +302,13 @@ def _subitem_totals(b: _Builder, project: Project) -> None:
         )
 
 
-def crosschecks_of(
-    record: LoadedRecord, fields: Sequence[FactField] | None = None
-) -> Iterator[Fact]:
+def crosschecks_of(record: LoadedRecord, plan: Plan | None = None) -> Iterator[Fact]:
     """Crosscheck facts for one record (the batch table's row for it included).
 
-    ``fields`` are the fields to compute now (all when None; see :func:`make_fact`).
+    ``plan`` says which fields to compute now (all when None; see :func:`make_fact`).
     """
     project = record.project
-    b = _Builder(project.id, record.doc, fields)
+    b = _Builder(project.id, record.doc, plan)
     _funds(b, project, "", ())
     if project.expected_revenue is not None and project.debt_service:
         b.pair(
@@ -347,7 +345,7 @@ def crosschecks_of(
                 q.unit or "",
             )
     yield from b.facts
-    yield from _table_row(record, fields)
+    yield from _table_row(record, plan)
 
 
 def _target(b: _Builder, target: Any, path: PathKey) -> None:
@@ -361,7 +359,7 @@ def _target(b: _Builder, target: Any, path: PathKey) -> None:
     )
 
 
-def _table_row(record: LoadedRecord, fields: Sequence[FactField] | None) -> Iterator[Fact]:
+def _table_row(record: LoadedRecord, plan: Plan | None) -> Iterator[Fact]:
     batch, doc = record.batch, record.batch_doc
     if batch is None or doc is None:
         return
@@ -370,7 +368,7 @@ def _table_row(record: LoadedRecord, fields: Sequence[FactField] | None) -> Iter
         if row.project != project.id:
             continue
         key = formulas.budget_key(project)
-        b = _Builder(project.id, doc, fields)
+        b = _Builder(project.id, doc, plan)
         b.pair(
             "restated",
             "明细表所列金额与项目预算",

@@ -8,16 +8,58 @@ message or an explanation needs them, so that a record costs what its rules use.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+import operator
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
+from functools import cache
 from typing import Any
 
 from auditcheck.locate import Document, PathKey
 from auditcheck.records.load import LoadedRecord
-from auditcheck.vocabulary import FIELDS, KINDS, ORDER, Context, FactField
+from auditcheck.vocabulary import FIELDS, KINDS, ORDER, Context, FactField, Getter
 
-Wanted = Mapping[str, Sequence[FactField]]
 _PLAIN = Context()
+
+
+@dataclass(frozen=True)
+class Plan:
+    """Which fields of a kind to compute, arranged to be cheap: every value taken as stated
+    is read in one ``attrgetter`` call, then each derived value is computed."""
+
+    stated: tuple[str, ...]
+    take: Callable[[Any], Any] | None
+    derived: tuple[tuple[str, Getter], ...]
+
+    @classmethod
+    def of(cls, fields: Iterable[FactField]) -> Plan:
+        """The plan for ``fields`` (declared fields of one kind)."""
+        chosen = list(fields)
+        stated = [f for f in chosen if f.attr]
+        take = operator.attrgetter(*(f.attr for f in stated)) if stated else None  # type: ignore[misc]
+        derived = tuple((f.name, f.get) for f in chosen if not f.attr)
+        return cls(tuple(f.name for f in stated), take, derived)
+
+    def values(self, item: Any, ctx: Context) -> dict[str, Any]:
+        """The planned fields of ``item``."""
+        values: dict[str, Any] = {}
+        if self.take is not None:
+            taken = self.take(item)
+            if len(self.stated) == 1:
+                values[self.stated[0]] = taken
+            else:
+                values = dict(zip(self.stated, taken, strict=True))
+        for name, get in self.derived:
+            values[name] = get(item, ctx)
+        return values
+
+
+@cache
+def full_plan(kind: str) -> Plan:
+    """The plan that computes every field of ``kind``."""
+    return Plan.of(FIELDS[kind].values())
+
+
+Wanted = Mapping[str, Plan]
 
 
 @dataclass(slots=True, eq=False)
@@ -63,29 +105,26 @@ def make_fact(
     record: str,
     item: Any,
     ctx: Context,
-    fields: Sequence[FactField] | None = None,
+    plan: Plan | None = None,
     path: PathKey = (),
     owner: str = "",
     doc: Document | None = None,
 ) -> Fact:
-    """A fact of ``kind`` about ``item``, with ``fields`` computed (all when None)."""
-    chosen = KINDS[kind].fields.values() if fields is None else fields
-    values = {
-        spec.name: getattr(item, spec.attr) if spec.attr else spec.get(item, ctx) for spec in chosen
-    }
+    """A fact of ``kind`` about ``item``, with the fields of ``plan`` computed (all when None)."""
+    values = (plan or full_plan(kind)).values(item, ctx)
     return Fact(kind, record, path, values, item, ctx, owner, path[:-2], doc)
 
 
 def facts_of(record: LoadedRecord, ctx: Context, wanted: Wanted | None = None) -> Iterator[Fact]:
     """The record's facts: listed items first, then sub-items, then the project.
 
-    ``wanted`` maps each kind to the fields to compute now; kinds it leaves out are
-    not built at all. Without it every kind and every field is built.
+    ``wanted`` maps each kind to the plan of the fields to compute now; kinds it leaves
+    out are not built at all. Without it every kind and every field is built.
     """
     project = record.project
     for name in ORDER:
-        fields = wanted.get(name) if wanted is not None else None
-        if wanted is not None and fields is None:
+        plan = wanted.get(name) if wanted is not None else None
+        if wanted is not None and plan is None:
             continue
         for path, item, owner in KINDS[name].items(project):
-            yield make_fact(name, project.id, item, ctx, fields, path, owner)
+            yield make_fact(name, project.id, item, ctx, plan, path, owner)
