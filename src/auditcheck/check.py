@@ -164,7 +164,7 @@ class Checker:
             count += 1
             for rule_id in hits:
                 finding = self._finding(self.rules[rule_id], fact, subject)
-                found.append((_reading_order(fact), finding))
+                found.append((reading_order(fact), finding))
         found.sort(key=lambda pair: pair[0])  # stable: one fact's findings stay in rule order
         return [finding for _, finding in found], count
 
@@ -215,7 +215,7 @@ _OWNED = ("targets", "observations", "sources")  # lists a project and its sub-i
 _LISTS = ("facilities", "defects", "planned_items", "activities", "documents", "management_rules")
 
 
-def _reading_order(fact: Fact) -> tuple[int, ...]:
+def reading_order(fact: Fact) -> tuple[int, ...]:
     """Where a fact's findings go among findings on the same line (a JSONL record is one line):
     the project, its sub-items, the targets, observations and sources of each, the project's
     other lists, then the cross-checks."""

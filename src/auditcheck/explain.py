@@ -13,7 +13,7 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
-from auditcheck.check import Checker
+from auditcheck.check import Checker, reading_order
 from auditcheck.engine import Engine, EngineRule
 from auditcheck.locate import LocatedError
 from auditcheck.records.load import iter_records
@@ -120,11 +120,12 @@ def explain(
             continue
         if record_id is not None and item.project.id != record_id:
             continue
+        shown: list[tuple[tuple[int, ...], Explanation]] = []
         for fid, (fact, hits) in enumerate(checker.matches(item)):
             if fact.kind not in leaves:
                 continue
             pos = (fact.doc or item.doc).position(fact.source(rule.rule.field_for(fact.kind)))
-            yield Explanation(
+            explanation = Explanation(
                 record=item.project.id,
                 kind=fact.kind,
                 label=fact.label,
@@ -132,3 +133,7 @@ def explain(
                 fired=rule.id in hits,
                 comparisons=leaves[fact.kind].compare(item.project.id, fid, fact.kind, fact.values),
             )
+            shown.append((reading_order(fact), explanation))
+        # Facts are evaluated items first; they are shown in the record's reading order.
+        shown.sort(key=lambda pair: pair[0])
+        yield from (explanation for _, explanation in shown)
