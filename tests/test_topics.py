@@ -129,3 +129,13 @@ def test_words_are_found_across_a_line_fold(checker: Checker) -> None:
     )
     findings, _ = checker.check_record(record)
     assert [f.rule for f in findings] == ["contract-clauses-missing"]
+
+
+def test_worker_processes_print_the_note_the_same_way(tmp_path: Path) -> None:
+    (tmp_path / "batch.yaml").write_text("region: 某区\n", "utf-8")
+    for i in (1, 2):
+        observation = "observations: [{topic: awareness-low, evidence: 知晓率偏低}]\n"
+        (tmp_path / f"p{i}.yaml").write_text(f"id: p{i}\nname: 项目\n{observation}", "utf-8")
+    proc = cli("run", str(tmp_path), "--jobs", "2")
+    notes = [line for line in proc.stderr.splitlines() if line.startswith("auditcheck: note: ")]
+    assert len(notes) == 2 and "RecordNote" not in proc.stderr, proc.stderr

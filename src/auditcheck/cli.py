@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import os
 import sys
-import warnings
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
@@ -26,7 +25,7 @@ from auditcheck.draft import SECTIONS, ProjectInfo, build_draft
 from auditcheck.examples import run_rulebook_examples
 from auditcheck.explain import Explanation, explain
 from auditcheck.findings import Finding, Tally
-from auditcheck.locate import LocatedError, RecordNote
+from auditcheck.locate import LocatedError
 from auditcheck.parallel import RulebookSpec, run_parallel
 from auditcheck.progress import Progress
 from auditcheck.records.load import LoadedRecord, iter_records
@@ -44,17 +43,6 @@ EXIT_OK, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
 BUNDLED_RULES = Path(__file__).parent / "rules"
 FORMATS = ("text", "json", "jsonl", "sarif", "junit", "github", "markdown")
 CONSISTENCY = "consistency"
-
-
-_show_warning = warnings.showwarning
-
-
-def _show_note(message: Warning | str, category: type[Warning], *args: Any, **kw: Any) -> None:
-    """A record note (a value read under an earlier spelling) as one line on stderr."""
-    if issubclass(category, RecordNote):
-        click.echo(f"auditcheck: note: {message}", err=True)
-    else:
-        _show_warning(message, category, *args, **kw)
 
 
 def _fail(message: str) -> NoReturn:
@@ -354,7 +342,6 @@ def main(ctx: click.Context, config_path: Path | None) -> None:
     Settings come from flags, then AUDITCHECK_* environment variables, then the
     configuration file; see `auditcheck config show`.
     """
-    warnings.showwarning = _show_note
     try:
         config = load_config(config_path)
     except ConfigError as exc:

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import difflib
 import math
+import sys
 import unicodedata
 import warnings
 from dataclasses import dataclass, field
@@ -326,6 +327,21 @@ def _number_hint(text: str) -> str:
 
 class RecordNote(UserWarning):
     """A record that is read, but should change: an earlier spelling of a value, located."""
+
+
+_show_warning = warnings.showwarning
+
+
+def _show_note(message: Warning | str, category: type[Warning], *args: Any, **kw: Any) -> None:
+    # A note is for the person who wrote the record: one line on stderr, in every process
+    # that validates records (worker processes too), not Python's file-and-source format.
+    if issubclass(category, RecordNote):
+        sys.stderr.write(f"auditcheck: note: {message}\n")
+    else:
+        _show_warning(message, category, *args, **kw)
+
+
+warnings.showwarning = _show_note
 
 
 def _value_at(data: Any, path: PathKey) -> Any:
