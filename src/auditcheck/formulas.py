@@ -19,7 +19,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from auditcheck.records.model import Batch, Funds, GradeBands, Project, StatedRate
+from auditcheck.records.model import Batch, Funds, GradeBands, Project
 from auditcheck.templating import wan
 
 GRADE_RULE = "grade-does-not-match-score"
@@ -115,11 +115,6 @@ def coverage(project: Project) -> float | None:
     if project.expected_revenue is not None and project.debt_service:
         return project.expected_revenue / project.debt_service
     return project.stated_coverage
-
-
-def rate_of(funds: Funds, stated: StatedRate) -> float | None:
-    """The rate a stated rate's basis gives from the funds' amounts."""
-    return rate(getattr(funds, stated.numerator), getattr(funds, stated.denominator))
 
 
 def basis_text(numerator: str, num: float, denominator: str, den: float) -> str:
