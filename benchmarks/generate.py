@@ -21,26 +21,25 @@ from typing import Any
 
 import yaml
 
-TOPICS = [
-    "insufficient-preparation",
-    "scope-differs-from-feasibility",
-    "scheme-changed",
-    "targets-unrelated",
-    "indicator-unclear",
-    "self-eval-benchmark-differs",
-    "performance-cycle-incomplete",
-    "contract-clauses-missing",
-    "application-incomplete",
-    "supervision-missing",
-    "asset-procedure-missing",
-    "asset-inventory-missing",
-    "platform-not-used",
-    "facility-support-lacking",
-    "progress-slow",
-    "acceptance-or-audit-late",
-    "awareness-low",
-    "maintenance-mechanism-missing",
-    "maintenance-unprofessional",
+# (topic, evidence) pairs: each classified by one observation rule (see rules/topics.yaml).
+OBSERVATIONS = [
+    ("preparation", "部分项目前期论证不充分"),
+    ("scope", "实际改造范围与可研批复有出入"),
+    ("design-change", "施工过程中出现变更项目方案的情况"),
+    ("performance-targets", "部分指标标杆值设置不明确"),
+    ("self-evaluation", "自评标杆值与年初申报值不一致"),
+    ("performance-management", "全周期绩效管理不规范"),
+    ("contracts", "合同核心条款缺失"),
+    ("application", "申报材料不完整"),
+    ("supervision", "监督检查工作落实不到位"),
+    ("assets", "未定期对固定资产进行盘点"),
+    ("information-system", "未充分利用信息化平台"),
+    ("facility-operation", "基础设施配套不完善"),
+    ("progress", "个别项目建设进度较迟缓"),
+    ("acceptance", "决算审计时间不及时"),
+    ("awareness", "群众对政策的知晓度不高"),
+    ("maintenance", "施工完成后后续管理跟不上"),
+    ("maintenance", "后续管护缺少专业力量"),
 ]
 UNITS = [
     "区住建局",
@@ -158,7 +157,8 @@ def record(i: int, rng: random.Random) -> dict[str, Any]:
             target["stated_actual_again"] = actual - rng.choice([0, 0, 10])
         rec["targets"] = [target]
     if rng.random() < 0.15:
-        rec["observations"] = [{"topic": rng.choice(TOPICS), "evidence": "评价人员现场核查记录"}]
+        topic, evidence = rng.choice(OBSERVATIONS)
+        rec["observations"] = [{"topic": topic, "evidence": evidence}]
     if rng.random() < 0.1:
         opened = date(2023, 6, 1) + timedelta(days=rng.randint(0, 100))
         rec["facilities"] = [

@@ -32,10 +32,10 @@ def planted(patch: str, *args: str, cwd: Path = ROOT) -> subprocess.CompletedPro
 CRASH_ON_CLINICS = """
 import auditcheck.check as check
 real = check.facts_of
-def facts_of(record):
+def facts_of(record, *args):
     if record.project.id == "village-clinics":
         raise ZeroDivisionError("planted")
-    return real(record)
+    return real(record, *args)
 check.facts_of = facts_of
 """
 

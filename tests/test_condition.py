@@ -1,13 +1,15 @@
+from datetime import date
+
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
-from auditcheck.facts import FIELDS
-from auditcheck.rulebook.condition import ConditionError, compile_condition
-
-PROJECT = FIELDS["project"]
+from auditcheck.engine import Engine, EngineRule, registers
+from auditcheck.rulebook.condition import ConditionError, compile_condition, word_pattern
 
 
-def compile_(text: str, **params: object):
-    return compile_condition(text, PROJECT, params)
+def compile_(text: str, kind: str = "project", **params: object):
+    return compile_condition(text, kind, params)
 
 
 def test_threshold_parameter_becomes_a_constant() -> None:
@@ -61,7 +63,7 @@ def test_chained_comparison() -> None:
         ("execution_rate <", "syntax error", None),
         ('execution_rate < "90"', "is number, compared with text", 1),
         ('type < "专项"', "only == and != apply", 1),
-        ("budget + spent > 10", "one side of a comparison must be a single field", 1),
+        ("budget * spent > 10", "one side of a comparison must be a single field", 1),
         ("execution_rate < __import__('os')", "unsupported expression", 18),
         ("budget", "expected a comparison", 1),
         ("type in [budget]", "constants only", 9),
@@ -73,3 +75,102 @@ def test_errors_say_what_and_where(text: str, fragment: str, column: int | None)
     assert fragment in str(info.value)
     if column is not None:
         assert info.value.column == column
+
+
+def test_dates_are_day_numbers_and_terms_move_across() -> None:
+    compiled = compile_("final_audit_days > 180 and planned_completion < date('2024-01-01')")
+    new_year = float(date(2024, 1, 1).toordinal())
+    assert compiled.json["$and"][1] == {"$lt": {"planned_completion": new_year}}
+    # a − b > c is compiled as a > c + b: one side of every comparison is a single field
+    assert compile_("spent - received > 10").json == {
+        "$gt": {"spent": {"$add": {"$l": 10.0, "$r": {"$m": "received"}}}}
+    }
+    assert compile_("100 - execution_rate > 20").json == {"$lt": {"execution_rate": 80.0}}
+
+
+def test_date_arithmetic_gives_days() -> None:
+    compiled = compile_("planned_completion - date('2023-12-01') > 30")
+    assert compiled.json == {"$gt": {"planned_completion": float(date(2023, 12, 31).toordinal())}}
+
+
+def test_abs_becomes_two_comparisons() -> None:
+    assert compile_("abs(adjustment_rate) > 20").json == {
+        "$or": [{"$gt": {"adjustment_rate": 20.0}}, {"$lt": {"adjustment_rate": -20.0}}]
+    }
+    assert compile_("abs(adjustment_rate) <= t", t=20).json == {
+        "$and": [{"$lte": {"adjustment_rate": 20.0}}, {"$gte": {"adjustment_rate": -20.0}}]
+    }
+
+
+def test_word_tests_are_durables_own_match_one_word_each() -> None:
+    compiled = compile_(
+        "evidence.contains('缺少', '未建立') and evidence.contains('制度')", "observation"
+    )
+    assert compiled.json == {
+        "$and": [
+            {"$or": [{"$mt": {"evidence": ".*缺少.*"}}, {"$mt": {"evidence": ".*未建立.*"}}]},
+            {"$mt": {"evidence": ".*制度.*"}},
+        ]
+    }
+    # pattern characters in a word are escaped; - ^ $ are literal as they stand
+    assert compile_("evidence.contains('(含)', 'a-b')", "observation").json == {
+        "$or": [{"$mt": {"evidence": ".*%(含%).*"}}, {"$mt": {"evidence": ".*a-b.*"}}]
+    }
+
+
+ALPHABET = "ab管理制度不x."
+words = st.text(alphabet=ALPHABET, min_size=1, max_size=4).filter(
+    lambda w: not any(w[:k] == w[-k:] for k in range(1, len(w))) and registers(word_pattern(w))
+)
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    st.lists(words, min_size=1, max_size=3, unique=True),
+    st.lists(st.text(ALPHABET, max_size=14), min_size=1, max_size=30),
+)
+def test_a_word_test_holds_exactly_when_a_word_is_in_the_text(chosen, texts) -> None:
+    """durable_rules decides it, and agrees with Python's `in` on every text."""
+    quoted = ", ".join(repr(w) for w in chosen)
+    compiled = compile_(f"evidence.contains({quoted})", "observation")
+    engine = Engine([EngineRule("w", "observation", compiled.json, compiled.fields)])
+    for n, text in enumerate(texts):
+        fired = engine.check("observation", "r", n, {"evidence": text}) == ["w"]
+        assert fired == any(w in text for w in chosen), (chosen, text)
+
+
+def test_count_and_any_become_hidden_rules_on_the_items() -> None:
+    compiled = compile_('count(targets, unit == "个") == 0 and any(observations)')
+    first, second = compiled.aggregates
+    assert (first.list, first.kind, first.text) == (
+        "targets",
+        "target",
+        'count(targets, unit == "个")',
+    )
+    assert first.condition is not None and first.condition.json == {"unit": "个"}
+    assert (second.kind, second.condition) == ("observation", None)
+    assert compiled.json == {"$and": [{first.field: 0.0}, {"$gt": {second.field: 0.0}}]}
+    assert compiled.label(first.field) == first.text
+
+
+@pytest.mark.parametrize(
+    ("text", "kind", "fragment"),
+    [
+        ("not evidence.contains('x')", "observation", "cannot apply to `.contains()`"),
+        ("evidence.matches('.*(a|b).*')", "observation", "misses matches"),
+        ("evidence.contains('业物业')", "observation", "starts the way it ends"),
+        ("evidence.contains()", "observation", "one or more words"),
+        ("evidence.contains('aaab')", "observation", "durable_rules refuses a match"),
+        ("budget.contains('x')", "project", "applies to a text field"),
+        ("count(parts) > 1", "project", "no list `parts`"),
+        ("count(targets, count(targets) > 1) > 1", "project", "no list `targets`"),
+        ('topic == "contract-clauses"', "observation", "is never 'contract-clauses'"),
+        ("planned_completion < 2023", "project", "is date, compared with number"),
+        ("planned_completion < date('31/12/2023')", "project", 'date("2023-12-31")'),
+        ("planned_completion * 2 > 1", "project", "does not apply to date and number"),
+    ],
+)
+def test_new_forms_refuse_what_durable_cannot_do(text: str, kind: str, fragment: str) -> None:
+    with pytest.raises(ConditionError) as info:
+        compile_(text, kind)
+    assert fragment in str(info.value)

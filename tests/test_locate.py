@@ -2,7 +2,8 @@ from pathlib import Path
 
 import pytest
 
-from auditcheck.locate import LocatedError, Position, dotted, parse, read
+from auditcheck.locate import LocatedError, Position, dotted, parse, read, validate
+from auditcheck.records.model import Project
 
 
 def test_positions_point_at_keys_and_items() -> None:
@@ -82,3 +83,40 @@ def test_oversized_file_is_refused_before_reading(tmp_path: Path) -> None:
 def test_dotted_paths() -> None:
     assert dotted(("subitems", 0, "spent")) == "subitems[0].spent"
     assert dotted(()) == ""
+
+
+@pytest.mark.parametrize(
+    ("written", "hint"),
+    [
+        ("67,289.03", "write it as a plain number: 67289.03"),
+        ("15645.41万元", "write it as a plain number: 15645.41 (the unit 万元 is implied)"),
+        ("387664.62元", "amounts are in 万元: write 38.766462"),
+        ("1,234,567.891", "write it as a plain number: 1234567.891"),
+        ("５７.８１％", "write it as a plain number: 57.81 (the unit % is implied)"),
+        ("90.00", "write it as a plain number: 90"),
+        ("约100", "write a number"),
+    ],
+)
+def test_number_hints_keep_every_digit(written: str, hint: str) -> None:
+    doc = parse(f"id: p1\nname: 项目\nbudget: '{written}'\n", "p.yaml")
+    _, [error] = validate(Project, doc)
+    assert error.message.endswith(hint), error.message
+
+
+@pytest.mark.parametrize(
+    ("key", "suggestion"),
+    [
+        ("spnet", "did you mean 'spent'?"),
+        ("budgt", "did you mean 'budget'?"),
+        ("status", None),  # not 'targets'
+        ("total", None),  # not 'goal'
+        ("notes", None),  # not 'units'
+    ],
+)
+def test_did_you_mean_only_for_close_names(key: str, suggestion: str | None) -> None:
+    doc = parse(f"id: p1\nname: 项目\nsubitems:\n  - {{name: 子项, {key}: 1}}\n", "p.yaml")
+    _, [error] = validate(Project, doc)
+    if suggestion:
+        assert suggestion in error.message
+    else:
+        assert error.message == "unknown field; remove it or check the spelling"

@@ -1,10 +1,13 @@
 from pathlib import Path
 
+from pydantic import BaseModel
+
 from auditcheck.locate import parse, validate
+from auditcheck.records import model
 from auditcheck.records.load import LoadedRecord, iter_records
 from auditcheck.records.model import Batch, Project
 
-from .conftest import FIXTURES
+from .conftest import FIXTURES, ROOT
 
 MINIMAL = "id: p1\nname: 项目\ntype: 专项\nunits: [单位]\n"
 
@@ -116,3 +119,18 @@ def test_folder_without_batch_file_is_reported(tmp_path: Path) -> None:
     items = list(iter_records([tmp_path]))
     assert "no batch.yaml" in str(items[0])
     assert isinstance(items[1], LoadedRecord)
+
+
+def test_docs_records_names_every_field() -> None:
+    text = (ROOT / "docs" / "records.md").read_text("utf-8")
+    models = [m for m in vars(model).values() if isinstance(m, type) and issubclass(m, BaseModel)]
+    missing = sorted(
+        f"{m.__name__}.{name}" for m in models for name in m.model_fields if f"`{name}`" not in text
+    )
+    assert missing == []
+
+
+def test_a_list_named_unstated_is_partial_not_refused() -> None:
+    text = MINIMAL + "targets: [{indicator: 指标一, planned: 1, unit: 个}]\nunstated: [targets]\n"
+    project, errors = validate(Project, parse(text, "p.yaml"))
+    assert errors == [] and project.unstated == ["targets"]

@@ -9,21 +9,26 @@ whether it was checked here or in a worker process.
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
+from datetime import date
 from itertools import chain
 from typing import Any
 
 from auditcheck.crosschecks import batch_crosschecks, crosschecks_of
 from auditcheck.engine import Engine, EngineRule
-from auditcheck.facts import FIELDS, Fact, facts_of
+from auditcheck.facts import Fact, Plan, Wanted, facts_of
 from auditcheck.findings import Finding, Tally, fingerprint
-from auditcheck.locate import Document, LocatedError, Note, dotted
+from auditcheck.formulas import GRADE_RULE, grade_bands
+from auditcheck.locate import Document, LocatedError, Note, PathKey, dotted
 from auditcheck.records.load import LoadedRecord, Unit, display, iter_unit
 from auditcheck.records.model import Batch
+from auditcheck.rulebook.condition import Aggregate
 from auditcheck.rulebook.load import Rulebook
 from auditcheck.rulebook.schema import CompiledRule
-from auditcheck.templating import render
+from auditcheck.templating import render, template_names
+from auditcheck.vocabulary import FIELDS, Context
 
 
 @dataclass
@@ -59,12 +64,43 @@ class Checked:
 
 
 def engine_rules(rules: Iterable[CompiledRule]) -> list[EngineRule]:
-    """One engine rule per (rule, fact kind) it applies to."""
-    return [
-        EngineRule(r.id, kind, compiled.json, compiled.fields)
-        for r in rules
-        for kind, compiled in r.conditions.items()
-    ]
+    """One engine rule per (rule, fact kind) it applies to, and one hidden rule per count.
+
+    A count's hidden rule has the count's synthetic field as its id (never a rule id)
+    and fires on the items that meet the count's condition.
+    """
+    out = []
+    helpers: dict[str, EngineRule] = {}
+    for r in rules:
+        for kind, compiled in r.conditions.items():
+            out.append(EngineRule(r.id, kind, compiled.json, compiled.fields))
+            for agg in compiled.aggregates:
+                if agg.condition is not None:
+                    cond = agg.condition
+                    helpers[agg.field] = EngineRule(agg.field, agg.kind, cond.json, cond.fields)
+    return out + list(helpers.values())
+
+
+def counts_needed(rules: Iterable[CompiledRule]) -> dict[str, tuple[Aggregate, ...]]:
+    """Per owner kind (project, sub-item), the counts its rules read."""
+    needed: dict[str, dict[str, Aggregate]] = {}
+    for r in rules:
+        for kind, compiled in r.conditions.items():
+            for agg in compiled.aggregates:
+                needed.setdefault(kind, {})[agg.field] = agg
+    return {kind: tuple(aggs.values()) for kind, aggs in needed.items()}
+
+
+def wanted_fields(rules: Iterable[EngineRule], counted: Iterable[str] = ()) -> Wanted:
+    """Per fact kind, the declared fields the engine's rules read; kinds no rule reads and
+    nothing counts are left out. ``counted`` are item kinds that counts need built."""
+    names: dict[str, set[str]] = {kind: set() for kind in counted}
+    for rule in rules:
+        names.setdefault(rule.kind, set()).update(rule.fields)
+    return {
+        kind: Plan.of(spec for name, spec in FIELDS[kind].items() if name in used)
+        for kind, used in names.items()
+    }
 
 
 @dataclass(frozen=True)
@@ -83,7 +119,24 @@ class Checker:
     def __init__(self, rulebook: Rulebook) -> None:
         self.rulebook = rulebook
         self.rules = {r.id: r for r in rulebook.rules}
-        self.engine = Engine(engine_rules(rulebook.rules))
+        rules = engine_rules(rulebook.rules)
+        self.engine = Engine(rules)
+        self.counts = counts_needed(rulebook.rules)
+        self.counted = frozenset(a.kind for aggs in self.counts.values() for a in aggs)
+        self.helpers = frozenset(r.id for r in rules if r.id not in self.rules)
+        self.wanted = wanted_fields(rules, self.counted)
+        # The fields each message reads: computed for a finding, not every declared field.
+        self._message_fields = {r.id: template_names(r.rule.message) for r in rulebook.rules}
+        grade_rule = rulebook.rule(GRADE_RULE)
+        self._grade_params = grade_rule.params if grade_rule else None
+        self._context: tuple[Batch | None, Context] | None = None
+
+    def context(self, batch: Batch | None) -> Context:
+        """The context of a batch's facts: its evaluation date and the grade bands in force."""
+        if self._context is None or self._context[0] is not batch:
+            bands = grade_bands(batch, self._grade_params)
+            self._context = (batch, Context(batch.as_of if batch else None, bands))
+        return self._context[1]
 
     def check(self, record: LoadedRecord, keep: bool = False) -> Checked:
         """One record's findings; never raises on account of the record."""
@@ -91,7 +144,9 @@ class Checker:
         anchor = record.doc.error(("id",), "")
         out = Checked(project.id, record.doc.file, anchor, loaded=record if keep else None)
         subject = _Subject(project.id, project.name, project.short_name or project.name, record.doc)
-        self._check(subject, lambda: all_facts(record), out)
+        self._check(
+            subject, lambda: all_facts(record, self.context(record.batch), self.wanted), out
+        )
         return out
 
     def check_record(self, record: LoadedRecord) -> tuple[list[Finding], int]:
@@ -108,20 +163,44 @@ class Checker:
         return out
 
     def matches(self, record: LoadedRecord) -> Iterator[tuple[Fact, list[str]]]:
-        """Each fact of a record with the ids of the rules it matched."""
-        for fid, fact in enumerate(all_facts(record)):
-            yield fact, self.engine.check(fact.kind, record.project.id, fid, fact.values)
+        """Each fact of a record (every kind, every field) with the ids of the rules it matched."""
+        return self.evaluate(record.project.id, all_facts(record, self.context(record.batch)))
+
+    def evaluate(self, rid: str, facts: Iterable[Fact]) -> Iterator[tuple[Fact, list[str]]]:
+        """Each fact with the ids of the rules it matched.
+
+        Items come before the fact that lists them (see ``facts_of``), so the counts a
+        fact's rules read are tallied from the items' hidden rules before it is asserted.
+        """
+        tally: Counter[tuple[PathKey, str]] = Counter()
+        for fid, fact in enumerate(facts):
+            for agg in self.counts.get(fact.kind, ()):
+                size = tally[(fact.path, agg.kind)]
+                # An empty list, or one the source shows only in part, gives no count.
+                if size and agg.list not in fact.item.unstated:
+                    counted = tally[(fact.path, agg.field)] if agg.condition else size
+                    fact.values[agg.field] = counted
+            hits = self.engine.check(fact.kind, rid, fid, fact.values)
+            if fact.kind in self.counted:
+                tally[(fact.parent, fact.kind)] += 1
+            if self.helpers:
+                for hit in hits:
+                    if hit in self.helpers:
+                        tally[(fact.parent, hit)] += 1
+                hits = [h for h in hits if h not in self.helpers]
+            yield fact, hits
 
     def _check(self, subject: _Subject, facts: Any, out: Checked) -> None:
         counts = self.engine.counts
         before = (counts.facts, counts.firings)
+        found: list[tuple[tuple[int, ...], Finding]] = []
         try:
-            for fid, fact in enumerate(facts()):
+            for fact, hits in self.evaluate(subject.record, facts()):
                 out.facts += 1
-                for rule_id in self.engine.check(fact.kind, subject.record, fid, fact.values):
+                for rule_id in hits:
                     rule = self.rules[rule_id]
                     try:
-                        out.findings.append(self._finding(rule, fact, subject))
+                        found.append((reading_order(fact), self._finding(rule, fact, subject)))
                     except Exception as exc:  # a template fails on these values: name the rule
                         out.errors.append(_message_error(rule, subject, exc))
         except Exception as exc:  # the boundary: this record fails, the run goes on
@@ -131,15 +210,16 @@ class Checker:
                 "the other records were checked (please report this)"
             )
             out.errors = [LocatedError(where.file, where.line, where.col, "", message, where.place)]
-            out.findings, out.completed = [], False
+            found, out.completed = [], False
         out.asserted, out.firings = counts.facts - before[0], counts.firings - before[1]
-        out.findings.sort(key=Finding.sort_key)
+        # Findings on one line (a JSONL record) keep the record's reading order; sorts are stable.
+        found.sort(key=lambda pair: pair[0])
+        out.findings = sorted((finding for _, finding in found), key=Finding.sort_key)
 
     def _finding(self, rule: CompiledRule, fact: Fact, subject: _Subject) -> Finding:
         context: dict[str, Any] = {
             **rule.params,
-            **dict.fromkeys(FIELDS[fact.kind]),
-            **fact.values,
+            **fact.some_values(self._message_fields[rule.id]),
             "label": fact.label,
             "project": subject.short,
             "owner": fact.owner,
@@ -150,8 +230,11 @@ class Checker:
         path = fact.source(rule.rule.field_for(fact.kind))
         doc = fact.doc or subject.doc
         pos = doc.position(path)
-        used = rule.conditions[fact.kind].fields
-        evidence = {name: _rounded(fact.values.get(name)) for name in sorted(used)}
+        compiled = rule.conditions[fact.kind]
+        evidence = {
+            compiled.label(name): _rounded(fact.values.get(name))
+            for name in sorted(compiled.fields)
+        }
         evidence.update({f"param.{k}": v for k, v in rule.params.items()})
         return Finding(
             rule=rule.id,
@@ -179,9 +262,36 @@ def _message_error(rule: CompiledRule, subject: _Subject, exc: Exception) -> Loc
     return LocatedError(rule.file, rule.line, 1, f"{rule.id}.message", message)
 
 
-def all_facts(record: LoadedRecord) -> Iterator[Fact]:
-    """The record's own facts, then the cross-checks of its stated figures."""
-    return chain(facts_of(record), crosschecks_of(record))
+_OWNED = ("targets", "observations", "sources")  # lists a project and its sub-items both have
+_LISTS = ("facilities", "defects", "planned_items", "activities", "documents", "management_rules")
+
+
+def reading_order(fact: Fact) -> tuple[int, ...]:
+    """Where a fact's findings go among findings on the same line (a JSONL record is one line):
+    the project, its sub-items, the targets, observations and sources of each, the project's
+    other lists, then the cross-checks."""
+    path = fact.path
+    if fact.kind == "crosscheck":
+        return (3 + len(_LISTS),)
+    if not path:
+        return (0,)
+    if fact.kind == "subitem":
+        return (1, path[1])  # type: ignore[return-value]
+    if path[-2] in _OWNED:
+        owner = path[1] + 1 if path[0] == "subitems" else 0
+        return (2, owner, _OWNED.index(path[-2]), path[-1])  # type: ignore[arg-type,return-value]
+    return (3 + _LISTS.index(path[-2]), path[-1])  # type: ignore[arg-type,return-value]
+
+
+def all_facts(record: LoadedRecord, ctx: Context, wanted: Wanted | None = None) -> Iterator[Fact]:
+    """The record's own facts, then the cross-checks of its stated figures.
+
+    ``wanted`` limits the kinds built and the fields computed up front (see ``facts_of``).
+    """
+    if wanted is not None and "crosscheck" not in wanted:
+        return facts_of(record, ctx, wanted)
+    plan = None if wanted is None else wanted["crosscheck"]
+    return chain(facts_of(record, ctx, wanted), crosschecks_of(record, plan))
 
 
 def check_unit(
@@ -202,4 +312,6 @@ def check_unit(
 
 def _rounded(value: Any) -> Any:
     # Evidence is read by people and diffed by scripts: six decimals are plenty for both.
+    if isinstance(value, date):
+        return value.isoformat()
     return round(value, 6) if isinstance(value, float) else value

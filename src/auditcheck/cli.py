@@ -35,6 +35,7 @@ from auditcheck.render.escape import log_line
 from auditcheck.render.summary import summary_line
 from auditcheck.render.writers import make_writer, use_colour
 from auditcheck.rulebook.load import Rulebook
+from auditcheck.vocabulary import describe as describe_fields
 from auditcheck.waivers import today
 
 FORMATS = click.Choice(["text", "json", "jsonl", "sarif", "junit", "github", "markdown"])
@@ -290,8 +291,8 @@ def rules_check(rules_dir: Path) -> None:
 
 @rules.command("fields")
 def rules_fields() -> None:
-    """The fact fields conditions may use, per fact kind."""
-    click.echo("\n".join(console.field_lines()))
+    """The fact fields conditions may use, per fact kind: type, meaning, where each comes from."""
+    click.echo("\n".join(describe_fields()))
 
 
 @cli.group("config")

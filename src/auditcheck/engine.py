@@ -14,8 +14,9 @@ How it stays correct (see docs/engine.md for the reasons):
 - one ruleset per fact kind, split further so that no ruleset holds more than
   :data:`MAX_CONDITIONS` distinct conditions: durable fails a fact with more than
   64 conditions true at once and hangs registering more than ~512;
-- facts carry only the fields their kind's rules read, numbers as floats that
-  durable's parser accepts, and ``rid``/``fid`` instead of the reserved ``id``/``sid``;
+- facts carry only the fields their kind's rules read, numbers (and dates, as day
+  numbers) as floats that durable's parser accepts, and ``rid``/``fid`` instead of
+  the reserved ``id``/``sid``;
 - what durable cannot register (too many conditions, and/or nested too deep,
   numbers out of range) is refused when a rulebook is loaded, by
   :func:`condition_problems`, for ``run`` and ``rules check`` alike. Anything else
@@ -29,12 +30,14 @@ and their return codes) are pinned in ``pyproject.toml`` and checked by
 
 from __future__ import annotations
 
+import functools
 import itertools
 import json
 import logging
 import math
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
+from datetime import date
 from typing import Any
 
 import durable_rules_engine as _native
@@ -168,6 +171,23 @@ def _number(value: float) -> float:
     return value
 
 
+@functools.cache
+def registers(pattern: str) -> bool:
+    """Whether durable_rules accepts ``pattern`` for ``$mt``.
+
+    Its matcher refuses some patterns with repeated letters (error 503 for ``.*aaab.*``); the
+    condition compiler asks here, once per pattern, so that a rule is refused at load with a
+    reason rather than the engine failing later.
+    """
+    definition = json.dumps({"r": {"all": [{"m": {"$mt": {"x": pattern}}}]}}, ensure_ascii=False)
+    try:
+        handle = _native.create_ruleset(f"probe{next(_names)}", definition)
+    except Exception:  # durable_rules_engine.error
+        return False
+    _native.delete_ruleset(handle)
+    return True
+
+
 def sanitize(values: Mapping[str, Any], fields: Iterable[str]) -> dict[str, Any]:
     """Only ``fields``, without missing values, numbers as finite floats."""
     out: dict[str, Any] = {}
@@ -181,6 +201,8 @@ def sanitize(values: Mapping[str, Any], fields: Iterable[str]) -> dict[str, Any]
             out[name] = value
         elif kind is int:
             out[name] = float(value)
+        elif kind is date:  # a day number, as the condition language compiles date constants
+            out[name] = float(value.toordinal())
         elif value is not None:
             out[name] = _number(float(value)) if isinstance(value, int | float) else value
     return out

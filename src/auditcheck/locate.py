@@ -13,15 +13,20 @@ import difflib
 import math
 import os
 import stat
+import sys
 import unicodedata
+import warnings
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import Any, BinaryIO
 
 import yaml
 from pydantic import BaseModel, ValidationError
 from yaml.constructor import ConstructorError, SafeConstructor
+
+from auditcheck.records.model import RENAMED
 
 try:  # libyaml is several times faster; PyYAML falls back to pure Python without it.
     from yaml import CSafeLoader as _Loader
@@ -454,11 +459,14 @@ def describe_error(model: type[BaseModel], error: dict[str, Any], path: PathKey)
     if kind == "extra_forbidden":
         owner = _model_at(model, path[:-1])
         names = list(owner.model_fields) if owner else []
-        close = difflib.get_close_matches(str(path[-1]), names, n=1)
+        # Close spellings only (spnet → spent), not any field sharing letters (score ↛ sources).
+        close = difflib.get_close_matches(str(path[-1]), names, n=1, cutoff=0.75)
         hint = f"; did you mean '{close[0]}'?" if close else "; remove it or check the spelling"
         return f"unknown field{hint}"
     if kind == "missing":
         return "required field is missing; add it"
+    if kind == "value_error":  # our own validators: the message already names the value
+        return str(error["msg"]).removeprefix("Value error, ")
     message = error["msg"]
     value = error.get("input")
     if kind in {"float_type", "int_type"} and isinstance(value, str):
@@ -472,29 +480,88 @@ def describe_error(model: type[BaseModel], error: dict[str, Any], path: PathKey)
     return f"{message} (got {value!r})"
 
 
+def _plain(number: Decimal) -> str:
+    """A decimal as written out in full: no exponent, no trailing zeros after the point."""
+    text = format(number, "f")
+    return text.rstrip("0").rstrip(".") if "." in text else text
+
+
 def _number_hint(text: str) -> str:
-    """How to write a number that was given as text: the fix, spelled out."""
+    """How to write a number that was given as text: the fix, spelled out, figure for figure.
+
+    Decimal arithmetic keeps every digit the source wrote (67,289.03 → 67289.03;
+    387664.62元 → 38.766462 万元); a float would round it.
+    """
     cleaned = unicodedata.normalize("NFKC", text).replace(" ", "").replace(",", "")
     unit = ""
-    for suffix in ("万元", "元", "%", "％", "个", "人"):
+    for suffix in ("万元", "元", "%", "个", "人"):
         if cleaned.endswith(suffix):
             cleaned, unit = cleaned[: -len(suffix)], suffix
+            break
     try:
-        number = float(cleaned)
-    except ValueError:
+        number = Decimal(cleaned)
+    except InvalidOperation:
         return "write a number"
-    if not math.isfinite(number):
+    if not math.isfinite(float(number)):  # NaN, infinity, or beyond any figure (1.0e400)
         return "write the figure the source states (this is not a finite number)"
-    shown = f"{number:g}" if "e" not in f"{number:g}" else cleaned
     if unit == "元":
-        return f"amounts are in 万元: write {number / 10000:g}"
-    return f"write it as a plain number: {shown}" + (
+        return f"amounts are in 万元: write {_plain(number / 10000)}"
+    return f"write it as a plain number: {_plain(number)}" + (
         f" (the unit {unit} is implied)" if unit else ""
     )
 
 
+class RecordNote(UserWarning):
+    """A record that is read, but should change: an earlier spelling of a value, located."""
+
+
+_show_warning = warnings.showwarning
+
+
+def _show_note(message: Warning | str, category: type[Warning], *args: Any, **kw: Any) -> None:
+    # A note is for the person who wrote the record: one line on stderr, in every process
+    # that validates records (worker processes too), not Python's file-and-source format.
+    if issubclass(category, RecordNote):
+        sys.stderr.write(f"auditcheck: note: {message}\n")
+    else:
+        _show_warning(message, category, *args, **kw)
+
+
+warnings.showwarning = _show_note
+
+
+def _value_at(data: Any, path: PathKey) -> Any:
+    for part in path:
+        try:
+            data = data[part]
+        except (KeyError, IndexError, TypeError):
+            return None
+    return data
+
+
+def _note_renamed(doc: Document) -> None:
+    """Warn, with file and line, about each earlier spelling the model read (and forget them)."""
+    for field_name, old, new in RENAMED:
+        path = next(
+            (
+                p[len(doc.prefix) :]
+                for p in doc.positions
+                if p[: len(doc.prefix)] == doc.prefix
+                and p[-1:] == (field_name,)
+                and _value_at(doc.data, p[len(doc.prefix) :]) == old
+            ),
+            (),
+        )
+        error = doc.error(path, f"'{old}' is now written '{new}' (read as '{new}'); rename it")
+        warnings.warn(str(error), RecordNote, stacklevel=3)
+    RENAMED.clear()
+
+
 def validate(model: type[BaseModel], doc: Document) -> tuple[Any, list[LocatedError]]:
-    """Validate ``doc.data`` against ``model``; errors point at the offending field's line."""
+    """Validate ``doc.data`` against ``model``; errors point at the offending field's line.
+
+    Values read under an earlier spelling are reported as :class:`RecordNote` warnings.
+    """
     if not isinstance(doc.data, dict):
         kind = type(doc.data).__name__
         return None, [
@@ -503,8 +570,12 @@ def validate(model: type[BaseModel], doc: Document) -> tuple[Any, list[LocatedEr
             )
         ]
     try:
-        return model.model_validate(doc.data), []
+        value = model.model_validate(doc.data)
+        if RENAMED:
+            _note_renamed(doc)
+        return value, []
     except ValidationError as exc:
+        RENAMED.clear()
         errors = []
         for err in exc.errors():
             # Union members add their own names to loc; keep only data keys and indexes.

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import math
 import re
+from datetime import date
 from functools import cache
 from typing import Any
 
@@ -100,6 +101,14 @@ def wan(value: float | None) -> str:
     return "—" if value is None else f"{value:,.2f}".replace(",", "")
 
 
+def money(value: float | None) -> str:
+    """An amount in 万元 as a report's sentence writes it: ``6223.15``, a whole ``15300``."""
+    if value is None:
+        return "—"
+    text = wan(value)
+    return text.removesuffix(".00")
+
+
 def pct(value: float | None) -> str:
     """A percentage with two decimals and the sign: ``57.81%``."""
     return "—" if value is None else f"{value:.2f}%"
@@ -126,16 +135,18 @@ def gap(value: float | None, unit: str = "") -> str:
     return f"{num(value)}个百分点" if unit in ("%", "个百分点") else figure(value, unit)
 
 
-def cn_date(value: str | None) -> str:
-    """``2023-12-31`` → ``2023年12月31日``."""
+def cn_date(value: date | str | None) -> str:
+    """``2023-12-31`` (a date or its ISO text) → ``2023年12月31日``."""
     if not value:
         return "—"
-    year, month, day = value.split("-")
-    return f"{int(year)}年{int(month)}月{int(day)}日"
+    if isinstance(value, str):
+        value = date.fromisoformat(value)
+    return f"{value.year}年{value.month}月{value.day}日"
 
 
 _REPORT_FILTERS = {
     "wan": wan,
+    "money": money,
     "pct": pct,
     "num": num,
     "figure": figure,

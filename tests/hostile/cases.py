@@ -169,7 +169,7 @@ CASES = [
         "unknown-topic",
         {"bad.yaml": HEAD + "observations:\n  - {topic: bad-vibes, evidence: x}\n"},
         2,
-        "Input should be",
+        "unknown topic 'bad-vibes'",
     ),
     Case("list-for-mapping", {"bad.yaml": HEAD + "schedule: [1, 2]\n"}, 2, "valid dictionary"),
     Case(

@@ -9,10 +9,22 @@ Derived metrics are computed in :mod:`auditcheck.facts`, each formula written th
 
 from __future__ import annotations
 
+import difflib
 from datetime import date
+from functools import cache
+from pathlib import Path
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, field_validator, model_validator
+import yaml
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    field_validator,
+    model_validator,
+)
 
 Amount = Annotated[float, Field(ge=0, description="万元")]
 Percent = Annotated[
@@ -37,6 +49,7 @@ class _Item(_Strict):
     """Anything that may say which of its values the source does not state."""
 
     # Values the source does not state: unknown, never "missing" (no rule reads them as a gap).
+    # A list named here with items is one the source shows only in part (a form cut off).
     unstated: list[Str] = Field(default_factory=list)
 
     @model_validator(mode="after")
@@ -45,7 +58,8 @@ class _Item(_Strict):
             if name == "unstated" or name not in type(self).model_fields:
                 known = ", ".join(n for n in type(self).model_fields if n != "unstated")
                 raise ValueError(f"unstated: '{name}' is not a field here (fields: {known})")
-            if getattr(self, name) not in (None, []):
+            value = getattr(self, name)
+            if value is not None and not isinstance(value, list):
                 raise ValueError(f"unstated: '{name}' is given a value; keep one of the two")
         return self
 
@@ -89,36 +103,55 @@ AmountField = Literal[
     "carried_forward",
 ]
 
-ObservationTopic = Literal[
-    # 投入决策
-    "insufficient-preparation",  # 前期论证、谋划或准备不充分
-    "scope-differs-from-feasibility",  # 实际实施范围与可研批复不一致
-    "scheme-changed",  # 实施过程中变更方案或设计
-    "targets-unrelated",  # 申报的绩效目标与项目内容不相关
-    "indicator-unclear",  # 绩效指标或标杆值设置不明确、与任务数不匹配
-    "self-eval-benchmark-differs",  # 自评标杆值与年初申报不一致
-    "performance-cycle-incomplete",  # 全周期绩效管理（监控、自评）不规范
-    # 过程管理
-    "contract-clauses-missing",  # 合同核心条款缺失或条款不合理
-    "application-incomplete",  # 申报材料不完整、不严谨
-    "supervision-missing",  # 监督检查未落实
-    "asset-procedure-missing",  # 资产登记、入账等程序未执行
-    "asset-inventory-missing",  # 未定期盘点固定资产
-    "platform-not-used",  # 已有管理系统或平台未使用
-    "facility-support-lacking",  # 配套设施不完善、日常管理不到位
-    "progress-slow",  # 建设进度迟缓
-    "acceptance-or-audit-late",  # 竣工验收或决算审计不及时
-    # 预期效果
-    "awareness-low",  # 群众对政策知晓度低
-    "maintenance-mechanism-missing",  # 缺少长效管护主体、制度或经费
-    "maintenance-unprofessional",  # 管护制度或力量缺乏专业性
-]
+# The topics an observation may name: a neutral list of what sources talk about, kept as
+# data beside the rules (rules/topics.yaml, shipped with the package).
+TOPICS_FILE = Path(__file__).resolve().parents[1] / "rules" / "topics.yaml"
+# Renamed values met while validating, as (field, old, new); the validating code reads and
+# clears it to tell the user (a list, not a warning: it costs nothing when empty).
+RENAMED: list[tuple[str, str, str]] = []
+
+
+@cache
+def _topics() -> tuple[dict[str, str], dict[str, str]]:
+    """(topic id → title, earlier id → topic id), from rules/topics.yaml."""
+    data = yaml.safe_load(TOPICS_FILE.read_text("utf-8"))
+    titles = {t["id"]: t["title"] for t in data["topics"]}
+    earlier = {old: t["id"] for t in data["topics"] for old in t.get("replaces", [])}
+    return titles, earlier
+
+
+def topic_ids() -> tuple[str, ...]:
+    """The topics an observation may name."""
+    return tuple(_topics()[0])
+
+
+def topic_renames() -> dict[str, str]:
+    """Earlier topic ids and the topic each now is."""
+    return _topics()[1]
+
+
+def _topic(value: str) -> str:
+    titles, earlier = _topics()
+    if value in titles:
+        return value
+    if value in earlier:
+        RENAMED.append(("topic", value, earlier[value]))
+        return earlier[value]
+    close = difflib.get_close_matches(value, list(titles) + list(earlier), n=1, cutoff=0.75)
+    hint = f"did you mean '{earlier.get(close[0], close[0])}'? " if close else ""
+    raise ValueError(
+        f"unknown topic '{value}'; {hint}topics are listed in rules/topics.yaml "
+        "(`auditcheck rules fields`); or leave topic out and let the rules read the evidence"
+    )
+
+
+Topic = Annotated[str, AfterValidator(_topic)]
 
 
 class Observation(_Strict):
     """A qualitative fact the evaluator documented; its wording is kept as evidence."""
 
-    topic: ObservationTopic | None = None
+    topic: Topic | None = None  # what it is about (rules/topics.yaml), never the verdict
     subject: Str | None = None  # which part of the project it concerns
     scope: Literal["部分", "个别", "全部"] | None = None
     evidence: Text
@@ -163,6 +196,7 @@ class Funds(_Item):
     spent: Amount | None = None  # 实际支出
     recovered: Amount | None = None  # 年末收回资金
     carried_forward: Amount | None = None  # 结转 (to next year; not a 结余)
+    funding_gap: Amount | None = None  # 资金缺口 as the source states it
     stated_balance: Amount | None = None  # 结余 as the source states it
     stated_execution_rate: Percent | None = None  # 执行率 / 支出率 as stated
     stated_execution_rate_again: Percent | None = None  # the same rate where stated a second time
@@ -182,7 +216,8 @@ class SubprojectCounts(_Item):
     completed_not_accepted: Count | None = None  # 已完工尚未验收
     in_progress: Count | None = None  # 在建
     behind_schedule: Count | None = None  # 进度未达预期
-    completed_late: Count | None = None  # 延迟完工或延迟验收
+    completed_late: Count | None = None  # 延迟完工
+    accepted_late: Count | None = None  # 验收延迟
 
 
 class Schedule(_Item):
@@ -241,6 +276,7 @@ class Facility(_Item):
 
     name: Text
     in_use: bool | None = None
+    stopped: bool | None = None  # 已停用: it was in use and no longer is
     in_use_since: date | None = None  # 投入使用 / 开园 date
     accepted: bool | None = None  # completion acceptance done
     accepted_on: date | None = None  # 竣工验收 date
@@ -374,6 +410,11 @@ class Project(Funds):
     execution_reason: Str | None = None
     adjustment_reason: Str | None = None
     total_weight: Annotated[float, Field(ge=0)] | None = None  # 总分 分值 (100 on every form)
+    # Special bonds: the project's income and the bonds' principal and interest over the same
+    # term, as the 融资平衡方案 states them, and the coverage ratio it gives (本息覆盖倍数).
+    expected_revenue: Amount | None = None
+    debt_service: Amount | None = None
+    stated_coverage: Annotated[float, Field(ge=0)] | None = None
     subprojects: SubprojectCounts | None = None
     schedule: Schedule | None = None
     subitems: list[SubItem] = Field(default_factory=list)

@@ -10,7 +10,6 @@ import yaml
 
 from auditcheck.config import Config
 from auditcheck.explain import Explanation
-from auditcheck.facts import FIELDS
 from auditcheck.render.escape import log_line
 from auditcheck.rulebook.schema import CompiledRule
 
@@ -64,15 +63,6 @@ def explanation_lines(item: Explanation) -> list[str]:
     lines = ["", f"{item.location}  {item.record} [{item.kind}] {item.label}  → {mark}"]
     lines += [f"    {c.text}  ({_OUTCOME[c.outcome]})" for c in item.comparisons]
     return _safe(lines)
-
-
-def field_lines() -> list[str]:
-    """Each fact kind and the fields conditions may use on it."""
-    lines = []
-    for kind, fields in FIELDS.items():
-        lines.append(f"[{kind}]")
-        lines += [f"  {name:28} {spec.type:7} {spec.doc}" for name, spec in fields.items()]
-    return lines
 
 
 def config_lines(config: Config) -> list[str]:

@@ -1,7 +1,8 @@
 """rules/*.yaml → a checked, compiled rulebook. Every mistake is a located error.
 
-``categories.yaml`` holds the dimensions and categories; every other YAML file
-in the folder holds ``rules:``, a list of rules. Parameter values may be
+``categories.yaml`` holds the dimensions and categories, ``topics.yaml`` the
+observation topics records may name; every other YAML file in the folder holds
+``rules:``, a list of rules. Parameter values may be
 overridden (config file, ``--param``); conditions are compiled with the values
 in force, so thresholds become constants in the engine's conditions.
 """
@@ -16,13 +17,14 @@ from typing import Any
 import jinja2
 
 from auditcheck.engine import condition_problems
-from auditcheck.facts import FIELDS
 from auditcheck.locate import Document, LocatedError, read, validate
 from auditcheck.rulebook.condition import ConditionError, compile_condition
 from auditcheck.rulebook.schema import Category, CompiledRule, Dimension, Rule
 from auditcheck.templating import compile_template, template_names
+from auditcheck.vocabulary import FIELDS
 
 CATEGORIES_FILE = "categories.yaml"
+TOPICS_FILE = "topics.yaml"  # the observation topics records may name (see records/model.py)
 # Names every message may use besides its kind's fields and its parameters (see check.py).
 MESSAGE_NAMES = {"label", "project", "owner", "where", "kind"}
 
@@ -131,8 +133,15 @@ def _compile_rule(
         fields = FIELDS[kind]
         if rule.field_for(kind) not in fields:
             raise doc.error(("field",), f"`{rule.field_for(kind)}` is not a field of {kind} facts")
+        for name in rule.params:
+            if name in fields or name in MESSAGE_NAMES:
+                raise doc.error(
+                    ("params", name),
+                    f"parameter `{name}` has the name of a field of {kind} facts; "
+                    "rename the parameter (conditions and messages could not tell them apart)",
+                )
         try:
-            conditions[kind] = compile_condition(rule.condition_for(kind), fields, params)
+            conditions[kind] = compile_condition(rule.condition_for(kind), kind, params)
         except ConditionError as exc:
             where = f"at character {exc.column} of the condition, fact kind {kind}"
             raise doc.error(("when",), f"{exc} ({where})") from None
@@ -178,7 +187,7 @@ def load_rulebook(
     compiled: list[CompiledRule] = []
     seen: dict[str, str] = {}
     for path in sorted(folder.glob("*.yaml")):
-        if path.name == CATEGORIES_FILE:
+        if path.name in (CATEGORIES_FILE, TOPICS_FILE):
             continue
         doc = _read(path)
         items = doc.data.get("rules") if isinstance(doc.data, dict) else None

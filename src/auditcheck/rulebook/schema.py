@@ -6,14 +6,14 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-from auditcheck.facts import KINDS
 from auditcheck.rulebook.condition import Compiled
 from auditcheck.templating import fold_template, join_cjk
+from auditcheck.vocabulary import KINDS
 
 Severity = Literal["error", "warning", "info"]
 SEVERITY_RANK: dict[str, int] = {"info": 0, "warning": 1, "error": 2}
 Slug = Annotated[str, Field(pattern=r"^[a-z][a-z0-9-]*$")]
-Kind = Literal[KINDS]  # type: ignore[valid-type]
+Kind = Literal[tuple(KINDS)]  # type: ignore[valid-type]
 
 
 def _folded(value: str) -> str:
