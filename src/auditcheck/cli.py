@@ -280,8 +280,7 @@ def rules_test(rules_dir: Path) -> None:
 @rules.command("check")
 @RULES
 def rules_check(rules_dir: Path) -> None:
-    """Lint the rulebook: schema, conditions, the engine's limits, and every message rendered
-    against its rule's examples. A rulebook that passes loads for `run`."""
+    """Lint the rulebook: schema, conditions, engine limits, messages rendered on examples."""
     loaded = pipeline.load_checker(RulebookSpec(rules_dir))
     if errors := message_errors(loaded):
         fail(f"{len(errors)} message(s) cannot be written; fix them and rerun", errors)
