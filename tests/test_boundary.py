@@ -118,3 +118,9 @@ def test_a_worker_that_dies_is_one_line_exit_2(tmp_path: Path) -> None:
     assert proc.returncode == 2
     [line] = proc.stderr.splitlines()
     assert line.startswith("auditcheck: a worker process died") and "--jobs 1" in line
+
+
+def test_the_cli_stays_a_thin_layer() -> None:
+    """The issue's bound: the command line only parses, calls, prints and exits."""
+    lines = (ROOT / "src" / "auditcheck" / "cli.py").read_text("utf-8").splitlines()
+    assert len(lines) <= 350, "move logic to pipeline.py and printing to render/console.py"
