@@ -10,15 +10,16 @@ whether it was checked here or in a worker process.
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterable, Iterator
+from collections.abc import Collection, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import date
-from itertools import chain
+from itertools import chain, groupby
+from operator import attrgetter
 from typing import Any
 
 from auditcheck.crosschecks import batch_crosschecks, crosschecks_of
-from auditcheck.engine import Engine, EngineRule
-from auditcheck.facts import Fact, Plan, Wanted, facts_of
+from auditcheck.engine import Encoder, Engine, EngineRule, encoder, members
+from auditcheck.facts import Fact, facts_of, sources
 from auditcheck.findings import Finding, Tally, fingerprint
 from auditcheck.formulas import GRADE_RULE, grade_bands
 from auditcheck.locate import Document, LocatedError, Note, PathKey, dotted
@@ -91,15 +92,12 @@ def counts_needed(rules: Iterable[CompiledRule]) -> dict[str, tuple[Aggregate, .
     return {kind: tuple(aggs.values()) for kind, aggs in needed.items()}
 
 
-def wanted_fields(rules: Iterable[EngineRule], counted: Iterable[str] = ()) -> Wanted:
-    """Per fact kind, the declared fields the engine's rules read; kinds no rule reads and
-    nothing counts are left out. ``counted`` are item kinds that counts need built."""
-    names: dict[str, set[str]] = {kind: set() for kind in counted}
-    for rule in rules:
-        names.setdefault(rule.kind, set()).update(rule.fields)
+def encoders(engine: Engine) -> dict[str, Encoder]:
+    """Per fact kind the engine has rules for, the function that writes the declared fields
+    its rules read (counts are added by the checker, which keeps them)."""
     return {
-        kind: Plan.of(spec for name, spec in FIELDS[kind].items() if name in used)
-        for kind, used in names.items()
+        kind: encoder(sources(kind, [f for f in engine.fields(kind) if f in FIELDS[kind]]))
+        for kind in engine.kinds()
     }
 
 
@@ -124,7 +122,9 @@ class Checker:
         self.counts = counts_needed(rulebook.rules)
         self.counted = frozenset(a.kind for aggs in self.counts.values() for a in aggs)
         self.helpers = frozenset(r.id for r in rules if r.id not in self.rules)
-        self.wanted = wanted_fields(rules, self.counted)
+        # Kinds no rule reads and no count needs are not built at all.
+        self.built = frozenset(self.engine.kinds() | self.counted)
+        self.encoders = encoders(self.engine)
         # The fields each message reads: computed for a finding, not every declared field.
         self._message_fields = {r.id: template_names(r.rule.message) for r in rulebook.rules}
         grade_rule = rulebook.rule(GRADE_RULE)
@@ -144,9 +144,7 @@ class Checker:
         anchor = record.doc.error(("id",), "")
         out = Checked(project.id, record.doc.file, anchor, loaded=record if keep else None)
         subject = _Subject(project.id, project.name, project.short_name or project.name, record.doc)
-        self._check(
-            subject, lambda: all_facts(record, self.context(record.batch), self.wanted), out
-        )
+        self._check(subject, lambda: all_facts(record, self.context(record.batch), self.built), out)
         return out
 
     def check_record(self, record: LoadedRecord) -> tuple[list[Finding], int]:
@@ -164,31 +162,49 @@ class Checker:
 
     def matches(self, record: LoadedRecord) -> Iterator[tuple[Fact, list[str]]]:
         """Each fact of a record (every kind, every field) with the ids of the rules it matched."""
-        return self.evaluate(record.project.id, all_facts(record, self.context(record.batch)))
+        facts = all_facts(record, self.context(record.batch))
+        for fact, hits in self.evaluate(record.project.id, facts):
+            fact.all_values()
+            yield fact, hits
 
     def evaluate(self, rid: str, facts: Iterable[Fact]) -> Iterator[tuple[Fact, list[str]]]:
-        """Each fact with the ids of the rules it matched.
+        """Each fact with the ids of the rules it matched; a kind's facts are asserted together.
 
         Items come before the fact that lists them (see ``facts_of``), so the counts a
         fact's rules read are tallied from the items' hidden rules before it is asserted.
         """
         tally: Counter[tuple[PathKey, str]] = Counter()
-        for fid, fact in enumerate(facts):
-            for agg in self.counts.get(fact.kind, ()):
-                size = tally[(fact.path, agg.kind)]
-                # An empty list, or one the source shows only in part, gives no count.
-                if size and agg.list not in fact.item.unstated:
-                    counted = tally[(fact.path, agg.field)] if agg.condition else size
-                    fact.values[agg.field] = counted
-            hits = self.engine.check(fact.kind, rid, fid, fact.values)
-            if fact.kind in self.counted:
-                tally[(fact.parent, fact.kind)] += 1
-            if self.helpers:
-                for hit in hits:
-                    if hit in self.helpers:
-                        tally[(fact.parent, hit)] += 1
-                hits = [h for h in hits if h not in self.helpers]
-            yield fact, hits
+        for kind, group in groupby(facts, attrgetter("kind")):
+            batch = list(group)
+            encode = self.encoders.get(kind)
+            hits: dict[int, list[str]] = {}
+            if encode is not None:
+                written = [encode(f.item, f.ctx) + self._counts(f, tally) for f in batch]
+                hits = self.engine.evaluate(kind, rid, written)
+            counted = kind in self.counted
+            for i, fact in enumerate(batch):
+                fired = hits.get(i, [])
+                if counted:
+                    tally[(fact.parent, kind)] += 1
+                if fired and self.helpers:
+                    for hit in fired:
+                        if hit in self.helpers:
+                            tally[(fact.parent, hit)] += 1
+                    fired = [h for h in fired if h not in self.helpers]
+                yield fact, fired
+
+    def _counts(self, fact: Fact, tally: Counter[tuple[PathKey, str]]) -> str:
+        """The counts ``fact``'s rules read, put on the fact and written as JSON members."""
+        aggregates = self.counts.get(fact.kind)
+        if not aggregates:
+            return ""
+        for agg in aggregates:
+            size = tally[(fact.path, agg.kind)]
+            # An empty list, or one the source shows only in part, gives no count.
+            if size and agg.list not in fact.item.unstated:
+                counted = tally[(fact.path, agg.field)] if agg.condition else size
+                fact.values[agg.field] = counted
+        return members(fact.values, [agg.field for agg in aggregates])
 
     def _check(self, subject: _Subject, facts: Any, out: Checked) -> None:
         counts = self.engine.counts
@@ -231,9 +247,9 @@ class Checker:
         doc = fact.doc or subject.doc
         pos = doc.position(path)
         compiled = rule.conditions[fact.kind]
+        values = fact.some_values(compiled.fields)
         evidence = {
-            compiled.label(name): _rounded(fact.values.get(name))
-            for name in sorted(compiled.fields)
+            compiled.label(name): _rounded(values.get(name)) for name in sorted(compiled.fields)
         }
         evidence.update({f"param.{k}": v for k, v in rule.params.items()})
         return Finding(
@@ -283,15 +299,16 @@ def reading_order(fact: Fact) -> tuple[int, ...]:
     return (3 + _LISTS.index(path[-2]), path[-1])  # type: ignore[arg-type,return-value]
 
 
-def all_facts(record: LoadedRecord, ctx: Context, wanted: Wanted | None = None) -> Iterator[Fact]:
+def all_facts(
+    record: LoadedRecord, ctx: Context, kinds: Collection[str] | None = None
+) -> Iterator[Fact]:
     """The record's own facts, then the cross-checks of its stated figures.
 
-    ``wanted`` limits the kinds built and the fields computed up front (see ``facts_of``).
+    Only facts of ``kinds`` are built (every kind when None).
     """
-    if wanted is not None and "crosscheck" not in wanted:
-        return facts_of(record, ctx, wanted)
-    plan = None if wanted is None else wanted["crosscheck"]
-    return chain(facts_of(record, ctx, wanted), crosschecks_of(record, plan))
+    if kinds is not None and "crosscheck" not in kinds:
+        return facts_of(record, ctx, kinds)
+    return chain(facts_of(record, ctx, kinds), crosschecks_of(record))
 
 
 def check_unit(

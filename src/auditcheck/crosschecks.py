@@ -31,7 +31,7 @@ from functools import partial
 from typing import Any
 
 from auditcheck import formulas
-from auditcheck.facts import Fact, Plan, make_fact
+from auditcheck.facts import Fact
 from auditcheck.locate import Document, PathKey
 from auditcheck.records.load import LoadedRecord
 from auditcheck.records.model import Batch, Funds, Project, Schedule, SubprojectCounts
@@ -51,13 +51,18 @@ class Pair:
     stated: float | None
     computed: float | None
     unit: str
-    basis: str
+    explain: Callable[[], str]  # the basis text, worked out only when a message shows it
     doc: Document
     stated_path: PathKey
     computed_path: PathKey
     days: int | None = None
     note: str | None = None
     basis_place: str | None = None  # where the computed figure stands, when in another file
+
+    @property
+    def basis(self) -> str:
+        """How the computed figure follows from the record's figures, in the report's words."""
+        return self.explain()
 
     @property
     def stated_at(self) -> str:
@@ -73,15 +78,13 @@ class Pair:
 class _Builder:
     """Collects crosscheck facts for one document."""
 
-    def __init__(self, record: str, doc: Document, plan: Plan | None) -> None:
+    def __init__(self, record: str, doc: Document) -> None:
         self.record = record
         self.doc = doc
-        self.plan = plan
         self.facts: list[Fact] = []
 
     def add(self, pair: Pair) -> None:
-        fact = make_fact("crosscheck", self.record, pair, _CTX, self.plan, doc=self.doc)
-        self.facts.append(fact)
+        self.facts.append(Fact("crosscheck", self.record, (), pair, _CTX, doc=self.doc))
 
     def pair(
         self,
@@ -93,7 +96,7 @@ class _Builder:
         unit: str,
         basis_at: str | None = None,
     ) -> None:
-        """A pair when both figures are given; ``basis`` is only worked out then."""
+        """A pair when both figures are given; ``basis`` is only worked out for a message."""
         (stated_value, stated_path), (computed_value, computed_path) = stated, computed
         if stated_value is None or computed_value is None:
             return
@@ -104,7 +107,7 @@ class _Builder:
                 stated_value,
                 computed_value,
                 unit,
-                basis(),
+                basis,
                 self.doc,
                 stated_path,
                 computed_path,
@@ -118,7 +121,6 @@ class _Builder:
         (first, first_path), (second, second_path) = earlier, later
         if first is None or second is None:
             return
-        basis = f"{first.isoformat()} → {second.isoformat()}"
         days = (second - first).days
         self.add(
             Pair(
@@ -127,7 +129,7 @@ class _Builder:
                 None,
                 None,
                 "",
-                basis,
+                lambda: f"{first.isoformat()} → {second.isoformat()}",
                 self.doc,
                 second_path,
                 first_path,
@@ -293,7 +295,7 @@ def _subitem_totals(b: _Builder, project: Project) -> None:
                 project.stated_average_rate,
                 formulas.rate(total_spent, total_budget),
                 PERCENT,
-                f"支出合计{wan(total_spent)} ÷ 预算合计{wan(total_budget)} × 100",
+                lambda: f"支出合计{wan(total_spent)} ÷ 预算合计{wan(total_budget)} × 100",
                 b.doc,
                 ("stated_average_rate",),
                 ("subitems",),
@@ -302,13 +304,10 @@ def _subitem_totals(b: _Builder, project: Project) -> None:
         )
 
 
-def crosschecks_of(record: LoadedRecord, plan: Plan | None = None) -> Iterator[Fact]:
-    """Crosscheck facts for one record (the batch table's row for it included).
-
-    ``plan`` says which fields to compute now (all when None; see :func:`make_fact`).
-    """
+def crosschecks_of(record: LoadedRecord) -> Iterator[Fact]:
+    """Crosscheck facts for one record (the batch table's row for it included)."""
     project = record.project
-    b = _Builder(project.id, record.doc, plan)
+    b = _Builder(project.id, record.doc)
     _funds(b, project, "", ())
     if project.expected_revenue is not None and project.debt_service:
         b.pair(
@@ -345,7 +344,7 @@ def crosschecks_of(record: LoadedRecord, plan: Plan | None = None) -> Iterator[F
                 q.unit or "",
             )
     yield from b.facts
-    yield from _table_row(record, plan)
+    yield from _table_row(record)
 
 
 def _target(b: _Builder, target: Any, path: PathKey) -> None:
@@ -359,7 +358,7 @@ def _target(b: _Builder, target: Any, path: PathKey) -> None:
     )
 
 
-def _table_row(record: LoadedRecord, plan: Plan | None) -> Iterator[Fact]:
+def _table_row(record: LoadedRecord) -> Iterator[Fact]:
     batch, doc = record.batch, record.batch_doc
     if batch is None or doc is None:
         return
@@ -368,7 +367,7 @@ def _table_row(record: LoadedRecord, plan: Plan | None) -> Iterator[Fact]:
         if row.project != project.id:
             continue
         key = formulas.budget_key(project)
-        b = _Builder(project.id, doc, plan)
+        b = _Builder(project.id, doc)
         b.pair(
             "restated",
             "明细表所列金额与项目预算",
@@ -383,7 +382,7 @@ def _table_row(record: LoadedRecord, plan: Plan | None) -> Iterator[Fact]:
 
 def batch_crosschecks(batch: Batch, doc: Document) -> list[Fact]:
     """Crosscheck facts about the batch file itself (the table and its 合计)."""
-    b = _Builder("batch", doc, None)
+    b = _Builder("batch", doc)
     amounts = [row.amount for row in batch.table]
     b.pair(
         "sum",
