@@ -94,8 +94,7 @@ def _errors(result: RunResult) -> list[dict[str, Any]]:
     ]
 
 
-def _dumps(value: Any) -> str:
-    return json.dumps(value, ensure_ascii=False)
+_dumps = json.JSONEncoder(ensure_ascii=False).encode  # json.dumps would build one per call
 
 
 class JsonWriter(Writer):
@@ -123,8 +122,7 @@ class JsonlWriter(Writer):
     """A finding per line; then an error object per line; then the summary object."""
 
     def write(self, findings: list[Finding]) -> None:
-        for f in findings:
-            self.out.write(_dumps({"finding": f.as_dict()}) + "\n")
+        self.out.write("".join(f'{{"finding": {_dumps(f.as_dict())}}}\n' for f in findings))
 
     def close(self, result: RunResult) -> None:
         for error in _errors(result):
