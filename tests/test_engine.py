@@ -118,13 +118,16 @@ VALUES += ["", "文字", 'quote"', "line\nbreak", True, False, date(2023, 12, 31
 
 def test_a_generated_encoder_writes_what_members_writes() -> None:
     rng = random.Random(5)
-    names = ["a", "b", "c", "d"]
-    encode = encoder([("a", "a"), ("b", "b"), ("c", lambda item, ctx: item.c * ctx), ("d", "d")])
+    names = ["a", "b", "c", "d", "e"]
+    fields = [("a", "a"), ("b", "b"), ("c", lambda item, ctx: item.c * ctx), ("d", "d")]
+    encode = encoder([*fields, ("e", "block.e")])
     for _ in range(2_000):
-        item = SimpleNamespace(**{n: rng.choice(VALUES) for n in names})
+        item = SimpleNamespace(**{n: rng.choice(VALUES) for n in "abcd"})
         if not isinstance(item.c, int | float) or isinstance(item.c, bool):
             item.c = 1
-        values = {"a": item.a, "b": item.b, "c": item.c * 2, "d": item.d}
+        item.block = rng.choice([None, SimpleNamespace(e=rng.choice(VALUES))])
+        e = None if item.block is None else item.block.e
+        values = {"a": item.a, "b": item.b, "c": item.c * 2, "d": item.d, "e": e}
         assert encode(item, 2) == members(values, names), values
 
 

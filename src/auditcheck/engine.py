@@ -255,17 +255,21 @@ def members(values: Mapping[str, Any], names: Sequence[str]) -> str:
     return "".join(out)
 
 
-# One field of a generated encoder. Floats in [1e-4, 1e16) and strings are written
-# inline (their repr has no exponent for durable to refuse); anything else goes through
+# One field of a generated encoder: floats whose repr has no exponent (durable refuses some
+# exponents), strings, whole numbers and booleans are written inline, anything else through
 # value_json. ``{key}`` is the member's JSON prefix, ``{read}`` the expression that reads it.
 _FIELD_SOURCE = """\
-    v = {read}
+{read}
     if v is not None:
         t = type(v)
-        if t is float and 1e-4 <= abs(v) < 1e16:
+        if t is float and (1e-4 <= abs(v) < 1e16 or v == 0.0):
             out.append({key!r} + repr(v))
         elif t is str:
             out.append({key!r} + string(v))
+        elif t is int and -1e15 <= v <= 1e15:
+            out.append({key!r} + repr(float(v)))
+        elif t is bool:
+            out.append({key!r} + ("true" if v else "false"))
         elif (v := value_json(v)) is not None:
             out.append({key!r} + v)
 """
@@ -274,8 +278,9 @@ _FIELD_SOURCE = """\
 def encoder(fields: Sequence[tuple[str, str | Getter]]) -> Encoder:
     """A function ``(item, ctx) → JSON members`` for one fact kind, generated for its fields.
 
-    Each field is ``(name, source)``: an attribute of the item, or a function of the
-    item and the context. The result equals :func:`members` of the values read (the
+    Each field is ``(name, source)``: an attribute of the item (``block.attribute``: one
+    inside a block, None when the block is), or a function of the item and the context.
+    The result equals :func:`members` of the values read (the
     tests hold them to it); generating the code once per kind reads and writes every
     field in one pass, without a dictionary of values between them.
     """
@@ -283,12 +288,14 @@ def encoder(fields: Sequence[tuple[str, str | Getter]]) -> Encoder:
     lines = ["def encode(item, ctx):", "    out = []"]
     for i, (name, source) in enumerate(fields):
         if isinstance(source, str):
-            if not source.isidentifier():
+            first, *inner = source.split(".")
+            if not all(a.isidentifier() for a in (first, *inner)):
                 raise ValueError(f"{name}: {source!r} is not an attribute name")
-            read = f"item.{source}"
+            steps = [f"    v = None if v is None else v.{a}" for a in inner]
+            read = "\n".join([f"    v = item.{first}", *steps])
         else:
             env[f"get{i}"] = source
-            read = f"get{i}(item, ctx)"
+            read = f"    v = get{i}(item, ctx)"
         lines.append(_FIELD_SOURCE.format(read=read, key=f",{_string(name)}:"))
     lines.append("    return ''.join(out)")
     exec("\n".join(lines), env)  # our own source, from declared names and JSON-quoted keys
