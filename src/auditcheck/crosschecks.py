@@ -138,37 +138,40 @@ def _sum(values: list[float | None]) -> float | None:
 
 
 def _funds(b: _Builder, funds: Funds, name: str) -> None:
+    # Most records state none of these figures: each pair is only set up when one is stated.
     budget_key = formulas.budget_key(funds)
     budget = formulas.budget(funds)
     spent = funds.spent
-    label = formulas.AMOUNT_LABELS[budget_key]
     if budget is not None and spent is not None:
-        b.pair(
-            "balance",
-            f"{name}结余",
-            funds.stated_balance,
-            "stated_balance",
-            budget - spent,
-            "spent",
-            lambda: f"{label}{wan(budget)} − 支出{wan(spent)}",
-            WAN,
-        )
+        if funds.stated_balance is not None:
+            label = formulas.AMOUNT_LABELS[budget_key]
+            b.pair(
+                "balance",
+                f"{name}结余",
+                funds.stated_balance,
+                "stated_balance",
+                budget - spent,
+                "spent",
+                lambda: f"{label}{wan(budget)} − 支出{wan(spent)}",
+                WAN,
+            )
 
         def basis() -> str:
             return formulas.basis_text("spent", spent, budget_key, budget)  # type: ignore[arg-type]
 
         for key in ("stated_execution_rate", "stated_execution_rate_again"):
-            b.pair(
-                "rate",
-                f"{name}预算执行率",
-                getattr(funds, key),
-                key,
-                formulas.computed_execution_rate(funds),
-                "spent",
-                basis,
-                PERCENT,
-            )
-    if funds.adjusted_budget is not None and spent is not None:
+            if (stated_rate := getattr(funds, key)) is not None:
+                b.pair(
+                    "rate",
+                    f"{name}预算执行率",
+                    stated_rate,
+                    key,
+                    formulas.computed_execution_rate(funds),
+                    "spent",
+                    basis,
+                    PERCENT,
+                )
+    if funds.adjusted_budget is not None and spent is not None and funds.recovered is not None:
         b.pair(
             "balance",
             f"{name}年末收回资金",
@@ -193,16 +196,17 @@ def _funds(b: _Builder, funds: Funds, name: str) -> None:
             partial(formulas.basis_text, stated.numerator, num, stated.denominator, den),
             PERCENT,
         )
-    b.pair(
-        "restated",
-        f"{name}预算执行率",
-        funds.stated_execution_rate_again,
-        "stated_execution_rate_again",
-        funds.stated_execution_rate,
-        "stated_execution_rate",
-        lambda: "同一执行率的另一处表述",
-        PERCENT,
-    )
+    if funds.stated_execution_rate_again is not None:
+        b.pair(
+            "restated",
+            f"{name}预算执行率",
+            funds.stated_execution_rate_again,
+            "stated_execution_rate_again",
+            funds.stated_execution_rate,
+            "stated_execution_rate",
+            lambda: "同一执行率的另一处表述",
+            PERCENT,
+        )
     for part, total_key in _SUMS:
         items = getattr(funds, part)
         if not items:

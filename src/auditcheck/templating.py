@@ -184,7 +184,11 @@ def compile_template(source: str) -> Template:
         if isinstance(node, nodes.Filter) and node.name not in allowed:
             names = ", ".join(sorted(allowed))
             raise TemplateSyntaxError(f"filter '{node.name}' is not allowed; use {names}", 1)
-    return env.from_string(source)
+    template = env.from_string(source)
+    # A plain dict rather than Jinja's ChainMap over the environment's globals (which never
+    # change): each rendering copies them into its context, and a ChainMap is slow to copy.
+    template.globals = dict(template.globals)
+    return template
 
 
 def template_names(source: str) -> set[str]:
@@ -198,10 +202,8 @@ def render(source: str, context: dict[str, Any]) -> str:
     parts: list[str] = []
     size = 0
     template = compile_template(source)
-    # What Template.generate does, less its work per call: it copies the values into the
-    # template's globals (a ChainMap, slow to copy); the environment's plain dict is merged here.
-    values = template.new_context({**environment().globals, **context}, shared=True)
-    for part in template.root_render_func(values):
+    # What Template.generate does, less a copy of the values on every call.
+    for part in template.root_render_func(template.new_context(context)):
         size += len(part)
         if size > MAX_MESSAGE:
             raise SecurityError(f"the message is longer than {MAX_MESSAGE} characters")
