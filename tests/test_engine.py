@@ -1,13 +1,15 @@
 import random
 import resource
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from datetime import date
 from types import SimpleNamespace
+from typing import Any
 
 import pytest
 
 from auditcheck.engine import (
     BATCH,
+    LONG,
     MAX_CONDITIONS,
     MAX_FIELDS,
     Engine,
@@ -15,6 +17,7 @@ from auditcheck.engine import (
     EngineRule,
     encoder,
     members,
+    rule_definition,
     value_json,
 )
 
@@ -158,3 +161,94 @@ def test_a_comparison_with_a_missing_field_never_fires_whatever_came_before() ->
     facts = [{"budget": 100.0, "spent": 120.0}, {"budget": 100.0, "spent": 100.0}, {"spent": 1.0}]
     for _ in range(3):
         assert [engine.check("project", "a", f) for f in facts] == [["over"], [], []]
+
+
+def one_at_a_time(rules: list[EngineRule], facts: list[dict]) -> dict[int, list[str]]:
+    """What durable's documented pattern gives (guide §2): its Python ``Host``, one fact
+    asserted, its actions run, then retracted — no batch, no native call of ours. Rules go
+    15 to a ruleset (at most 45 conditions: durable fails a fact with 64 true at once)."""
+    from durable.engine import Host, MessageNotHandledException
+
+    host = Host()
+    host._d_timer.cancel()  # actions run inside assert_fact; the timers would only poll
+    host._t_timer.cancel()
+    fired: set[str] = set()  # a set: durable fires a rule once per true branch of its `$or`
+
+    def action(rule_id: str) -> Callable[[Any], None]:
+        return lambda _context: fired.add(rule_id)
+
+    names = []
+    for start in range(0, len(rules), 15):
+        names.append(f"reference{start}")
+        part = rules[start : start + 15]
+        definition = {r.id: {**rule_definition(r), "run": action(r.id)} for r in part}
+        host.set_rulesets({names[-1]: definition})
+    found: dict[int, list[str]] = {}
+    for i, fact in enumerate(facts):
+        fired.clear()
+        sent = {"rid": "rec", **fact}
+        for name in names:
+            try:
+                host.assert_fact(name, sent)
+            except MessageNotHandledException:
+                pass  # this fact matched no rule of this ruleset
+            finally:
+                host.retract_fact(name, sent)
+        if fired:
+            found[i] = [r.id for r in rules if r.id in fired]
+    return found
+
+
+WORDS = ["", "资金闲置", "未见错误", "错", "绩效目标", "alpha"]
+MIXED = [
+    rule("or3", {"$or": [{"$gt": {"x": 50.0}}, {"$gt": {"y": 50.0}}, {"$mt": {"s": ".*错.*"}}]}),
+    rule("x-over-y", {"$gt": {"x": {"$m": "y"}}}),
+    rule("no-z", {"$nex": {"z": 1}}),
+    rule("words", {"$mt": {"s": ".*资金.*"}}),
+    rule("not-alpha", {"$neq": {"s": "alpha"}}),
+    rule("both", {"$and": [{"$lt": {"x": 30.0}}, {"$ex": {"s": 1}}]}),
+]
+
+
+def mixed_rules(rng: random.Random) -> list[EngineRule]:
+    """The rules above, and more threshold rules than one ruleset holds: each fact matches
+    several rules, spread over several native rulesets; many facts match none."""
+    thresholds = [
+        rule(f"t{i}", {rng.choice(["$lt", "$gt", "$lte"]): {rng.choice("xy"): float(i % 97)}})
+        for i in range(2 * MAX_CONDITIONS)
+    ]
+    return [EngineRule(r.id, r.kind, r.condition, frozenset("xyzs")) for r in MIXED + thresholds]
+
+
+def mixed_fact(rng: random.Random, long: bool = False) -> dict:
+    if rng.random() < 0.15:
+        return {"z": float(rng.randint(0, 100))}  # matches no rule
+    fact = {n: float(rng.randint(0, 100)) for n in "xyz" if rng.random() < 0.8}
+    if rng.random() < 0.8:
+        fact["s"] = rng.choice(WORDS) + ("a" * LONG if long else "")
+    return fact
+
+
+def test_facts_asserted_together_fire_as_they_do_one_at_a_time() -> None:
+    rng = random.Random(3)
+    rules = mixed_rules(rng)
+    engine = Engine(rules)
+    for round_ in range(4):
+        facts = [mixed_fact(rng) for _ in range(BATCH + 150 * round_ + 1)]
+        found = engine.evaluate("project", "rec", [members(f, "sxyz") for f in facts])
+        assert found == one_at_a_time(rules, facts)
+        assert len(found) < len(facts)  # some facts matched nothing: the guide's lost case
+        assert any(len(hits) > 5 for hits in found.values())
+        assert any("or3" in hits and "x-over-y" in hits for hits in found.values())
+
+
+def test_a_call_with_facts_too_long_for_a_list_fires_as_one_at_a_time() -> None:
+    rng = random.Random(4)
+    rules = mixed_rules(rng)
+    facts = [mixed_fact(rng, long=i in (3, 17)) for i in range(40)]
+    facts[17]["s"] = "错" + facts[17].get("s", "a" * LONG)  # a long value some rule reads
+    written = [members(f, "sxyz") for f in facts]
+    assert sum(len(w) > LONG for w in written) == 2
+    found = Engine(rules).evaluate("project", "rec", written)
+    assert found == one_at_a_time(rules, facts)
+    assert "or3" in found[17] and "words" not in found[17]

@@ -51,7 +51,7 @@ MAX_NESTING = 14  # and/or levels of one condition: durable fails past 15, and t
 MAX_NUMBER = MAX_FIGURE  # what records may hold, conditions may compare with
 BATCH = 256  # facts per native call; their ids 0..255 have distinct hashes (the contract test)
 MAX_FIELDS = 250  # durable reads at most 254 properties a fact: ours, plus id, rid and its sid
-_LONG = 4 * 2**20  # characters: a fact this long may hold a value of 16 MB (UTF-8), durable's limit
+LONG = 4 * 2**20  # characters: a fact this long may hold a value of 16 MB (UTF-8), durable's limit
 # True for our facts only, never for durable's own state fact (a rule matching that loops).
 _GUARD = {"$ex": {"rid": 1}}
 _encode = json.JSONEncoder(ensure_ascii=False).encode  # one encoder, not one per call
@@ -330,6 +330,7 @@ class Engine:
         self._handles: dict[str, list[int]] = {}
         self._fields: dict[str, tuple[str, ...]] = {}
         self._broken = ""  # why the engine must not be trusted any more, after a failure
+        self._ids = [rule.id for rule in self.rules]
         by_kind: dict[str, list[tuple[int, EngineRule]]] = {}
         for number, rule in enumerate(self.rules):
             by_kind.setdefault(rule.kind, []).append((number, rule))
@@ -342,7 +343,7 @@ class Engine:
                     raise EngineError(f"rules read {read} {kind} fields; at most {MAX_FIELDS}")
                 numbers = iter(n for n, _ in numbered)  # _chunks keeps the order: zip them back
                 for part, chunk in enumerate(_chunks(rules)):
-                    definition = {f"r{next(numbers)}": _definition(r) for r in chunk}
+                    definition = {f"r{next(numbers)}": rule_definition(r) for r in chunk}
                     text = json.dumps(definition, ensure_ascii=False)
                     handle = _native.create_ruleset(f"ac{serial}_{kind}_{part}", text)
                     self._handles.setdefault(kind, []).append(handle)
@@ -381,15 +382,19 @@ class Engine:
         head = f',"rid":{_string(rid)}'
         fired: dict[int, set[int]] = {}
         for start in range(0, len(facts), BATCH):
-            part = [f'{{"id":{i}{head}{m}}}' for i, m in enumerate(facts[start : start + BATCH])]
+            part = facts if len(facts) <= BATCH else facts[start : start + BATCH]
+            written = [f'{{"id":{i}{head}{m}}}' for i, m in enumerate(part)]
             for handle in handles:
-                for message in self._assert(handle, part):
+                for message in self._assert(handle, written):
                     rule, fact = firing(message)
                     # A rule whose `$or` has several true branches fires once per branch.
                     fired.setdefault(start + fact, set()).add(rule)
         self.counts.facts += len(facts)
-        self.counts.firings += sum(len(rules) for rules in fired.values())
-        return {i: [self.rules[r].id for r in sorted(rules)] for i, rules in fired.items()}
+        if not fired:
+            return {}
+        self.counts.firings += sum(map(len, fired.values()))
+        ids = self._ids
+        return {i: [ids[r] for r in sorted(rules)] for i, rules in fired.items()}
 
     def _assert(self, handle: int, facts: list[str]) -> list[str]:
         """The firings of ``facts`` (ids 0, 1, …) asserted together, retracted afterwards.
@@ -401,13 +406,16 @@ class Engine:
         read (a value of 16 MB or more); alone, it reports it: facts that long go one by one.
         """
         try:
-            if max(map(len, facts)) < _LONG:
-                answers = [_native.assert_facts(handle, "[" + ",".join(facts) + "]")]
+            if max(map(len, facts)) < LONG:
+                code, state = _native.assert_facts(handle, "[" + ",".join(facts) + "]")
             else:
-                answers = [_native.assert_fact(handle, fact) for fact in facts]
-            if any(code == 2 for code, _ in answers):
+                for fact in facts:
+                    code, state = _native.assert_fact(handle, fact)
+                    if code == 2:
+                        break
+            if code == 2:
                 raise EngineError("durable_rules holds a fact with this id (please report this)")
-            return self._firings(handle, answers[-1][1])
+            return self._firings(handle, state)
         except EngineError:
             raise
         except Exception as exc:  # durable_rules_engine.error
@@ -436,7 +444,8 @@ class Engine:
         return messages
 
 
-def _definition(rule: EngineRule) -> dict[str, Any]:
+def rule_definition(rule: EngineRule) -> dict[str, Any]:
+    """A rule as durable registers it: one fact ``m``, its condition behind the guard."""
     return {"all": [{"m": {"$and": [_GUARD, _prepared(rule.condition)]}}]}
 
 
@@ -448,7 +457,7 @@ def _delete(handles: list[int]) -> None:
 def _refused(rules: list[EngineRule]) -> str:
     """Which rule durable refuses to register, tried one at a time (only after a failure)."""
     for rule in rules:
-        text = json.dumps({"r0": _definition(rule)}, ensure_ascii=False)
+        text = json.dumps({"r0": rule_definition(rule)}, ensure_ascii=False)
         try:
             handle = _native.create_ruleset(f"check{next(_names)}", text)
         except Exception as exc:
