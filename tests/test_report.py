@@ -12,9 +12,10 @@ from pathlib import Path
 
 import pytest
 
-from auditcheck.draft import NATIONAL_BANDS, cn_number, grade
+from auditcheck.draft import cn_number
 from auditcheck.draft.problems import clean_message, split_subject
 from auditcheck.draft.prose import amount, distinct_units, percent, range_label
+from auditcheck.vocabulary import KINDS
 
 from .conftest import ROOT, cli, seed_copy
 
@@ -58,14 +59,6 @@ def findings() -> list[dict]:
 
 
 # --- figures, lists and grades -------------------------------------------------------
-
-
-@pytest.mark.parametrize(
-    ("score", "expected"),
-    [(100, "优"), (90, "优"), (89.99, "良"), (80, "良"), (79.99, "中"), (60, "中"), (59.99, "差")],
-)
-def test_grades_at_the_band_edges(score: float, expected: str) -> None:
-    assert grade(score, NATIONAL_BANDS) == expected
 
 
 def test_chinese_numbering() -> None:
@@ -202,10 +195,8 @@ def test_no_sentence_is_copied_from_the_seed(md: str) -> None:
 
 def test_grade_bands_are_inclusive_and_stated_grades_kept(md: str) -> None:
     conclusion = section(md, "### 4、评价结论", "## 二")
-    assert (
-        "90分（含）以上为“优”，80分（含）至90分为“良”，60分（含）至80分为“中”，60分以下为“差”"
-        in conclusion
-    )
+    # worded as the grade rule words them (formulas.bands_text), so the draft says it one way
+    assert "评价等级的档次为优≥90分、良≥80分、中≥60分，60分以下为差。" in conclusion
     assert (
         "9个项目的评价结果均为“良”，按得分由高到低依次为中小企业发展专项（89.93分）" in conclusion
     )
@@ -216,7 +207,7 @@ def test_bands_follow_the_grade_rule_but_never_regrade(tmp_path: Path) -> None:
     text = draft_md(
         tmp_path, "--sections", "summary", "--param", "grade-does-not-match-score.excellent=89.5"
     )
-    assert "89.5分（含）以上为“优”" in text
+    assert "优≥89.5分、良≥80分" in text
     assert "9个项目的评价结果均为“良”" in text  # the stated grade stays
     assert "中小企业发展专项得分89.93分，按上述档次应为“优”，资料写作“良”" in text
 
@@ -233,7 +224,7 @@ def test_batch_bands_and_stated_words(tmp_path: Path) -> None:
         },
     )
     text = section(draft_md(tmp_path, "--sections", "summary", batch=batch), "4、评价结论")
-    assert "85分（含）以上为“优”，75分（含）至85分为“良”" in text
+    assert "优≥85分、良≥75分、中≥60分" in text
     assert "评价结果为“优秀”的1个" in text  # the word as stated
     assert "困难群众救助的资料未写明等级，以上按得分所在档次列出" in text
 
@@ -410,6 +401,19 @@ def test_appendix_lists_every_finding_with_its_basis(md: str, findings: list[dic
     by_rule = {rule: basis for _, rule, _, basis in rows}
     assert by_rule["low-execution-rate"] == "据资料数据计算（预算执行率）"
     assert by_rule["supervision-missing"] == "资料所述"
+    # declared computed in the vocabulary, though their docs hold no formula
+    assert by_rule["used-before-acceptance"] == "据资料数据计算（是否验收前投入使用）"
+    # a target of 100%: the completion rate equals the achieved value, and is still computed
+    assert by_rule["target-shortfall"] == "据资料数据计算（完成率）"
+    # the rule read a stated figure (6 months overdue), not the days it could compute
+    assert by_rule["overdue-construction"] == "资料所述"
+
+
+def test_appendix_a_rate_stated_without_amounts_is_the_sources(tmp_path: Path) -> None:
+    batch = seed_copy(tmp_path, {"07-social-assistance.yaml": [("spent: 2770.45\n", "")]})
+    appendix = section(draft_md(tmp_path, batch=batch), "## 附件1", "## 附件2")
+    rows = section(appendix, "### 困难群众救助", "###")
+    assert re.search(r"`low-execution-rate` \| `[^`]+` \| 资料所述 \|", rows), rows
     assert "### 乡村振兴补助资金" in appendix
 
 
@@ -444,3 +448,19 @@ def test_report_usage_errors(tmp_path: Path, args: list[str], fragment: str) -> 
         *[str(tmp_path / a) if a.endswith((".pdf", ".md")) else a for a in args],
     )
     assert proc.returncode == 2 and fragment in proc.stderr
+
+
+@pytest.mark.parametrize(
+    ("kind", "name", "computed"),
+    [
+        ("facility", "used_before_acceptance", True),
+        ("project", "final_audit_days", True),
+        ("target", "measurable", True),
+        ("project", "execution_rate", True),
+        ("project", "budget", False),  # the budget, else the adjusted budget: as stated
+        ("observation", "evidence", False),
+        ("project", "subprojects_in_progress", False),
+    ],
+)
+def test_the_vocabulary_declares_what_is_computed(kind: str, name: str, computed: bool) -> None:
+    assert KINDS[kind].fields[name].computed is computed

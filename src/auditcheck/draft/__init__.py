@@ -26,14 +26,7 @@ from auditcheck.draft.model import (
 from auditcheck.draft.problems import problem_parts, problems_intro
 from auditcheck.draft.projects import execution_chart, project_parts, target_rows
 from auditcheck.draft.prose import cn_number, percent
-from auditcheck.draft.summary import (
-    NATIONAL_BANDS,
-    application_parts,
-    grade,
-    grade_bands,
-    intro,
-    work_parts,
-)
+from auditcheck.draft.summary import application_parts, intro, work_parts
 from auditcheck.findings import Finding
 from auditcheck.records.model import Batch
 from auditcheck.rulebook.load import Rulebook
@@ -42,7 +35,6 @@ SECTIONS = ("summary", "projects", "problems", "application", "appendices")
 LOW_EXECUTION_RULE = "low-execution-rate"
 
 __all__ = [
-    "NATIONAL_BANDS",
     "SECTIONS",
     "Bar",
     "CategoryPart",
@@ -56,8 +48,6 @@ __all__ = [
     "TargetRow",
     "build_draft",
     "cn_number",
-    "grade",
-    "grade_bands",
 ]
 
 

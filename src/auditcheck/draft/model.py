@@ -4,15 +4,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from auditcheck import formulas
 from auditcheck.findings import Finding
 from auditcheck.records.load import LoadedRecord
-from auditcheck.records.model import Funds, Project
-
-
-def evaluated_budget(funds: Funds) -> float | None:
-    """The amount evaluated: the budget, or for a department's whole expenditure (which
-    states none) the adjusted budget, as the execution-rate rule reads it."""
-    return funds.budget if funds.budget is not None else funds.adjusted_budget
+from auditcheck.records.model import Project
 
 
 @dataclass(frozen=True)
@@ -47,8 +42,8 @@ class ProjectInfo:
 
     @property
     def amount(self) -> float | None:
-        """The amount evaluated (see :func:`evaluated_budget`)."""
-        return evaluated_budget(self.project)
+        """The amount evaluated: the budget, else the adjusted budget (:func:`formulas.budget`)."""
+        return formulas.budget(self.project)
 
     @property
     def is_department(self) -> bool:

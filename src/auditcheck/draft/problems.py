@@ -25,11 +25,12 @@ from auditcheck.draft.model import (
     ProjectInfo,
 )
 from auditcheck.draft.prose import cn_number, distinct_units, join, join_and, range_label
-from auditcheck.facts import FIELDS
 from auditcheck.findings import Finding
 from auditcheck.records.model import Project
 from auditcheck.rulebook.load import Rulebook
+from auditcheck.rulebook.schema import CompiledRule
 from auditcheck.templating import num
+from auditcheck.vocabulary import KINDS, FactField
 
 # Items a finding can be about, each with the words that name it in a message.
 LISTED = {
@@ -277,19 +278,43 @@ def _sentences(facts: list[_Subject]) -> str:
     return "；".join(sentences) + "。"
 
 
-def _basis(f: Finding) -> str:
-    """Whether a finding rests on figures the source states, or on figures computed from them."""
+def _fact(f: Finding, rule: CompiledRule | None, project: Project) -> tuple[str, object]:
+    """The kind of fact a finding is on and its item in the record (the item of a
+    cross-check is not in the record: None)."""
+    applies = rule.rule.applies_to if rule else []
+    if applies == ["crosscheck"]:
+        return "crosscheck", None
+    kind, node = "project", project
+    for key, index in itertools.pairwise(_path(f)):
+        if isinstance(key, str) and isinstance(index, int) and key in KINDS[kind].lists:
+            kind, node = KINDS[kind].lists[key], getattr(node, key)[index]
+    return kind, node
+
+
+def _stated(spec: FactField, item: object, value: object) -> bool:
+    """True when a computed field took the source's own figure (``stated_*``): a rate the
+    source states where the amounts it follows from are not given."""
+    if item is None:
+        return False
+    path = spec.where(item)
+    if not any(str(key).startswith("stated_") for key in path):
+        return False
+    for key in path:
+        item = item[key] if isinstance(key, int) else getattr(item, key, None)  # type: ignore[index]
+    return item == value
+
+
+def _basis(f: Finding, rule: CompiledRule | None, project: Project) -> str:
+    """Whether a finding rests on figures the source states, or on figures computed from them
+    (the vocabulary declares which fields are computed)."""
+    kind, item = _fact(f, rule, project)
     computed = []
-    for name in f.evidence:
-        if name.startswith("param."):
+    for name, value in f.evidence.items():
+        spec = KINDS[kind].fields.get(name)
+        if spec is None or not spec.computed or value is None or _stated(spec, item, value):
             continue
-        for spec in (FIELDS[kind].get(name) for kind in FIELDS):
-            if spec is not None and ("=" in spec.doc or "公式" in spec.doc):
-                computed.append(spec.doc.split("=")[0].split("（")[0].strip())
-                break
-    if computed:
-        return f"据资料数据计算（{join(computed)}）"
-    return "资料所述"
+        computed.append(re.split(r"[=：；（]", spec.doc, maxsplit=1)[0].strip())
+    return f"据资料数据计算（{join(computed)}）" if computed else "资料所述"
 
 
 def _ordered(findings: Iterable[Finding], rulebook: Rulebook) -> list[Finding]:
@@ -356,7 +381,7 @@ def problem_parts(
                             f.rule,
                             SEVERITY_WORDS.get(f.severity, f.severity),
                             f"{f.file}:{f.line}",
-                            _basis(f),
+                            _basis(f, rule, by_id[e.project].project),
                             f.fingerprint,
                         )
                     )

@@ -11,13 +11,13 @@ from __future__ import annotations
 from collections.abc import Iterable
 from datetime import date
 
+from auditcheck import formulas
 from auditcheck.draft.model import (
     Bar,
     ExecutionChart,
     Part,
     ProjectInfo,
     TargetRow,
-    evaluated_budget,
 )
 from auditcheck.draft.prose import amount, cn_number, figure, join, percent, sentence
 from auditcheck.records.model import (
@@ -31,6 +31,7 @@ from auditcheck.records.model import (
     Target,
     UnitRef,
 )
+from auditcheck.vocabulary import TARGET, Context
 
 QUANTITIES_PER_PARAGRAPH = 8  # a longer list is hard to read in one breath
 
@@ -41,13 +42,10 @@ def cn_date(value: date) -> str:
 
 
 def rate_of(funds: Funds) -> tuple[float | None, bool]:
-    """The execution rate and whether it is the source's (no amounts to compute it from)."""
-    budget = evaluated_budget(funds)
-    if budget and funds.spent is not None:
-        return funds.spent / budget * 100, False
-    if funds.stated_execution_rate is not None:
-        return funds.stated_execution_rate, True
-    return None, False
+    """The execution rate the rules read and whether it is the source's (no amounts to
+    compute it from)."""
+    rate = formulas.execution_rate(funds)
+    return rate, rate is not None and formulas.computed_execution_rate(funds) is None
 
 
 def _who(info: ProjectInfo, year: str) -> str:
@@ -98,7 +96,7 @@ def _money(funds: Funds, department: bool) -> list[str]:
     rate, _ = rate_of(funds)
     if rate is not None:
         clauses.append(f"{'执行率' if department else '预算执行率'}{percent(rate)}")
-    budget = evaluated_budget(funds)
+    budget = formulas.budget(funds)
     if funds.recovered is not None:
         clauses.append(f"年末收回资金{amount(funds.recovered)}万元")
     if funds.carried_forward is not None:
@@ -178,10 +176,8 @@ def actual_text(t: Target) -> str:
 
 
 def completion(t: Target) -> float | None:
-    """actual ÷ planned × 100 where more is better and both are numbers."""
-    if t.planned and t.actual is not None and t.operator in (None, "≥", ">", "="):
-        return t.actual / t.planned * 100
-    return None
+    """The completion rate as the rules read it (``completion_rate`` of the vocabulary)."""
+    return TARGET.fields["completion_rate"].get(t, Context())
 
 
 def _target(t: Target) -> str:

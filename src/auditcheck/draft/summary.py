@@ -21,44 +21,11 @@ from auditcheck.draft.prose import (
     percent,
     split_points,
 )
-from auditcheck.records.model import GRADES, Batch
+from auditcheck.formulas import GRADE_RULE, bands_text, grade, grade_bands
+from auditcheck.records.model import GRADES, Batch, GradeBands
 from auditcheck.rulebook.load import Rulebook
 
-GRADE_RULE = "grade-does-not-match-score"
-# 财政部《项目支出绩效评价管理办法》(财预〔2020〕10号); the grade rule's parameters and a
-# batch's own bands override them.
-NATIONAL_BANDS = {"excellent": 90.0, "good": 80.0, "passing": 60.0}
 NATIONAL_ORDER = "优良中差"
-
-
-def grade(score: float, bands: dict[str, float]) -> str:
-    """优 / 良 / 中 / 差 for a score under the bands (lower bounds, inclusive)."""
-    if score >= bands["excellent"]:
-        return "优"
-    if score >= bands["good"]:
-        return "良"
-    if score >= bands["passing"]:
-        return "中"
-    return "差"
-
-
-def grade_bands(rulebook: Rulebook, batch: Batch | None) -> dict[str, float]:
-    """The bands in force: the batch's own, else the grade rule's parameters, else national."""
-    if batch is not None and batch.grade_bands is not None:
-        return batch.grade_bands.model_dump()
-    rule = rulebook.rule(GRADE_RULE)
-    if rule is None:
-        return dict(NATIONAL_BANDS)
-    return {k: float(rule.params.get(k, v)) for k, v in NATIONAL_BANDS.items()}
-
-
-def bands_text(bands: dict[str, float]) -> str:
-    """``90分（含）以上为“优”，80分（含）至90分为“良”…``."""
-    e, g, p = (f"{bands[k]:g}" for k in ("excellent", "good", "passing"))
-    return (
-        f"{e}分（含）以上为“优”，{g}分（含）至{e}分为“良”，"
-        f"{p}分（含）至{g}分为“中”，{p}分以下为“差”"
-    )
 
 
 def unit_list(batch: Batch | None, projects: list[ProjectInfo]) -> list[str]:
@@ -96,7 +63,7 @@ def _by_score(head: str, members: list[ProjectInfo]) -> str:
     return head + "、".join(f"{i.short}（{i.project.score:g}分）" for i in scored) if scored else ""
 
 
-def _grades(projects: list[ProjectInfo], bands: dict[str, float]) -> str:
+def _grades(projects: list[ProjectInfo], bands: GradeBands) -> str:
     graded: list[tuple[ProjectInfo, str]] = []
     worked_out, mismatched, ungraded = [], [], []
     for info in projects:
@@ -133,7 +100,8 @@ def _grades(projects: list[ProjectInfo], bands: dict[str, float]) -> str:
         lists = [_by_score(f"“{w}”的按得分由高到低依次为", ps) for w, ps in groups.items()]
     lists = [item for item in lists if item]
     text = (
-        f"评价按百分制计分，{bands_text(bands)}。"
+        f"评价按百分制计分，评价等级的档次为{bands_text(bands)}，"
+        f"{bands.passing:g}分以下为差。"
         + "，".join([counts, "；".join(lists)] if lists else [counts])
         + "。"
     )
@@ -186,7 +154,9 @@ def work_parts(
                 [f"评价工作按以下步骤进行：{enumerate_points(split_points(batch.process))}。"],
             )
         )
-    conclusion = [_grades(projects, grade_bands(rulebook, batch)), _main_problems(problems)]
+    rule = rulebook.rule(GRADE_RULE)
+    bands = grade_bands(batch, rule.params if rule else None)
+    conclusion = [_grades(projects, bands), _main_problems(problems)]
     parts.append(("评价结论", [c for c in conclusion if c]))
     return [Part(f"{i}、{title}", paragraphs) for i, (title, paragraphs) in enumerate(parts, 1)]
 
