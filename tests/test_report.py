@@ -14,7 +14,7 @@ import pytest
 
 from auditcheck.draft import cn_number
 from auditcheck.draft.problems import clean_message, split_subject
-from auditcheck.draft.prose import amount, distinct_units, percent, range_label
+from auditcheck.draft.prose import distinct_units, percent, range_label
 from auditcheck.vocabulary import KINDS
 
 from .conftest import ROOT, cli, seed_copy
@@ -70,14 +70,6 @@ def test_chinese_numbering() -> None:
         "二十",
         "二十五",
     ]
-
-
-@pytest.mark.parametrize(
-    ("value", "expected"),
-    [(15300.0, "15300"), (9574.0, "9574"), (1254.1, "1254.10"), (6223.15, "6223.15")],
-)
-def test_amounts_in_sentences_drop_zero_decimals(value: float, expected: str) -> None:
-    assert amount(value) == expected
 
 
 @pytest.mark.parametrize(

@@ -19,7 +19,7 @@ from auditcheck.draft.model import (
     ProjectInfo,
     TargetRow,
 )
-from auditcheck.draft.prose import amount, cn_number, figure, join, percent, sentence
+from auditcheck.draft.prose import cn_number, figure, join, percent, sentence
 from auditcheck.records.model import (
     Funds,
     Goal,
@@ -31,14 +31,10 @@ from auditcheck.records.model import (
     Target,
     UnitRef,
 )
+from auditcheck.templating import cn_date, money
 from auditcheck.vocabulary import TARGET, Context
 
 QUANTITIES_PER_PARAGRAPH = 8  # a longer list is hard to read in one breath
-
-
-def cn_date(value: date) -> str:
-    """``2023-07-31`` → ``2023年7月31日``."""
-    return f"{value.year}年{value.month}月{value.day}日"
 
 
 def rate_of(funds: Funds) -> tuple[float | None, bool]:
@@ -68,7 +64,7 @@ def _who(info: ProjectInfo, year: str) -> str:
 
 
 def _breakdown(parts: Iterable[tuple[str, float | None]]) -> str:
-    named = [f"{name}{amount(value)}万元" for name, value in parts if value is not None]
+    named = [f"{name}{money(value)}万元" for name, value in parts if value is not None]
     return f"（其中{'、'.join(named)}）" if named else ""
 
 
@@ -76,35 +72,35 @@ def _money(funds: Funds, department: bool) -> list[str]:
     """Clauses stating the money of a project or sub-item."""
     clauses = []
     if funds.investment is not None:
-        clauses.append(f"总投资{amount(funds.investment)}万元")
+        clauses.append(f"总投资{money(funds.investment)}万元")
     if funds.initial_budget is not None:
-        clauses.append(f"年初预算{amount(funds.initial_budget)}万元")
+        clauses.append(f"年初预算{money(funds.initial_budget)}万元")
     budget_parts = _breakdown((p.name, p.budget) for p in funds.parts)
     spent_parts = _breakdown((p.name, p.spent) for p in funds.parts)
     sources = _breakdown(
         (s.name, s.amount if s.amount is not None else s.budget) for s in funds.sources
     )
     if funds.adjusted_budget is not None:
-        clauses.append(f"调整后预算{amount(funds.adjusted_budget)}万元{budget_parts}")
+        clauses.append(f"调整后预算{money(funds.adjusted_budget)}万元{budget_parts}")
         budget_parts = ""
     if funds.budget is not None:
-        clauses.append(f"预算资金{amount(funds.budget)}万元{sources or budget_parts}")
+        clauses.append(f"预算资金{money(funds.budget)}万元{sources or budget_parts}")
     if funds.received is not None:
-        clauses.append(f"到位资金{amount(funds.received)}万元")
+        clauses.append(f"到位资金{money(funds.received)}万元")
     if funds.spent is not None:
-        clauses.append(f"实际支出{amount(funds.spent)}万元{spent_parts}")
+        clauses.append(f"实际支出{money(funds.spent)}万元{spent_parts}")
     rate, _ = rate_of(funds)
     if rate is not None:
         clauses.append(f"{'执行率' if department else '预算执行率'}{percent(rate)}")
     budget = formulas.budget(funds)
     if funds.recovered is not None:
-        clauses.append(f"年末收回资金{amount(funds.recovered)}万元")
+        clauses.append(f"年末收回资金{money(funds.recovered)}万元")
     if funds.carried_forward is not None:
-        clauses.append(f"结转{amount(funds.carried_forward)}万元")
+        clauses.append(f"结转{money(funds.carried_forward)}万元")
     elif funds.recovered is None and budget is not None and funds.spent is not None:
         balance = budget - funds.spent
         if balance >= 0.005:
-            clauses.append(f"结余{amount(balance)}万元")
+            clauses.append(f"结余{money(balance)}万元")
     return clauses
 
 

@@ -13,7 +13,6 @@ from collections import OrderedDict
 
 from auditcheck.draft.model import DimensionPart, ExecutionChart, Part, ProjectInfo
 from auditcheck.draft.prose import (
-    amount,
     distinct_units,
     enumerate_points,
     join,
@@ -24,6 +23,7 @@ from auditcheck.draft.prose import (
 from auditcheck.formulas import GRADE_RULE, bands_text, grade, grade_bands
 from auditcheck.records.model import GRADES, Batch, GradeBands
 from auditcheck.rulebook.load import Rulebook
+from auditcheck.templating import money
 
 NATIONAL_ORDER = "优良中差"
 
@@ -50,7 +50,7 @@ def intro(batch: Batch | None, projects: list[ProjectInfo]) -> str:
     )
     covered = f"，涉及{join(units)}{len(units)}个部门（单位）" if units else ""
     return (
-        f"{who}对{where}{kinds}开展了绩效评价，评价资金合计{amount(total)}万元{covered}。"
+        f"{who}对{where}{kinds}开展了绩效评价，评价资金合计{money(total)}万元{covered}。"
         "各项目情况见下表。"
     )
 
