@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from auditcheck.draft import cn_number
-from auditcheck.draft.problems import clean_message, split_subject
+from auditcheck.draft.problems import clean_message, location_pattern, split_subject
 from auditcheck.draft.prose import distinct_units, percent, range_label
 from auditcheck.vocabulary import KINDS
 
@@ -127,10 +127,19 @@ class _Info:
             "预算资金15300万元，执行率100%，另一项93.6%",
         ),
         ("甲项目中的子项乙未完工。", "子项乙未完工"),
+        # amounts in a computation, and a completion rate that only echoes a 100% target
+        ("项目甲按支出11412.49 ÷ 预算合计16800.00 × 100。", "按支出11412.49 ÷ 预算合计16800 × 100"),
+        ("项目甲“完成率”目标100%，实际完成90%，完成率90.00%。", "“完成率”目标100%，实际完成90%"),
+        (
+            "项目甲“户数”目标80户，实际完成72户，完成率90.00%。",
+            "“户数”目标80户，实际完成72户，完成率90%",
+        ),
     ],
 )
 def test_messages_become_clauses(message: str, expected: str) -> None:
-    assert clean_message(message, _Info("甲项目", "项目甲")) == expected  # type: ignore[arg-type]
+    locations = location_pattern(["fixtures/2023/a.yaml", "b.yaml", "c.yaml"])
+    info = _Info("甲项目", "项目甲")
+    assert clean_message(message, info, locations) == expected  # type: ignore[arg-type]
 
 
 def test_subject_runs_to_the_innermost_name() -> None:
@@ -295,7 +304,24 @@ def test_examples_of_one_project_merge(md: str) -> None:
         in budget
     )
     planning = section(md, "#### 3、项目前期谋划不足", "####")
-    assert "张岭村村东新建公厕、张岭村村北新建公厕未接入所需的管网" in planning
+    assert "张岭村村东新建公厕和张岭村村北新建公厕均未接入所需的管网" in planning
+
+
+def test_an_example_names_each_thing_once(md: str) -> None:
+    three = body(section(md, "## 三、", "## 四"))
+    # subjects sharing their first words say them once
+    assert "计划实施的公共文化设施提升项目和“百姓点单”服务试点区建设均未开展" in three
+    # a sub-item the sentence before named is not named again
+    sustain = section(three, "#### 3、可持续影响方面存在不足")
+    assert sustain.count("2023年第三批老旧小区改造") == 1
+    # nor is one the source's own words name at their start
+    assert "改造项目老旧小区改造工程" not in three and "幼儿园项目幼儿园" not in three
+    assert "老旧小区改造工程竣工验收时间不及时" in three
+    # a total is said under one heading; a later one counts its parts
+    assert three.count("共53个子项目") == 1
+    assert "（1）乡村振兴补助资金：4个子项目仍在建设，5个已完工但尚未验收" in three
+    # 实际完成90% against a 100% target is the completion rate: not said twice
+    assert "实际完成90%；" in three and "完成率90%" not in three
 
 
 def test_threshold_is_said_once_under_a_heading(md: str) -> None:
@@ -361,6 +387,20 @@ def test_consistency_findings_keep_paths_out_of_the_body(tmp_path: Path) -> None
     assert "（五）数据核对" in text and "一、工作情况" not in text
     assert ".yaml:" not in body(text)
     assert re.search(r"^\[\^\d+\]: 三（五）.*\.yaml:\d+", text, re.M)  # the traces keep them
+
+
+@pytest.mark.parametrize("folder", ["资料（初稿", "my data (v2)", "评价资料"])
+def test_consistency_findings_in_any_folder_keep_paths_out(tmp_path: Path, folder: str) -> None:
+    """Whatever the folder is called (brackets, spaces, an unclosed （), the cross-check
+    messages' ``file:line`` stay in the traces."""
+    seed_copy(tmp_path / folder)
+    out = tmp_path / "draft.md"
+    proc = cli("report", f"{folder}/2023", "-o", str(out), "--with-consistency", cwd=tmp_path)
+    assert proc.returncode == 0, proc.stderr
+    three = body(section(out.read_text("utf-8"), "## 三、", "## 四"))
+    assert "（五）数据核对" in three
+    assert not re.search(r"\.yaml|:\d+[）)]|（）|\(\)", three), three
+    assert "按支出200.88 ÷ 预算资金217.36 × 100计算为92.42%，相差0.02个百分点" in three
 
 
 def test_empty_categories_and_dimensions_drop_out(tmp_path: Path) -> None:

@@ -19,11 +19,13 @@ class ProjectInfo:
     """
 
     project: Project
+    files: tuple[str, ...] = ()  # the record's file and its batch file, as messages name them
 
     @classmethod
     def of(cls, record: LoadedRecord) -> ProjectInfo:
         """Keep what the draft reads of a loaded record."""
-        return cls(record.project)
+        batch = (record.batch_doc.file,) if record.batch_doc is not None else ()
+        return cls(record.project, (record.doc.file, *batch))
 
     @property
     def id(self) -> str:

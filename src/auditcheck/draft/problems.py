@@ -44,12 +44,21 @@ LISTED = {
 # A parenthesis sharing this much of its wording with the sentence only repeats it:
 # its two-character words, or (for the same words in another order) its characters.
 REPEATS_WORDS, REPEATS_CHARS = 0.6, 0.7
-_LOCATION = re.compile(r"[^（）()\s]+\.(?:ya?ml|jsonl?|csv|xlsx?):\d+")
 _PATH_PART = re.compile(r"[^.\[\]]+")
 _NUMBER = re.compile(r"\d+(?:\.\d+)?")
-# 15300.00万元 → 15300万元, 100.00% → 100%, 93.60% → 93.6%: as a person types them.
-_ZEROS = re.compile(r"(\d+)\.00(?=万元|%)")
+# 15300.00万元 → 15300万元, 16800.00 × 100 → 16800 × 100, 100.00% → 100%, 93.60% → 93.6%:
+# as a person types them (an amount keeps its two decimals otherwise: 1254.10万元).
+_ZEROS = re.compile(r"(\d+)\.00(?!\d)")
 _TRAILING_ZERO = re.compile(r"(\d+\.\d)0%")
+# ``实际完成90%，完成率90%``: a completion rate equal to the figure before it (a 100% target).
+_ECHOED_RATE = re.compile(r"完成率(\d+(?:\.\d+)?%)")
+# ``共53个子项目``: a total, said once per record however many headings count its parts.
+_TOTAL = re.compile(r"共\d+个(.+)")
+_COUNT = re.compile(r"^(\d+个)")
+# A predicate these start can take 均 after several subjects (``A和B均未开展``).
+_SHARED = ("未", "尚未", "已", "不", "没有", "无")
+# An owner's name the source's words repeat at their start: that many characters at least.
+ECHO_CHARS = 3
 _CJK = re.compile(r"[\u4e00-\u9fff]")
 
 
@@ -84,35 +93,37 @@ def _closing_paren(text: str) -> tuple[str, str] | None:
     return None
 
 
-def _strip_locations(text: str) -> str:
-    """Drop parentheses that hold file:line locations; those belong in the traces."""
-    out, depth, start = [], 0, 0
-    for i, ch in enumerate(text):
-        if ch == "（":
-            if depth == 0:
-                out.append(text[start:i])
-                start = i
-            depth += 1
-        elif ch == "）" and depth:
-            depth -= 1
-            if depth == 0:
-                group = text[start : i + 1]
-                out.append("" if _LOCATION.search(group) else group)
-                start = i + 1
-    out.append(text[start:])
-    return "".join(out)
+def location_pattern(files: Iterable[str]) -> re.Pattern[str] | None:
+    """What a message's ``file:line`` locations look like, for the files of this run: a
+    parenthesis holding only locations (``（a.yaml:3 → b.yaml:4）``), or a location alone.
+    The file names are known, so any name (spaces, brackets, any suffix) is matched exactly."""
+    names = sorted({f for f in files if f}, key=len, reverse=True)
+    if not names:
+        return None
+    loc = "(?:" + "|".join(map(re.escape, names)) + r"):\d+"
+    return re.compile(rf"[（(]\s*{loc}(?:\s*[→、，,;；]\s*{loc})*\s*[）)]|{loc}")
 
 
-def clean_message(message: str, project: ProjectInfo) -> str:
-    """A finding's message as a clause of the draft: no project name, no locations,
-    no parenthesis repeating the sentence, no closing 。."""
+def clean_message(
+    message: str, project: ProjectInfo, locations: re.Pattern[str] | None = None
+) -> str:
+    """A finding's message as a clause of the draft: no project name, no ``locations``,
+    no parenthesis repeating the sentence, no rate echoing the figure before it, no
+    closing 。."""
     text = message.strip().rstrip("。")
     for prefix in (project.project.name, project.short):
         if text.startswith(prefix):
             text = text[len(prefix) :].removeprefix("中的")
             break
-    text = _strip_locations(text).rstrip("。")
+    if locations is not None:
+        text = locations.sub("", text).rstrip("。")
     text = _TRAILING_ZERO.sub(r"\1%", _ZEROS.sub(r"\1", text))
+    clauses = text.split("，")
+    text = "，".join(
+        c
+        for i, c in enumerate(clauses)
+        if not (i and (m := _ECHOED_RATE.fullmatch(c)) and clauses[i - 1].endswith(m.group(1)))
+    )
     split = _closing_paren(text)
     if split and repeats(split[1], split[0]):
         text = split[0]
@@ -185,8 +196,14 @@ class _Subject:
     """What one example says about one fact: its subject and the predicates of its findings."""
 
     subject: str
-    outer: str  # the sub-item named before an item (``…改造项目“指标”``), if any
+    name: str  # the innermost name in the subject (``“指标”``), or ""
+    owner: str  # the sub-item the fact belongs to, named at the subject's start, or ""
     predicates: list[str] = field(default_factory=list)
+
+    @property
+    def prefix(self) -> str:
+        """The subject's words before its innermost name (``计划实施的``)."""
+        return self.subject[: len(self.subject) - len(self.name)]
 
 
 # A clause comparing a figure with a threshold: said once under a heading.
@@ -198,7 +215,9 @@ class _Writer:
     """Writes examples in reading order, remembering what was said where."""
 
     rulebook: Rulebook
+    locations: re.Pattern[str] | None = None
     said: dict[tuple[str, str], _Said] = field(default_factory=dict)
+    totals: dict[tuple[str, str], str] = field(default_factory=dict)  # fact → heading
 
     def example(
         self,
@@ -212,9 +231,10 @@ class _Writer:
         clauses already written under this heading."""
         facts: dict[tuple[str, str], _Subject] = {}
         for f in findings:
-            text = clean_message(f.message, info)
+            text = clean_message(f.message, info, self.locations)
             names = labels(f, info.project)
             subject, predicate = split_subject(text, names)
+            predicate = self._total_once(f, heading, predicate)
             key = item_key(f)
             earlier = self.said.get((f.record, key)) if key else None
             if earlier is not None and earlier.heading != heading:
@@ -222,14 +242,28 @@ class _Writer:
             elif key:
                 self.said.setdefault((f.record, key), _Said(label, heading, _numbers(text)))
             predicate = _drop_repeated_limits(f, predicate, written)
-            outer = names[0] if len(names) > 1 else ""
-            entry = facts.setdefault((subject, fact_key(f)), _Subject(subject, outer))
+            name = next((n for n in reversed(names) if subject.endswith(n)), "")
+            owner = names[0] if names and _path(f)[0] == "subitems" else ""
+            entry = facts.setdefault((subject, fact_key(f)), _Subject(subject, name, owner))
             # A clause an earlier finding on the same fact already gave is not given again.
             given = {c for p in entry.predicates for c in p.split("，")}
             predicate = "，".join(c for c in predicate.split("，") if c not in given)
             if predicate:
                 entry.predicates.append(predicate)
         return f"{info.short}：{_sentences(list(facts.values()))}"
+
+    def _total_once(self, f: Finding, heading: str, predicate: str) -> str:
+        """A total (``共53个子项目``) said under an earlier heading is left out; its noun
+        moves to the count after it (``4个子项目仍在建设``)."""
+        clauses = predicate.split("，")
+        if not clauses or not (total := _TOTAL.fullmatch(clauses[0])):
+            return predicate
+        said = self.totals.setdefault((f.record, fact_key(f)), heading)
+        if said == heading or len(clauses) < 2:
+            return predicate
+        rest = clauses[1:]
+        rest[0] = _COUNT.sub(rf"\g<1>{total.group(1)}", rest[0], count=1)
+        return "，".join(rest)
 
     def _reference(self, f: Finding, predicate: str, earlier: _Said) -> str:
         """What is new about an item already stated under another heading, and where."""
@@ -259,21 +293,41 @@ def _is_number(value: object) -> bool:
     return isinstance(value, int | float) and not isinstance(value, bool)
 
 
+def _subjects(named: list[_Subject], predicate: str) -> tuple[str, str]:
+    """Several subjects with one predicate: their common words said once
+    (``计划实施的A和B``), and 均 before a predicate that takes it."""
+    if len({n.prefix for n in named}) == 1 and all(n.name for n in named):
+        subject = named[0].prefix + join_and([n.name for n in named])
+    else:
+        subject = join_and([n.subject for n in named])
+    return subject, ("均" + predicate if predicate.startswith(_SHARED) else predicate)
+
+
+def _echoes(owner: str, predicate: str) -> bool:
+    """True when the source's words start by naming the owner again in their own words
+    (``…老旧小区改造项目`` + ``老旧小区改造工程竣工验收…``)."""
+    return len(predicate) >= ECHO_CHARS and predicate[:ECHO_CHARS] in owner
+
+
 def _sentences(facts: list[_Subject]) -> str:
     """Subjects with the same predicate are listed together; a sub-item named by the
-    sentence before is not named again; sentences join with ；."""
+    sentence before, or by the source's words after it, is not named again; sentences
+    join with ；."""
     by_predicate: dict[str, list[_Subject]] = {}
     for fact in facts:
         by_predicate.setdefault("，".join(fact.predicates), []).append(fact)
     sentences = []
     previous = ""
     for predicate, named in by_predicate.items():
-        names = [n.subject for n in named]
-        subject = join(names) if len(names) > 1 and all(names) else names[0]
-        outer = named[0].outer
-        if outer and outer == previous and len(named) == 1 and subject.startswith(outer):
-            subject = subject[len(outer) :]
-        previous = outer
+        owner = named[0].owner if len(named) == 1 else ""
+        if len(named) > 1 and all(n.subject for n in named):
+            subject, predicate = _subjects(named, predicate)
+        else:
+            subject = named[0].subject
+        named_before = owner == previous or (subject == owner and _echoes(owner, predicate))
+        if owner and subject.startswith(owner) and named_before:
+            subject = subject[len(owner) :]
+        previous = owner
         sentences.append(subject + predicate)
     return "；".join(sentences) + "。"
 
@@ -330,7 +384,8 @@ def problem_parts(
 ) -> tuple[list[DimensionPart], list[FindingRow]]:
     """Section 三 and the rows of appendix 1, in the table's project order."""
     by_id = {p.id: p for p in projects}
-    writer = _Writer(rulebook)
+    files = [f.file for f in findings] + [file for p in projects for file in p.files]
+    writer = _Writer(rulebook, location_pattern(files))
     parts: list[DimensionPart] = []
     rows: list[FindingRow] = []
     for dim_id, dim in rulebook.dimensions.items():
