@@ -8,16 +8,19 @@ the source, missing parts (purpose, process, section 二, 评价结论, 结果�
 
 import json
 import re
+import unicodedata
 from pathlib import Path
 
 import pytest
+import yaml
 
 from auditcheck.draft import cn_number
 from auditcheck.draft.problems import clean_message, location_pattern, split_subject
 from auditcheck.draft.prose import distinct_units, percent, range_label
+from auditcheck.rulebook.load import Rulebook
 from auditcheck.vocabulary import KINDS
 
-from .conftest import ROOT, cli, seed_copy
+from .conftest import FIXTURES, ROOT, cli, seed_copy
 
 # shared/ sits beside the checkout (CI) or beside the folder of worktrees.
 SEEDS = [
@@ -157,7 +160,7 @@ def test_subject_runs_to_the_innermost_name() -> None:
 def test_units_are_the_batch_list_counted_right(md: str) -> None:
     intro = section(md, "## 一、工作情况", "| 序号")
     assert (
-        "涉及住建局、财政局、卫体局、文旅局、宣传部、民营经济局、民政局、低保中心、机关事务中心、乡村振兴中心、北街办事处11个部门（单位）"
+        "被评价的部门（单位）共11个：住建局、财政局、卫体局、文旅局、宣传部、民营经济局、民政局、低保中心、机关事务中心、乡村振兴中心、北街办事处。"
         in intro
     )
     assert "各办事处" not in intro
@@ -168,11 +171,11 @@ def test_units_gathered_from_projects_without_a_batch_list(tmp_path: Path) -> No
     text = (batch / "batch.yaml").read_text("utf-8")
     (batch / "batch.yaml").write_text(re.sub(r"(?m)^units: .*\n", "", text), "utf-8")
     intro = section(draft_md(tmp_path, "--sections", "summary", batch=batch), "## 一", "| 序号")
-    units = re.search(r"涉及(.*?)(\d+)个部门（单位）", intro)
+    units = re.search(r"部门（单位）共(\d+)个：(.*?)。", intro)
     assert units is not None
-    names = units.group(1).split("、")
+    names = units.group(2).split("、")
     assert "各办事处" not in names and names.count("卫体局") + names.count("区卫体局") == 1
-    assert len(names) == int(units.group(2)) == 11
+    assert len(names) == int(units.group(1)) == 11
 
 
 def test_purpose_basis_and_process_from_the_batch(md: str) -> None:
@@ -183,14 +186,72 @@ def test_purpose_basis_and_process_from_the_batch(md: str) -> None:
     assert "一是根据各项目基本情况" in section(md, "### 3、评价过程", "###")
 
 
-def test_no_sentence_is_copied_from_the_seed(md: str) -> None:
+def _norm(text: str) -> str:
+    """Text as compared with the seed: NFKC (，→, （→( …), no white space."""
+    return re.sub(r"\s+", "", unicodedata.normalize("NFKC", text))
+
+
+def _texts(value: object) -> list[str]:
+    if isinstance(value, str):
+        return [value]
+    if isinstance(value, dict):
+        value = list(value.values())
+    return [t for v in value for t in _texts(v)] if isinstance(value, list) else []
+
+
+def _quoted(rulebook: Rulebook) -> list[str]:
+    """What the draft may quote: every text the records hold (names, the source's words as
+    evidence, purpose and process, and their 、；，-separated parts) and the rulebook's headings."""
+    texts = [
+        t
+        for path in FIXTURES.glob("*.yaml")
+        for t in _texts(yaml.safe_load(path.read_text("utf-8")))
+    ]
+    texts += [d.title for d in rulebook.dimensions.values()]
+    texts += [c.title for c in rulebook.categories.values()]
+    words = {_norm(t) for t in texts}
+    words |= {part for w in list(words) for part in re.split(r"[;。,、]", w)}
+    return sorted((w for w in words if len(w) >= 3), key=len, reverse=True)
+
+
+def _shared_runs(text: str, seed: str, size: int) -> list[str]:
+    """The longest runs of ``text`` of ``size`` characters or more that the seed also has."""
+    grams = {seed[i : i + size] for i in range(len(seed) - size + 1)}
+    runs, i = [], 0
+    while i <= len(text) - size:
+        if text[i : i + size] in grams:
+            j = i + size
+            while j < len(text) and text[i : j + 1] in seed:
+                j += 1
+            runs.append(text[i:j])
+            i = j
+        else:
+            i += 1
+    return runs
+
+
+# A run this long with this many Chinese characters is a phrase, not a figure and its label.
+COPY_CHARS, COPY_CJK = 10, 10
+
+
+def test_the_drafts_own_words_are_not_the_seeds(md: str, rulebook: Rulebook) -> None:
+    """Quoted record text aside, no phrase of the draft's own (leads, links, section 二's
+    sentences, 评价结论, 结果应用) is the seed's, compared without the seed's half-width
+    punctuation and spaces."""
     found = [p for p in SEEDS if p.is_file()]
     if not found:
         pytest.skip(f"the seed report is not at {SEEDS[0]}")
-    seed = re.sub(r"\s+", "", found[0].read_text("utf-8")).replace(",", "，")
-    sentences = [s for s in re.split(r"[。；：]", seed) if len(s) >= 30]
-    text = re.sub(r"\s+", "", md)
-    copied = [s for s in sentences if s in text]
+    seed = _norm(found[0].read_text("utf-8"))
+    quoted = _quoted(rulebook)
+    copied = []
+    for line in body(md).splitlines():
+        if line.startswith("#"):  # the seed's section headings are the report's shape
+            continue
+        own = _norm(line)
+        for words in quoted:
+            own = own.replace(words, "|")
+        runs = _shared_runs(own, seed, COPY_CHARS)
+        copied += [r for r in runs if len(re.findall(r"[\u4e00-\u9fff]", r)) >= COPY_CJK]
     assert not copied
 
 

@@ -104,9 +104,11 @@ def _money(funds: Funds, department: bool) -> list[str]:
     return clauses
 
 
-def _counts(counts: SubprojectCounts, as_of: str) -> str:
-    noun = "项目" if counts.unit == "个" else counts.unit
-    total = f"共涉及{counts.total}个{noun}"
+def _counts(counts: SubprojectCounts, as_of: str, subitems: bool = False) -> str:
+    """``包括53个子项目，截至…已完工并验收44个…``; where the project has sub-items of its
+    own, the counted ones are 具体项目, so the two levels are not both called 子项目."""
+    noun = ("具体项目" if subitems else "子项目") if counts.unit == "个" else counts.unit
+    total = f"包括{counts.total}个{noun}"
     states = [
         (counts.accepted, "已完工并验收"),
         (counts.completed, "已完工"),
@@ -145,7 +147,7 @@ def _schedule(s: Schedule) -> str:
 def _subitem(item: SubItem, as_of: str) -> str:
     clauses = _money(item, department=False)
     if item.subprojects is not None:
-        clauses.append(_counts(item.subprojects, as_of))
+        clauses.append(_counts(item.subprojects, as_of, subitems=True))
     if item.schedule is not None:
         clauses.append(_schedule(item.schedule))
     if not any(clauses):
@@ -240,16 +242,16 @@ def project_paragraphs(info: ProjectInfo, year: str, as_of: str) -> list[str]:
         opening.append(f"资金涉及{p.period}年度")
     opening.extend(_money(p, info.is_department))
     if p.subprojects is not None:
-        opening.append(_counts(p.subprojects, as_of))
+        opening.append(_counts(p.subprojects, as_of, subitems=bool(p.subitems)))
     if p.schedule is not None:
         opening.append(_schedule(p.schedule))
     paragraphs = [sentence(*opening)]
     described = [s for s in (_subitem(i, as_of) for i in p.subitems) if s]
     if described:
-        paragraphs.append(f"项目包括{len(p.subitems)}个子项目。" + "".join(described))
+        paragraphs.append(f"项目分为{len(p.subitems)}个子项目。" + "".join(described))
     elif p.subitems:
         names = join(i.name for i in p.subitems)
-        paragraphs[0] += f"项目包括{names}{len(p.subitems)}个子项目。"
+        paragraphs[0] += f"项目分为{names}{len(p.subitems)}个子项目。"
     targets = _targets([("", p.targets)] + [(i.name, i.targets) for i in p.subitems])
     goal = _goal(p.goal) if p.goal else ""
     paragraphs.append(goal + targets)
@@ -263,7 +265,7 @@ def project_parts(
 ) -> list[Part]:
     """Section 二: a numbered part per project, in the table's order."""
     year = f"{fiscal_year}年度" if fiscal_year else ""
-    when = f"截至{cn_date(as_of)}，" if as_of else ""
+    when = f"截至{cn_date(as_of)}" if as_of else ""
     return [
         Part(
             f"（{cn_number(i)}）{info.project.name}", project_paragraphs(info, year, when), info.id

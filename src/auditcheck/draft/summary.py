@@ -48,11 +48,11 @@ def intro(batch: Batch | None, projects: list[ProjectInfo]) -> str:
     kinds = join_and(
         [f"{whole}个部门整体支出" if whole else "", f"{others}个项目" if others else ""]
     )
-    covered = f"，涉及{join(units)}{len(units)}个部门（单位）" if units else ""
-    return (
-        f"{who}对{where}{kinds}开展了绩效评价，评价资金合计{money(total)}万元{covered}。"
-        "各项目情况见下表。"
-    )
+    scope = f"{where}的{kinds}" if where else kinds
+    text = f"本轮绩效评价由{who}实施，评价对象为{scope}，资金合计{money(total)}万元。"
+    if units:
+        text += f"被评价的部门（单位）共{len(units)}个：{join(units)}。"
+    return text + "各项目的单位和金额见表1。"
 
 
 def _by_score(head: str, members: list[ProjectInfo]) -> str:
