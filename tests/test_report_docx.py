@@ -13,7 +13,7 @@ from docx.shared import Mm, Pt
 from auditcheck.draft import Bar, ExecutionChart
 from auditcheck.render.chart import chart_png, chart_svg
 
-from .conftest import cli
+from .conftest import cli, seed_copy
 
 
 @pytest.fixture(scope="module")
@@ -165,3 +165,33 @@ def test_chart_labels_need_no_system_font() -> None:
     assert svg.startswith("<svg") and "<text" not in svg and "<path" in svg  # glyphs as outlines
     assert "各项目及子项目预算执行率</title>" in svg
     assert chart_svg(CHART) == svg  # the same chart, the same SVG
+
+
+def test_chart_labels_are_text_not_formulas() -> None:
+    # matplotlib reads $…$ as mathtext and raises on what it cannot parse
+    chart = ExecutionChart("图", [Bar("资金$\\frac$项目", 50.0, "p", False, False)], 90.0)
+    assert chart_png(chart)[:8] == b"\x89PNG\r\n\x1a\n"
+    assert chart_svg(chart).startswith("<svg")
+
+
+def test_text_word_cannot_hold_is_dropped_not_fatal(tmp_path: Path) -> None:
+    """A record may hold U+FFFE or a bidirectional override, a folder name a control
+    character; XML forbids some of them and Word would show others misleadingly. The Word
+    draft drops them; the Markdown and HTML drafts keep escaping what they escape."""
+    name = ("short_name: 困难群众救助", 'short_name: "困难\\uFFFE群众\\u202E救助<b>"')
+    folder = tmp_path / "资料\x01\x0b"
+    seed_copy(folder, {"07-social-assistance.yaml": [name]})
+    batch = f"{folder.name}/2023"
+    proc = cli("report", batch, "-o", "draft.docx", cwd=tmp_path)
+    assert proc.returncode == 0, proc.stderr
+    with zipfile.ZipFile(tmp_path / "draft.docx") as z:
+        xml = {n: z.read(n).decode("utf-8") for n in z.namelist() if n.endswith(".xml")}
+    for part, text in xml.items():
+        assert not any(ch in text for ch in "\ufffe\u202e\x01\x0b"), part
+    assert "困难群众救助&lt;b&gt;：预算资金3378.22万元" in xml["word/document.xml"]
+    assert "资料/2023/07-social-assistance.yaml" in xml["word/comments.xml"]
+    assert cli("report", batch, "-o", "draft.md", cwd=tmp_path).returncode == 0
+    md = (tmp_path / "draft.md").read_text("utf-8")
+    assert "困难\\\\ufffe群众\\\\u202e救助&lt;b&gt;：预算资金" in md
+    assert cli("report", batch, "-o", "draft.html", cwd=tmp_path).returncode == 0
+    assert "救助&lt;b&gt;" in (tmp_path / "draft.html").read_text("utf-8")

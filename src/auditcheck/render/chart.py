@@ -42,10 +42,12 @@ def _font() -> FontProperties:
 
 
 def _label(text: str, subitem: bool) -> str:
+    """A bar's name on at most two lines; a ``$`` is a dollar sign, not the start of a formula
+    (matplotlib would parse ``$…$`` as mathtext, and fail on what it cannot parse)."""
     lines = textwrap.wrap(text, LABEL_CHARS, break_long_words=True) or [text]
     if len(lines) > 2:
         lines = [lines[0], lines[1][: LABEL_CHARS - 1] + "…"]
-    return "\n".join(("　" if subitem else "") + line for line in lines)
+    return "\n".join(("　" if subitem else "") + line.replace("$", r"\$") for line in lines)
 
 
 def _figure(chart: ExecutionChart) -> Figure:

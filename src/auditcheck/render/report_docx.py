@@ -14,8 +14,11 @@ from __future__ import annotations
 
 import io
 import os
+import re
+from dataclasses import fields, is_dataclass, replace
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 from xml.sax.saxutils import escape
 
 from docx import Document
@@ -48,6 +51,12 @@ TABLE_STYLE, CAPTION_STYLE = "表格文字", "图表标题"
 PROJECT_COLUMNS = (Mm(16), Mm(40), Mm(68), Mm(32))
 FINDING_COLUMNS = (Mm(12), Mm(32), Mm(38), Mm(28), Mm(46))
 TARGET_COLUMNS = (Mm(30), Mm(56), Mm(24), Mm(24), Mm(22))
+# What a Word file cannot hold or should not show: C0 and C1 controls (tab and line break
+# aside), U+FFFE, U+FFFF and lone surrogates (XML 1.0 forbids them), and bidirectional
+# overrides, which would show a sentence in another order than it is written.
+_UNFIT = re.compile(
+    "[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069\ud800-\udfff\ufffe\uffff]"
+)
 
 
 def _fonts(style: BaseStyle, name: str, size: Pt, bold: bool = False) -> None:
@@ -331,8 +340,24 @@ def _appendices(doc: DocumentObject, draft: Draft) -> None:
     )
 
 
+def fit_for_word(value: Any) -> Any:
+    """``value`` with every string in it (through dataclasses, lists, tuples and dicts)
+    stripped of what Word cannot hold: record text may hold anything its format allows."""
+    if isinstance(value, str):
+        return _UNFIT.sub("", value)
+    if isinstance(value, list | tuple):
+        return type(value)(fit_for_word(v) for v in value)
+    if isinstance(value, dict):
+        return {fit_for_word(k): fit_for_word(v) for k, v in value.items()}
+    if is_dataclass(value) and not isinstance(value, type):
+        changes = {f.name: fit_for_word(getattr(value, f.name)) for f in fields(value) if f.init}
+        return replace(value, **changes)
+    return value
+
+
 def write_docx(draft: Draft, path: Path) -> None:
     """Write the draft to ``path`` as a .docx file."""
+    draft = fit_for_word(draft)
     doc = Document()
     _setup(doc)
     _heading(doc, draft.title, 1)
