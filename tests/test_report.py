@@ -17,9 +17,11 @@ import yaml
 from auditcheck.draft import cn_number
 from auditcheck.draft.problems import clean_message, location_pattern, split_subject
 from auditcheck.draft.prose import distinct_units, percent, range_label
+from auditcheck.forms import FormRecord, read_forms, write_batch
 from auditcheck.rulebook.load import Rulebook
 from auditcheck.vocabulary import KINDS
 
+from . import formbook as fb
 from .conftest import FIXTURES, ROOT, cli, seed_copy
 
 # shared/ sits beside the checkout (CI) or beside the folder of worktrees.
@@ -557,3 +559,59 @@ def test_report_usage_errors(tmp_path: Path, args: list[str], fragment: str) -> 
 )
 def test_the_vocabulary_declares_what_is_computed(kind: str, name: str, computed: bool) -> None:
     assert KINDS[kind].fields[name].computed is computed
+
+
+# --- a batch of self-evaluation forms -----------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def forms_md(tmp_path_factory) -> str:
+    """The draft of the three real forms, read and written as a batch the way users convert."""
+    folder = tmp_path_factory.mktemp("forms")
+    books = [
+        fb.xlsx(folder / f"{s.stem}.xlsx", ("自评表", fb.transcription(s)))
+        for s in (fb.TIANCHANG, fb.ZHONGJIANG, fb.DAYING)
+    ]
+    forms = list(read_forms([(b, b.name) for b in books]))
+    assert all(isinstance(f, FormRecord) for f in forms), [str(f) for f in forms]
+    write_batch(forms, folder / "batch")  # type: ignore[arg-type]
+    return draft_md(folder, batch=folder / "batch")
+
+
+def test_forms_name_no_region_they_do_not_state(forms_md: str) -> None:
+    intro = section(forms_md, "## 一、工作情况", "**表1")
+    assert "未注明" not in forms_md
+    assert intro.startswith("\n\n本轮绩效评价的对象为3个项目，资金合计903.36万元。")
+    # units by role: the implementing units are the ones evaluated
+    assert "共3个：大英县司法局、中江县水利局、天长市水利局，主管部门为" in intro
+    assert "| 中江县水利局 | 中江县农业水价" in forms_md  # a unit in two roles, once
+
+
+def test_forms_self_scores_are_not_grades(forms_md: str) -> None:
+    conclusion = section(forms_md, "评价结论", "## 二")
+    assert "水旱灾害防御经费自评100分" in conclusion
+    assert "2023年全县安可替代补助资金项目的自评表未填写总分" in conclusion
+    assert "不据以评定等级" in conclusion
+    assert "评价结果" not in conclusion and "“优”" not in conclusion
+
+
+def test_forms_money_and_targets_read_as_a_report(forms_md: str) -> None:
+    two = section(forms_md, "## 二、项目的基本情况", "## 三")
+    assert "年初未安排预算，调整后预算3.36万元（全部为财政资金）" in two
+    assert not re.search(r"[^.\d]0万元", two)
+    assert "年初预算和全年预算均为880万元（全部为本年财政拨款）" in two
+    assert "该项目的主管部门和实施单位均为中江县水利局" in two
+    assert "“完成安可产品购买并按要求支付资金”目标值100，未填写实际完成值" in two
+    # many indicators are counted, with the list in appendix 2
+    tianchang = section(two, "水旱灾害防御经费\n")
+    assert "绩效指标共9项（产出指标5项、效益指标3项、满意度指标1项）" in tianchang
+    assert "等6项指标只写了名称，未填写目标值和实际完成值" in tianchang
+    assert "单位自评时，预算执行率和各项绩效指标均得满分" in tianchang
+    assert "单位自评时，预算执行率得满分" in two  # the partial form marks only the money
+    assert "夯实基础,”" not in two  # a quotation loses the comma that closed it
+
+
+def test_forms_examples_start_with_their_subject(forms_md: str) -> None:
+    three = body(section(forms_md, "## 三、", "## 四"))
+    assert "：的" not in three
+    assert "：绩效指标只有产出指标，没有效益指标和满意度指标" in three

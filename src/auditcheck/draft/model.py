@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from auditcheck import formulas
@@ -39,13 +40,26 @@ class ProjectInfo:
 
     @property
     def units(self) -> list[str]:
-        """The units named on the project, as listed."""
-        return self.project.unit_names
+        """The units named on the project, as listed, each once."""
+        return list(dict.fromkeys(self.project.unit_names))
+
+    def units_in(self, role: Callable[[str], bool]) -> list[str]:
+        """The units whose role (``""`` when the record gives none) passes ``role``."""
+        named = [
+            (u, "") if isinstance(u, str) else (u.name, u.role or "") for u in self.project.units
+        ]
+        return list(dict.fromkeys(name for name, r in named if role(r)))
 
     @property
     def amount(self) -> float | None:
         """The amount evaluated: the budget, else the adjusted budget (:func:`formulas.budget`)."""
         return formulas.budget(self.project)
+
+    @property
+    def self_evaluated(self) -> bool:
+        """True when the record is a unit's self-evaluation form: its score is the form's
+        总分 (自评得分), stated beside the form's weights, not an evaluator's."""
+        return self.project.total_weight is not None or self.project.execution_weight is not None
 
     @property
     def is_department(self) -> bool:

@@ -113,7 +113,7 @@ def clean_message(
     text = message.strip().rstrip("。")
     for prefix in (project.project.name, project.short):
         if text.startswith(prefix):
-            text = text[len(prefix) :].removeprefix("中的")
+            text = text[len(prefix) :].removeprefix("中的").removeprefix("的")
             break
     if locations is not None:
         text = locations.sub("", text).rstrip("。")

@@ -20,38 +20,52 @@ from auditcheck.draft.prose import (
     percent,
     split_points,
 )
+from auditcheck.forms.write import UNNAMED_REGION
 from auditcheck.formulas import GRADE_RULE, bands_text, grade, grade_bands
 from auditcheck.records.model import GRADES, Batch, GradeBands
 from auditcheck.rulebook.load import Rulebook
 from auditcheck.templating import money
 
 NATIONAL_ORDER = "优良中差"
+SUPERVISOR = "主管部门"
 
 
 def unit_list(batch: Batch | None, projects: list[ProjectInfo]) -> list[str]:
     """The units the round covers: as the batch lists them, else gathered from the projects
-    (a collective such as 各办事处 left out, 区卫体局 and 卫体局 counted once)."""
+    (a collective such as 各办事处 left out, 区卫体局 and 卫体局 counted once, a unit named
+    only as a 主管部门 left to :func:`supervisors`)."""
     if batch is not None and batch.units:
         return list(dict.fromkeys(batch.units))
-    return distinct_units((u for info in projects for u in info.units), collective=False)
+    names = (u for info in projects for u in info.units_in(lambda role: role != SUPERVISOR))
+    return distinct_units(names, collective=False)
+
+
+def supervisors(batch: Batch | None, projects: list[ProjectInfo]) -> list[str]:
+    """The 主管部门 the records name, where the batch gives no list of units."""
+    if batch is not None and batch.units:
+        return []
+    names = (u for info in projects for u in info.units_in(lambda role: role == SUPERVISOR))
+    return distinct_units(names, collective=False)
 
 
 def intro(batch: Batch | None, projects: list[ProjectInfo]) -> str:
     """The paragraph that opens section 一."""
     units = unit_list(batch, projects)
+    heads = supervisors(batch, projects)
     whole = sum(p.is_department for p in projects)
     others = len(projects) - whole
     total = sum(p.amount or 0 for p in projects)
-    who = batch.evaluator if batch and batch.evaluator else "评价机构"
     year = f"{batch.fiscal_year}年度" if batch and batch.fiscal_year else ""
-    where = f"{batch.region}{year}" if batch else ""
+    region = batch.region if batch and batch.region != UNNAMED_REGION else ""
     kinds = join_and(
         [f"{whole}个部门整体支出" if whole else "", f"{others}个项目" if others else ""]
     )
-    scope = f"{where}的{kinds}" if where else kinds
-    text = f"本轮绩效评价由{who}实施，评价对象为{scope}，资金合计{money(total)}万元。"
+    scope = f"{region}{year}的{kinds}" if region or year else kinds
+    who = f"由{batch.evaluator}实施，评价对象" if batch and batch.evaluator else "的对象"
+    text = f"本轮绩效评价{who}为{scope}，资金合计{money(total)}万元。"
     if units:
-        text += f"被评价的部门（单位）共{len(units)}个：{join(units)}。"
+        text += f"被评价的部门（单位）共{len(units)}个：{join(units)}"
+        text += f"，主管部门为{join(heads)}。" if heads else "。"
     return text + "各项目的单位和金额见表1。"
 
 
@@ -63,7 +77,31 @@ def _by_score(head: str, members: list[ProjectInfo]) -> str:
     return head + "、".join(f"{i.short}（{i.project.score:g}分）" for i in scored) if scored else ""
 
 
+def _self_scores(projects: list[ProjectInfo], evaluated: bool) -> str:
+    """What the self-evaluation forms say: each unit's own total, never read as a grade."""
+    scored = [i for i in projects if i.project.score is not None]
+    blank = [i.short for i in projects if i.project.score is None]
+    many = len(projects) > 1
+    text = f"{len(projects)}个项目" if many else projects[0].short
+    text += "的得分来自单位自评表" if evaluated else "只有单位自评表"
+    if scored:
+        text += "：" + "、".join(f"{i.short}自评{i.project.score:g}分" for i in scored)
+        text += "；" if blank else "。"
+    else:
+        text += "。"
+    if blank:
+        text += f"{join(blank)}的自评表未填写总分。"
+    return text + "自评得分是单位对自身的评分，不据以评定等级，等级待评价组复核打分后确定。"
+
+
 def _grades(projects: list[ProjectInfo], bands: GradeBands) -> str:
+    own = [i for i in projects if i.self_evaluated]
+    projects = [i for i in projects if not i.self_evaluated]
+    evaluated = _evaluator_grades(projects, bands) if projects else ""
+    return evaluated + (_self_scores(own, bool(projects)) if own else "")
+
+
+def _evaluator_grades(projects: list[ProjectInfo], bands: GradeBands) -> str:
     graded: list[tuple[ProjectInfo, str]] = []
     worked_out, mismatched, ungraded = [], [], []
     for info in projects:
