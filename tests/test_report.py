@@ -615,3 +615,16 @@ def test_forms_examples_start_with_their_subject(forms_md: str) -> None:
     three = body(section(forms_md, "## 三、", "## 四"))
     assert "：的" not in three
     assert "：绩效指标只有产出指标，没有效益指标和满意度指标" in three
+
+
+def test_sub_items_of_a_project_without_a_rate_stay_under_it(md: str) -> None:
+    chart = section(md, "**图1", "###")
+    rows = [
+        line.split(" | ")[0].lstrip("| ") for line in chart.splitlines() if line.startswith("| ")
+    ]
+    at = rows.index("一事一议及美丽乡村财政奖补")
+    assert rows[at + 1 : at + 3] == [
+        "其中：村级公益事业建设一事一议财政奖补项目",
+        "其中：美丽乡村财政奖补项目",
+    ]
+    assert "| 一事一议及美丽乡村财政奖补 | — |" in chart

@@ -1,6 +1,9 @@
 """The Word draft: page layout, styles, tables, the chart, properties and traces."""
 
 import json
+import re
+import shutil
+import subprocess
 import warnings
 import zipfile
 from pathlib import Path
@@ -69,7 +72,34 @@ def test_language_is_chinese(doc) -> None:
     )
     for rpr in (default, doc.styles["Normal"].element.rPr):
         lang = rpr.find(qn("w:lang"))
-        assert lang.get(qn("w:val")) == "zh-CN" and lang.get(qn("w:eastAsia")) == "zh-CN"
+        # Chinese text is zh-CN; Latin script (figures too) en-US, as Word sets it in China
+        assert lang.get(qn("w:eastAsia")) == "zh-CN" and lang.get(qn("w:val")) == "en-US"
+
+
+@pytest.mark.skipif(
+    not (shutil.which("soffice") and shutil.which("pdftotext")),
+    reason="LibreOffice (soffice) and poppler-utils (pdftotext) are not installed",
+)
+def test_figures_stay_whole_on_the_page(docx_path: Path, doc, tmp_path: Path) -> None:
+    """Laid out by LibreOffice, no figure breaks across a line end (1680 / 0万元)."""
+    subprocess.run(
+        ["soffice", "--headless", "--convert-to", "pdf", "--outdir", str(tmp_path), docx_path],
+        check=True,
+        capture_output=True,
+        timeout=300,
+    )
+    pdf = tmp_path / "draft.pdf"
+    lines = subprocess.run(
+        ["pdftotext", str(pdf), "-"], check=True, capture_output=True, text=True
+    ).stdout
+    text = "\n".join(
+        [p.text for p in doc.paragraphs] + [c.text for t in doc.tables for c in t._cells]
+    )
+    # pdftotext joins a line broken after a hyphen (2020- / 2023): a break allowed there.
+    text += re.sub(r"(?<=\d)-(?=\d)", "", text)
+    written = set(re.findall(r"\d+(?:\.\d+)?", text))
+    on_page = set(re.findall(r"\d{3,}(?:\.\d+)?", lines))
+    assert on_page - written == set()
 
 
 def test_page_numbers_in_the_footer(doc) -> None:

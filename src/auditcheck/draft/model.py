@@ -111,7 +111,7 @@ class Bar:
     """One bar of the execution-rate chart: a project or one of its sub-items."""
 
     label: str
-    rate: float
+    rate: float | None  # None: a project with no rate of its own, heading its sub-items' bars
     project: str  # record id
     subitem: bool
     stated: bool  # the source states the rate; no amounts to compute it from
@@ -129,7 +129,7 @@ class ExecutionChart:
         """The bars under the threshold."""
         if self.threshold is None:
             return []
-        return [b for b in self.bars if b.rate < self.threshold]
+        return [b for b in self.bars if b.rate is not None and b.rate < self.threshold]
 
 
 @dataclass(frozen=True)

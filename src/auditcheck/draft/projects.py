@@ -342,9 +342,12 @@ def execution_chart(projects: list[ProjectInfo], threshold: float | None) -> Exe
     for info in projects:
         owners: list[tuple[str, Funds, bool]] = [(info.short, info.project, False)]
         owners += [(i.name, i, True) for i in info.project.subitems]
-        for label, funds, subitem in owners:
-            rate, stated = rate_of(funds)
-            if rate is not None:
+        rows = [(label, *rate_of(funds), subitem) for label, funds, subitem in owners]
+        # A project without a rate still heads its sub-items' bars, so they are not read
+        # as parts of the project above.
+        head = rows[0][1] is None and any(rate is not None for _, rate, _, _ in rows[1:])
+        for i, (label, rate, stated, subitem) in enumerate(rows):
+            if rate is not None or (i == 0 and head):
                 bars.append(Bar(label, rate, info.id, subitem, stated))
     if not bars:
         return None

@@ -2,8 +2,8 @@
 
 A4 with the margins of GB/T 9704 and page numbers (— 1 —) in the footer; the title
 in 黑体 二号, headings upright in 黑体 (一、), 楷体 (（一）) and bold 仿宋 (1、), body in
-仿宋 三号 with the East Asian font and language (zh-CN) set explicitly, so Word does
-not fall back to a Latin font or proof Chinese as English. Tables use their own
+仿宋 三号 with the East Asian font and language (zh-CN, figures en-US) set explicitly, so
+Word does not fall back to a Latin font or proof Chinese as English. Tables use their own
 smaller style, repeat their header row on every page and never split a row.
 Each example of section 三 is a paragraph of its own and carries a Word comment
 naming the rule, file and line behind it, so a reviewer can check every claim
@@ -45,6 +45,9 @@ TABLE_SIZE = Pt(12)  # 小四
 SMALL_TABLE_SIZE = Pt(10.5)  # 五号, for the appendices' wider tables
 FOOTER_SIZE = Pt(14)  # 四号
 LANGUAGE = "zh-CN"
+# Digits and Latin letters are Latin script: proofed as English, as Word on a Chinese system
+# sets them. Marked zh-CN, LibreOffice breaks a figure across lines (1680 / 0万元).
+LATIN_LANGUAGE = "en-US"
 TEXT_WIDTH = Mm(156)  # 210 mm less the 28 mm and 26 mm margins
 TABLE_STYLE, CAPTION_STYLE = "表格文字", "图表标题"
 # 序号, 项目单位, 项目名称, 金额: 序号 and 合计 fit on one line at 小四.
@@ -75,7 +78,8 @@ def _fonts(style: BaseStyle, name: str, size: Pt, bold: bool = False) -> None:
 
 
 def _language(doc: DocumentObject) -> None:
-    """zh-CN everywhere: the defaults every style inherits, Normal, and the theme fonts."""
+    """zh-CN for Chinese text (en-US for Latin script, figures included) in the defaults every
+    style inherits, in Normal and in the theme fonts."""
     defaults = doc.styles.element.find(qn("w:docDefaults"))
     targets = [doc.styles["Normal"].element.get_or_add_rPr()]
     if defaults is not None:
@@ -87,14 +91,14 @@ def _language(doc: DocumentObject) -> None:
         if lang is None:
             lang = OxmlElement("w:lang")
             rpr.append(lang)
-        lang.set(qn("w:val"), LANGUAGE)
+        lang.set(qn("w:val"), LATIN_LANGUAGE)
         lang.set(qn("w:eastAsia"), LANGUAGE)
     settings = doc.settings.element
     theme_lang = settings.find(qn("w:themeFontLang"))
     if theme_lang is None:
         theme_lang = OxmlElement("w:themeFontLang")
         settings.append(theme_lang)
-    theme_lang.set(qn("w:val"), LANGUAGE)
+    theme_lang.set(qn("w:val"), LATIN_LANGUAGE)
     theme_lang.set(qn("w:eastAsia"), LANGUAGE)
 
 
