@@ -481,8 +481,9 @@ def test_application_lists_what_each_project_must_put_right(md: str) -> None:
     four = section(md, "## 四、评价结果应用及整改要求", "## 附件1")
     assert "### 1、结果应用" in four and "### 2、整改要求" in four
     assert (
-        "（5）村卫生室服务能力提升工程（区卫体局）：预算编制不够准确、执行率偏低（三（一）1（5））"
-        in four
+        "（5）村卫生室服务能力提升工程（区卫体局）：预算编制不够准确、执行率偏低；"
+        "绩效管理意识不强、绩效工作落实不到位；部分项目执行不规范；部分项目未完成、完成不及时"
+        "（见第三部分（一）1、（一）2、（二）1、（三）1）。" in four
     )
     assert "共9个项目（子项目）" in four
 
@@ -510,6 +511,8 @@ def test_appendix_a_rate_stated_without_amounts_is_the_sources(tmp_path: Path) -
     rows = section(appendix, "### 困难群众救助", "###")
     assert re.search(r"`low-execution-rate` \| [^|]+ \| 资料所述 \|", rows), rows
     assert "### 乡村振兴补助资金" in appendix
+    # files by their names in the folder the records share, not by the path to it
+    assert "| 01-rural-revitalization.yaml:11 |" in appendix and "fixtures/" not in appendix
 
 
 def test_appendix_of_indicators(md: str) -> None:

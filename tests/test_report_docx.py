@@ -131,6 +131,12 @@ def test_project_table(doc) -> None:
     assert header.find(qn("w:tblHeader")) is not None  # repeated on every page
     assert all(row._tr.trPr.find(qn("w:cantSplit")) is not None for row in table.rows)
     assert table._tbl.tblPr.find(qn("w:tblStyle")).get(qn("w:val")) == "TableGrid"
+    # 合计 goes to a new page with the row before it, never alone
+    assert all(c.paragraphs[0].paragraph_format.keep_with_next for c in table.rows[-2].cells)
+
+
+def test_the_draft_mark_has_a_line_of_its_own(doc) -> None:
+    assert doc.paragraphs[0].text == "晋城市城区财政局2024年度绩效评价\n（初稿）"
 
 
 def test_tables_are_smaller_than_the_body_and_labels_fit(doc) -> None:

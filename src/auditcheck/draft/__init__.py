@@ -31,10 +31,12 @@ from auditcheck.findings import Finding
 from auditcheck.records.model import Batch
 from auditcheck.rulebook.load import Rulebook
 
+DRAFT_MARK = "（初稿）"  # ends the title
 SECTIONS = ("summary", "projects", "problems", "application", "appendices")
 LOW_EXECUTION_RULE = "low-execution-rate"
 
 __all__ = [
+    "DRAFT_MARK",
     "SECTIONS",
     "Bar",
     "CategoryPart",
@@ -89,7 +91,7 @@ def build_draft(
 ) -> Draft:
     """Assemble the draft; waived and baselined findings are left out."""
     ordered = _table_order(batch, projects)
-    title = (batch.title if batch and batch.title else "绩效评价报告") + "（初稿）"
+    title = (batch.title if batch and batch.title else "绩效评价报告") + DRAFT_MARK
     draft = Draft(title=title, sections=sections)
     draft.project_names = {p.id: p.short for p in ordered}
     open_findings = [f for f in findings if f.is_open]

@@ -12,6 +12,7 @@ earlier heading is referred to there rather than stated again.
 from __future__ import annotations
 
 import itertools
+import os
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -102,6 +103,17 @@ def location_pattern(files: Iterable[str]) -> re.Pattern[str] | None:
         return None
     loc = "(?:" + "|".join(map(re.escape, names)) + r"):\d+"
     return re.compile(rf"[（(]\s*{loc}(?:\s*[→、，,;；]\s*{loc})*\s*[）)]|{loc}")
+
+
+def short_names(files: Iterable[str]) -> dict[str, str]:
+    """Files as the appendix names them: relative to the folder they share (a batch's files
+    by their names), so a row is not mostly path."""
+    names = sorted(set(files))
+    try:
+        common = os.path.commonpath([os.path.dirname(f) or "." for f in names])
+    except ValueError:  # absolute and relative paths mixed, or none
+        return {}
+    return {f: os.path.relpath(f, common) if common else f for f in names}
 
 
 def clean_message(
@@ -385,6 +397,7 @@ def problem_parts(
     """Section 三 and the rows of appendix 1, in the table's project order."""
     by_id = {p.id: p for p in projects}
     files = [f.file for f in findings] + [file for p in projects for file in p.files]
+    shown = short_names(files)
     writer = _Writer(rulebook, location_pattern(files))
     parts: list[DimensionPart] = []
     rows: list[FindingRow] = []
@@ -435,7 +448,7 @@ def problem_parts(
                             rule.rule.summary if rule else f.rule,
                             f.rule,
                             SEVERITY_WORDS.get(f.severity, f.severity),
-                            f"{f.file}:{f.line}",
+                            f"{shown.get(f.file, f.file)}:{f.line}",
                             _basis(f, rule, by_id[e.project].project),
                             f.fingerprint,
                         )

@@ -213,12 +213,13 @@ def application_parts(
             f"预算执行率低于{percent(chart.threshold)}的有{names}共{len(below)}个项目（子项目），"
             "安排其以后年度预算时，建议结合实际支出进度核定，结余资金按规定收回统筹使用。"
         )
-    by_project: dict[str, list[str]] = {}
+    by_project: dict[str, list[tuple[str, str]]] = {}
     for dim in problems:
         for cat in dim.categories:
             for example in cat.examples:
                 title = cat.title.replace("，", "、")
-                by_project.setdefault(example.project, []).append(f"{title}（{example.label}）")
+                where = cat.label.removeprefix("三")  # （一）1
+                by_project.setdefault(example.project, []).append((title, where))
     fix = []
     if by_project:
         fix.append(
@@ -230,7 +231,9 @@ def application_parts(
             if info.id in by_project:
                 number += 1
                 units = f"（{join(distinct_units(info.units))}）" if info.units else ""
-                fix.append(f"（{number}）{info.short}{units}：{'；'.join(by_project[info.id])}。")
+                titles = "；".join(title for title, _ in by_project[info.id])
+                where = "、".join(w for _, w in by_project[info.id])
+                fix.append(f"（{number}）{info.short}{units}：{titles}（见第三部分{where}）。")
     parts = [Part("1、结果应用", use)]
     if fix:
         parts.append(Part("2、整改要求", fix))

@@ -35,7 +35,7 @@ from docx.table import Table
 from docx.text.paragraph import Paragraph
 
 from auditcheck import __version__
-from auditcheck.draft import Draft, Part
+from auditcheck.draft import DRAFT_MARK, Draft, Part
 from auditcheck.render.chart import chart_png
 
 BODY_FONT, HEADING_FONT, KAI_FONT = "仿宋", "黑体", "楷体"
@@ -278,6 +278,8 @@ def _summary(doc: DocumentObject, draft: Draft) -> None:
     )
     for row in table.rows[1:]:
         row.cells[0].paragraphs[0].alignment = WD_ALIGN_PARAGRAPH.CENTER
+    for cell in table.rows[-2].cells:  # 合计 never alone at the top of a page
+        cell.paragraphs[0].paragraph_format.keep_with_next = True
     _parts(doc, draft.work, 3)
 
 
@@ -364,7 +366,10 @@ def write_docx(draft: Draft, path: Path) -> None:
     draft = fit_for_word(draft)
     doc = Document()
     _setup(doc)
-    _heading(doc, draft.title, 1)
+    title = _heading(doc, draft.title.removesuffix(DRAFT_MARK), 1)
+    if draft.title.endswith(DRAFT_MARK):  # on a line of its own, not split across two
+        title.add_run().add_break()
+        title.add_run(DRAFT_MARK)
     if "summary" in draft.sections:
         _summary(doc, draft)
     if "projects" in draft.sections:
