@@ -231,3 +231,17 @@ def test_text_word_cannot_hold_is_dropped_not_fatal(tmp_path: Path) -> None:
     assert "困难\\\\ufffe群众\\\\u202e救助&lt;b&gt;：预算资金" in md
     assert cli("report", batch, "-o", "draft.html", cwd=tmp_path).returncode == 0
     assert "救助&lt;b&gt;" in (tmp_path / "draft.html").read_text("utf-8")
+
+
+def test_indicators_appendix_is_per_project(doc) -> None:
+    """A long project name is a heading once, not a narrow column wrapped on every row."""
+    rows = [
+        [c.text for c in row.cells]
+        for t in doc.tables
+        if [c.text for c in t.rows[0].cells] == ["指标", "目标值", "实际完成值", "完成率"]
+        for row in t.rows[1:]
+    ]
+    assert ["更新医疗及办公设备的村卫生室数量", "88个", "83个", "94.32%"] in rows
+    headings = [p.text for p in doc.paragraphs if p.style.name.startswith("Heading")]
+    after = headings[headings.index("附件2　绩效指标完成情况") + 1 :]
+    assert after == ["政府专项债券", "村卫生室服务能力提升工程"]

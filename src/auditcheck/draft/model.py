@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import TypeVar
 
 from auditcheck import formulas
 from auditcheck.findings import Finding
@@ -190,11 +191,22 @@ class Draft:
 
     def findings_by_project(self) -> list[tuple[str, list[FindingRow]]]:
         """Appendix 1 grouped: (project short name, its rows), in the table's order."""
-        groups: dict[str, list[FindingRow]] = {}
-        for row in self.finding_rows:
-            groups.setdefault(row.project_name, []).append(row)
-        return list(groups.items())
+        return _by_project(self.finding_rows)
+
+    def targets_by_project(self) -> list[tuple[str, list[TargetRow]]]:
+        """Appendix 2 grouped: (project short name, its rows), in the table's order."""
+        return _by_project(self.target_rows)
 
     def traces(self) -> list[tuple[str, Finding]]:
         """(example label, finding) for every claim in section 三, in reading order."""
         return [(e.label, f) for e in self.examples() for f in e.findings]
+
+
+Row = TypeVar("Row", FindingRow, TargetRow)
+
+
+def _by_project(rows: list[Row]) -> list[tuple[str, list[Row]]]:
+    groups: dict[str, list[Row]] = {}
+    for row in rows:
+        groups.setdefault(row.project_name, []).append(row)
+    return list(groups.items())

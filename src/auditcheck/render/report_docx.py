@@ -53,7 +53,7 @@ TABLE_STYLE, CAPTION_STYLE = "表格文字", "图表标题"
 # 序号, 项目单位, 项目名称, 金额: 序号 and 合计 fit on one line at 小四.
 PROJECT_COLUMNS = (Mm(16), Mm(40), Mm(68), Mm(32))
 FINDING_COLUMNS = (Mm(12), Mm(32), Mm(38), Mm(28), Mm(46))
-TARGET_COLUMNS = (Mm(30), Mm(56), Mm(24), Mm(24), Mm(22))
+TARGET_COLUMNS = (Mm(80), Mm(26), Mm(26), Mm(24))  # per project: no project column
 # What a Word file cannot hold or should not show: C0 and C1 controls (tab and line break
 # aside), U+FFFE, U+FFFF and lone surrogates (XML 1.0 forbids them), and bidirectional
 # overrides, which would show a sentence in another order than it is written.
@@ -336,14 +336,16 @@ def _appendices(doc: DocumentObject, draft: Draft) -> None:
     if not draft.target_rows:
         doc.add_paragraph("记录中没有绩效指标。")
         return
-    _table(
-        doc,
-        ("项目", "指标", "目标值", "实际完成值", "完成率"),
-        [(r.project_name, r.indicator, r.planned, r.actual, r.rate) for r in draft.target_rows],
-        TARGET_COLUMNS,
-        SMALL_TABLE_SIZE,
-        right=(2, 3, 4),
-    )
+    for project, rows in draft.targets_by_project():
+        _heading(doc, project, 3)
+        _table(
+            doc,
+            ("指标", "目标值", "实际完成值", "完成率"),
+            [(r.indicator, r.planned, r.actual, r.rate) for r in rows],
+            TARGET_COLUMNS,
+            SMALL_TABLE_SIZE,
+            right=(1, 2, 3),
+        )
 
 
 def fit_for_word(value: Any) -> Any:
