@@ -463,7 +463,11 @@ def test_consistency_findings_in_any_folder_keep_paths_out(tmp_path: Path, folde
     three = body(section(out.read_text("utf-8"), "## 三、", "## 四"))
     assert "（五）数据核对" in three
     assert not re.search(r"\.yaml|:\d+[）)]|（）|\(\)", three), three
-    assert "按支出200.88 ÷ 预算资金217.36 × 100计算为92.42%，相差0.02个百分点" in three
+    # a second finding on the figure names it again: a clause of its own, not a run-on
+    assert (
+        "按支出200.88 ÷ 预算资金217.36 × 100计算为92.42%，相差0.02个百分点；"
+        "预算执行率两处表述不一致" in three
+    )
 
 
 def test_empty_categories_and_dimensions_drop_out(tmp_path: Path) -> None:

@@ -315,6 +315,15 @@ def _subjects(named: list[_Subject], predicate: str) -> tuple[str, str]:
     return subject, ("均" + predicate if predicate.startswith(_SHARED) else predicate)
 
 
+def _predicates(predicates: list[str]) -> str:
+    """One subject's predicates: a finding that names the same figure again (``预算执行率写作…``,
+    ``预算执行率两处…``) starts a clause of its own after ；, the others run on after ，."""
+    text = predicates[0] if predicates else ""
+    for predicate in predicates[1:]:
+        text += ("；" if predicate[:ECHO_CHARS] == predicates[0][:ECHO_CHARS] else "，") + predicate
+    return text
+
+
 def _echoes(owner: str, predicate: str) -> bool:
     """True when the source's words start by naming the owner again in their own words
     (``…老旧小区改造项目`` + ``老旧小区改造工程竣工验收…``)."""
@@ -327,7 +336,7 @@ def _sentences(facts: list[_Subject]) -> str:
     join with ；."""
     by_predicate: dict[str, list[_Subject]] = {}
     for fact in facts:
-        by_predicate.setdefault("，".join(fact.predicates), []).append(fact)
+        by_predicate.setdefault(_predicates(fact.predicates), []).append(fact)
     sentences = []
     previous = ""
     for predicate, named in by_predicate.items():
