@@ -202,7 +202,7 @@ def _target(t: Target) -> str:
 
 
 def _met(t: Target) -> bool:
-    """The target reached: a completion rate of 100% or more, or the same words (达成 / 达成)."""
+    """The target reached: a completion rate of 100% or more, or the same words (显著提升)."""
     rate = completion(t)
     if rate is not None:
         return rate >= 100 - 1e-9

@@ -348,24 +348,24 @@ def _appendices(doc: DocumentObject, draft: Draft) -> None:
         )
 
 
-def fit_for_word(value: Any) -> Any:
+def _fit_for_word(value: Any) -> Any:
     """``value`` with every string in it (through dataclasses, lists, tuples and dicts)
     stripped of what Word cannot hold: record text may hold anything its format allows."""
     if isinstance(value, str):
         return _UNFIT.sub("", value)
     if isinstance(value, list | tuple):
-        return type(value)(fit_for_word(v) for v in value)
+        return type(value)(_fit_for_word(v) for v in value)
     if isinstance(value, dict):
-        return {fit_for_word(k): fit_for_word(v) for k, v in value.items()}
+        return {_fit_for_word(k): _fit_for_word(v) for k, v in value.items()}
     if is_dataclass(value) and not isinstance(value, type):
-        changes = {f.name: fit_for_word(getattr(value, f.name)) for f in fields(value) if f.init}
+        changes = {f.name: _fit_for_word(getattr(value, f.name)) for f in fields(value) if f.init}
         return replace(value, **changes)
     return value
 
 
 def write_docx(draft: Draft, path: Path) -> None:
     """Write the draft to ``path`` as a .docx file."""
-    draft = fit_for_word(draft)
+    draft = _fit_for_word(draft)
     doc = Document()
     _setup(doc)
     title = _heading(doc, draft.title.removesuffix(DRAFT_MARK), 1)
