@@ -14,10 +14,10 @@ from pathlib import Path
 import pytest
 import yaml
 
-from auditcheck.draft import cn_number
+from auditcheck.draft import cn_number, summary
 from auditcheck.draft.problems import clean_message, location_pattern, split_subject
 from auditcheck.draft.prose import distinct_units, percent, range_label
-from auditcheck.forms import FormRecord, read_forms, write_batch
+from auditcheck.forms import FormRecord, read_forms, write, write_batch
 from auditcheck.rulebook.load import Rulebook
 from auditcheck.vocabulary import KINDS
 
@@ -586,6 +586,7 @@ def forms_md(tmp_path_factory) -> str:
 
 
 def test_forms_name_no_region_they_do_not_state(forms_md: str) -> None:
+    assert summary.UNNAMED_REGION == write.UNNAMED_REGION
     intro = section(forms_md, "## 一、工作情况", "**表1")
     assert "未注明" not in forms_md
     assert intro.startswith("\n\n本轮绩效评价的对象为3个项目，资金合计903.36万元。")

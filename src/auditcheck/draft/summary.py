@@ -20,7 +20,6 @@ from auditcheck.draft.prose import (
     percent,
     split_points,
 )
-from auditcheck.forms.write import UNNAMED_REGION
 from auditcheck.formulas import GRADE_RULE, bands_text, grade, grade_bands
 from auditcheck.records.model import GRADES, Batch, GradeBands
 from auditcheck.rulebook.load import Rulebook
@@ -28,6 +27,9 @@ from auditcheck.templating import money
 
 NATIONAL_ORDER = "优良中差"
 SUPERVISOR = "主管部门"
+# What a batch converted from forms says for the region forms do not state
+# (forms.write.UNNAMED_REGION; not imported, so a run does not load the Excel readers).
+UNNAMED_REGION = "未注明"
 
 
 def unit_list(batch: Batch | None, projects: list[ProjectInfo]) -> list[str]:
