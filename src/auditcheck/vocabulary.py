@@ -57,6 +57,9 @@ class FactField:
     origin: str = ""  # where it comes from, in words, when that depends on the data
     attr: str | None = None  # the item's attribute, for a value taken as stated (read directly)
     renamed: Callable[[], Mapping[str, str]] | None = None  # earlier spellings of its values
+    # Worked out from the source's figures (a rate, a difference, a comparison), not a value
+    # the source states, chooses between or words differently; the draft report says which.
+    computed: bool = False
 
     def where(self, item: Any) -> PathKey:
         """The record path (relative to the item) a finding on this field points at."""
@@ -99,9 +102,12 @@ def within(block: str, attr: str, name: str, type_: FieldType, doc: str) -> Fact
     return FactField(name, type_, doc, get, (block, attr))
 
 
-def derived(name: str, type_: FieldType, doc: str, get: Getter, at: Where, **kw: Any) -> FactField:
-    """A value computed from the item (its formula in ``doc``)."""
-    return FactField(name, type_, doc, get, at, **kw)
+def derived(
+    name: str, type_: FieldType, doc: str, get: Getter, at: Where, computed: bool = True, **kw: Any
+) -> FactField:
+    """A value computed from the item (its formula in ``doc``); ``computed=False`` for one that
+    only picks or rewords what the source states (the budget in force, the evidence)."""
+    return FactField(name, type_, doc, get, at, computed=computed, **kw)
 
 
 def _fields(*declared: FactField) -> dict[str, FactField]:
@@ -287,6 +293,7 @@ _MONEY = (
         lambda f, _c: formulas.budget(f),
         lambda f: (formulas.budget_key(f),),
         origin="budget（或 adjusted_budget）",
+        computed=False,
     ),
     stated("initial_budget", "number", "年初预算（万元）"),
     stated("adjusted_budget", "number", "调整后预算（万元）"),
@@ -322,6 +329,7 @@ _MONEY = (
         lambda f, _c: formulas.AMOUNT_LABELS[formulas.budget_key(f)],
         lambda f: (formulas.budget_key(f),),
         origin="budget（或 adjusted_budget）",
+        computed=False,
     ),
     derived(
         "use_rate",
@@ -359,6 +367,7 @@ _GRADE = (
         _national_grade,
         ("stated_grade",),
         choices=lambda: _GRADES,
+        computed=False,
     ),
     stated(
         "stated_grade_word", "text", "资料所述评价等级的原词（优秀、良好 …）", attr="stated_grade"
@@ -378,6 +387,7 @@ _GRADE = (
         "所用评分档次，如“优≥90分、良≥80分、中≥60分”",
         lambda _i, c: formulas.bands_text(c.bands),
         ("score",),
+        computed=False,
     ),
 )
 _PROGRESS = (
@@ -470,6 +480,7 @@ PROJECT = FactKind(
             "宣传渠道（顿号分隔）",
             lambda p, _c: "、".join(p.publicity.channels) or None if p.publicity else None,
             ("publicity", "channels"),
+            computed=False,
         ),
         within("publicity", "awareness_rate", "awareness_rate", "number", "政策知晓率（%）"),
         stated("budget_itemised", "bool", "预算是否细化到具体支出事项"),
@@ -486,6 +497,7 @@ PROJECT = FactKind(
             "有金额的资金来源名称（顿号分隔）",
             lambda p, _c: "、".join(s.name for s in p.sources if _funded(s)) or None,
             ("sources",),
+            computed=False,
         ),
         stated(
             "expected_revenue", "number", "专项债券项目预期收益（万元，与 debt_service 同一期间）"
@@ -506,6 +518,7 @@ PROJECT = FactKind(
             lambda p, _c: p.surveys[_lowest_survey(p)].rate if p.surveys else None,
             lambda p: ("surveys", _lowest_survey(p), "rate") if p.surveys else ("surveys",),
             origin="surveys[i].rate（最低的一项）",
+            computed=False,
         ),
     ),
     _project,
@@ -550,6 +563,7 @@ TARGET = FactKind(
             lambda t: ("level",) if t.level else ("category",),
             choices=lambda: LEVELS,
             origin="level（或 category）",
+            computed=False,
         ),
         stated("category", "text", "二级指标，如写（数量指标、社会效益指标 …）"),
         stated("operator", "text", "目标值前的符号：≥ ≤ = > <", choices=lambda: OPERATORS),
@@ -670,6 +684,7 @@ _EVIDENCE = derived(
     "资料原话（YAML 折行留下的空格已去掉）",
     lambda item, _c: join_cjk(item.evidence.strip()) if item.evidence else None,
     ("evidence",),
+    computed=False,
 )
 _STATEMENT = derived(
     "statement",
@@ -678,6 +693,7 @@ _STATEMENT = derived(
     "制度的 name）时在前面加上它",
     _statement,
     ("evidence",),
+    computed=False,
 )
 SOURCE = FactKind(
     "source",
