@@ -260,7 +260,10 @@ def test_the_drafts_own_words_are_not_the_seeds(md: str, rulebook: Rulebook) -> 
 def test_grade_bands_are_inclusive_and_stated_grades_kept(md: str) -> None:
     conclusion = section(md, "### 4、评价结论", "## 二")
     # worded as the grade rule words them (formulas.bands_text), so the draft says it one way
-    assert "评价等级的档次为优≥90分、良≥80分、中≥60分，60分以下为差。" in conclusion
+    assert (
+        "评价按百分制计分，90分（含）以上为“优”，80分（含）至90分为“良”，"
+        "60分（含）至80分为“中”，60分以下为“差”。" in conclusion
+    )
     assert (
         "9个项目的评价结果均为“良”，按得分由高到低依次为中小企业发展专项（89.93分）" in conclusion
     )
@@ -271,7 +274,7 @@ def test_bands_follow_the_grade_rule_but_never_regrade(tmp_path: Path) -> None:
     text = draft_md(
         tmp_path, "--sections", "summary", "--param", "grade-does-not-match-score.excellent=89.5"
     )
-    assert "优≥89.5分、良≥80分" in text
+    assert "89.5分（含）以上为“优”，80分（含）至89.5分为“良”" in text
     assert "9个项目的评价结果均为“良”" in text  # the stated grade stays
     assert "中小企业发展专项得分89.93分，按上述档次应为“优”，资料写作“良”" in text
 
@@ -288,7 +291,7 @@ def test_batch_bands_and_stated_words(tmp_path: Path) -> None:
         },
     )
     text = section(draft_md(tmp_path, "--sections", "summary", batch=batch), "4、评价结论")
-    assert "优≥85分、良≥75分、中≥60分" in text
+    assert "85分（含）以上为“优”，75分（含）至85分为“良”" in text
     assert "评价结果为“优秀”的1个" in text  # the word as stated
     assert "困难群众救助的资料未写明等级，以上按得分所在档次列出" in text
 

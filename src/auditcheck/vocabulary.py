@@ -384,7 +384,7 @@ _GRADE = (
     derived(
         "grade_bands",
         "text",
-        "所用评分档次，如“优≥90分、良≥80分、中≥60分”",
+        "所用评分档次，如“90分（含）以上为“优”，80分（含）至90分为“良”……”",
         lambda _i, c: formulas.bands_text(c.bands),
         ("score",),
         computed=False,

@@ -140,8 +140,7 @@ def _evaluator_grades(projects: list[ProjectInfo], bands: GradeBands) -> str:
         lists = [_by_score(f"“{w}”的按得分由高到低依次为", ps) for w, ps in groups.items()]
     lists = [item for item in lists if item]
     text = (
-        f"评价按百分制计分，评价等级的档次为{bands_text(bands)}，"
-        f"{bands.passing:g}分以下为差。"
+        f"评价按百分制计分，{bands_text(bands)}。"
         + "，".join([counts, "；".join(lists)] if lists else [counts])
         + "。"
     )
