@@ -65,7 +65,7 @@ def config() -> Config:
     return click.get_current_context().find_object(Config) or Config()
 
 
-def spec(o: dict[str, Any], only: str | None = None) -> RulebookSpec:
+def spec(o: dict[str, Any], only: str = "") -> RulebookSpec:
     """The rulebook the options ask for (``--param`` merged over the file key by key)."""
     ctx = click.get_current_context()
     sources = {ctx.get_parameter_source(k) for k in ("select", "ignore")}
@@ -78,7 +78,7 @@ def make_run(paths: tuple[Path, ...], o: dict[str, Any], *outputs: Path, only: s
     """A run from the checking options; outputs that would overwrite an input are refused."""
     given = pipeline.Suppressors(o["waivers"], o["baseline"], today())
     sources = pipeline.Sources(paths, int(o["max_file_size"] * 2**20))
-    run = Run(spec(o, only or None), sources, given, o["jobs"])
+    run = Run(spec(o, only), sources, given, o["jobs"])
     refuse_overlap(outputs, [*run.inputs(), *filter(None, [config().path])])
     return run
 
@@ -113,8 +113,8 @@ PATHS = click.argument("paths", nargs=-1, required=True, type=click.Path(path_ty
 CHECK = options(
     RULES,
     PARAM,
-    opt("--select", "SELECT", "Only these rules, categories or dimensions (a,b).", multiple=True),
-    opt("--ignore", "IGNORE", "Leave out rules, categories or dimensions (a,b).", multiple=True),
+    opt("--select", "SELECT", "Only these rules, tag:TAGs, categories, dimensions.", multiple=True),
+    opt("--ignore", "IGNORE", "Leave out rules, tag:TAGs, categories, dimensions.", multiple=True),
     opt("--waivers", "WAIVERS", "YAML file of waived findings.", type=FILE),
     opt("--baseline", "BASELINE", "Findings in this baseline do not fail the run.", type=FILE),
     opt(

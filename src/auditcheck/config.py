@@ -6,8 +6,8 @@ become the commands' ``default_map``, which click consults after the command
 line and the option's environment variable. Rule parameters are merged key by
 key instead, so that ``--param a.x=1`` does not discard the file's ``b.y``, and
 each value is checked against the type of the parameter's default. Severity
-overrides (like yamllint's ``level:``) name a rule, a category or a dimension;
-the most specific wins.
+overrides (like yamllint's ``level:``) name a rule, a tag (``tag:self-evaluation``),
+a category or a dimension; the most specific wins.
 
 Every value is checked here, and an error names the file and the key (or the
 flag) it came from: ``threshold = true`` or ``nan`` is refused, not read as 1 or
@@ -38,7 +38,7 @@ from pathlib import Path
 from typing import Any
 
 from auditcheck.engine import MAX_NUMBER
-from auditcheck.rulebook.load import Rulebook, load_rulebook, select_rules
+from auditcheck.rulebook.load import Rulebook, load_rulebook, select_rules, unknown_name
 from auditcheck.rulebook.schema import SEVERITY_RANK, CompiledRule
 
 CONFIG_FILE = "auditcheck.toml"
@@ -57,7 +57,7 @@ def _level(value: Any) -> Any:
 
 def _names(value: Any) -> Any:
     if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
-        raise ValueError("must be a list of rule ids, categories or dimensions")
+        raise ValueError("must be a list of rule ids, tags (tag:NAME), categories or dimensions")
     return value
 
 
@@ -284,7 +284,7 @@ class RulebookSpec:
     select: tuple[str, ...] = ()
     ignore: tuple[str, ...] = ()
     severity: tuple[tuple[str, str, str], ...] = ()
-    only_dimension: str | None = None
+    only: tuple[str, ...] = ()  # a command's own selection (validate: the submission checks)
     selection: str = "--select/--ignore"  # where select and ignore came from, for errors
 
     def load(self) -> Rulebook:
@@ -292,27 +292,24 @@ class RulebookSpec:
         book = load_rulebook(self.folder)
         if values := settle(book.all_rules, self.params):
             book = load_rulebook(self.folder, values)
-        known = {r.id for r in book.all_rules} | set(book.categories) | set(book.dimensions)
+        known = book.names()
         for name in (*self.select, *self.ignore):
             if name not in known:
-                raise ConfigError(f"{self.selection}: no rule, category or dimension '{name}'")
+                raise ConfigError(f"{self.selection}: {unknown_name(name)}")
         rules = [self._level(rule, known) for rule in book.all_rules]
         book.all_rules = rules
-        book.rules = select_rules(rules, self.select, self.ignore, book.categories, book.dimensions)
-        if self.only_dimension is not None:
-            book.rules = [r for r in book.rules if r.dimension.id == self.only_dimension]
+        book.rules = select_rules(rules, self.select, self.ignore)
+        if self.only:
+            book.rules = select_rules(book.rules, self.only, ())
         return book
 
     def _level(self, rule: CompiledRule, known: set[str]) -> CompiledRule:
         levels = {}
         for name, level, source in self.severity:
             if name not in known:
-                raise ConfigError(f"{source}: no rule, category or dimension '{name}'")
+                raise ConfigError(f"{source}: {unknown_name(name)}")
             levels[name] = level
-        level = next(
-            (levels[n] for n in (rule.id, rule.category.id, rule.dimension.id) if n in levels),
-            rule.rule.severity,
-        )
+        level = next((levels[n] for n in rule.names if n in levels), rule.rule.severity)
         if level == rule.rule.severity:
             return rule
         return rule.model_copy(update={"rule": rule.rule.model_copy(update={"severity": level})})
@@ -328,13 +325,13 @@ def rulebook_spec(
     flags: Iterable[str] = (),
     select: Iterable[str] = (),
     ignore: Iterable[str] = (),
-    only_dimension: str | None = None,
+    only: str = "",
     selection: str | None = None,
 ) -> RulebookSpec:
     """The rulebook the settings ask for: the file's parameters, then ``--param`` flags, key by
-    key; ``select``/``ignore`` comma-separated. Raises ConfigError for a malformed flag."""
+    key; ``select``/``ignore``/``only`` comma-separated. Raises ConfigError for a malformed flag."""
     params = (*config.param_values(), *param_flags(flags))
     where = selection or "--select/--ignore"
     return RulebookSpec(
-        folder, params, _split(select), _split(ignore), config.severity(), only_dimension, where
+        folder, params, _split(select), _split(ignore), config.severity(), _split([only]), where
     )

@@ -14,6 +14,7 @@ Severity = Literal["error", "warning", "info"]
 SEVERITY_RANK: dict[str, int] = {"info": 0, "warning": 1, "error": 2}
 Slug = Annotated[str, Field(pattern=r"^[a-z][a-z0-9-]*$")]
 Kind = Literal[tuple(KINDS)]  # type: ignore[valid-type]
+TAG_PREFIX = "tag:"  # how --select, --ignore and severity overrides name a tag
 
 
 def _folded(value: str) -> str:
@@ -45,6 +46,16 @@ class Category(_Model):
     _fold = field_validator("title", "lead", "suggestion")(_folded)
 
 
+class Tag(_Model):
+    """A set of rules across categories (a rule pack): ``--select tag:self-evaluation``."""
+
+    id: Slug
+    title: str
+    doc: str
+
+    _fold = field_validator("title", "doc")(_folded)
+
+
 class Param(_Model):
     """A threshold: its default and where that default comes from."""
 
@@ -68,6 +79,7 @@ class Rule(_Model):
     category: Slug
     applies_to: list[Kind] = Field(min_length=1)  # type: ignore[valid-type]
     severity: Severity
+    tags: list[Slug] = []  # rule packs it belongs to (declared in categories.yaml)
     summary: str
     params: dict[str, Param] = {}
     when: str | dict[Kind, str]  # type: ignore[valid-type]
@@ -105,3 +117,10 @@ class CompiledRule(BaseModel):
     def id(self) -> str:
         """The rule's stable id."""
         return self.rule.id
+
+    @property
+    def names(self) -> tuple[str, ...]:
+        """The names that select it, most specific first: its id, ``tag:`` its packs, its
+        category, its dimension."""
+        tags = (f"{TAG_PREFIX}{t}" for t in self.rule.tags)
+        return (self.rule.id, *tags, self.category.id, self.dimension.id)
