@@ -23,7 +23,7 @@ from auditcheck.baseline import write_baseline
 from auditcheck.check import RunResult
 from auditcheck.config import Config, ConfigError, RulebookSpec, load_config, rulebook_spec
 from auditcheck.draft import SECTIONS
-from auditcheck.examples import message_errors, run_rulebook_examples
+from auditcheck.examples import run_rulebook_examples
 from auditcheck.explain import explain
 from auditcheck.locate import LocatedError
 from auditcheck.output import OutputError, open_output, refuse_overlap
@@ -35,6 +35,7 @@ from auditcheck.render.escape import log_line
 from auditcheck.render.summary import summary_line
 from auditcheck.render.writers import make_writer, use_colour
 from auditcheck.rulebook.load import Rulebook
+from auditcheck.rulelint import lint_rulebook
 from auditcheck.vocabulary import describe as describe_fields
 from auditcheck.waivers import today
 
@@ -270,7 +271,7 @@ def rules_test(rules_dir: Path) -> None:
     reports = run_rulebook_examples(pipeline.load_checker(RulebookSpec(rules_dir)).rulebook)
     for report in reports:
         click.echo(f"{'PASS' if report.passed else 'FAIL'}  {report.rule.id}")
-        for failure in report.failures:
+        for failure in [*report.failures, *report.uncovered]:
             click.echo(log_line(f"      {report.rule.file}:{report.rule.line}: {failure}"))
     failed = sum(not r.passed for r in reports)
     click.echo(f"{len(reports) - failed} passed, {failed} failed")
@@ -280,11 +281,10 @@ def rules_test(rules_dir: Path) -> None:
 @rules.command("check")
 @RULES
 def rules_check(rules_dir: Path) -> None:
-    """Lint the rulebook: schema, conditions, engine limits, messages rendered on examples."""
-    loaded = pipeline.load_checker(RulebookSpec(rules_dir))
-    if errors := message_errors(loaded):
-        fail(f"{len(errors)} message(s) cannot be written; fix them and rerun", errors)
-    book = loaded.rulebook
+    """Lint the rulebook: schema, conditions, messages, examples' coverage, sources."""
+    book = pipeline.load_checker(RulebookSpec(rules_dir)).rulebook
+    if errors := lint_rulebook(book):
+        fail(f"{len(errors)} problem(s) in the rulebook; fix them and rerun", errors)
     click.echo(f"{len(book.all_rules)} rules in {len(book.categories)} categories: OK")
 
 

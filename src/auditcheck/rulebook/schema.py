@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from auditcheck.rulebook.condition import Compiled
 from auditcheck.templating import fold_template, join_cjk
@@ -65,11 +65,38 @@ class Param(_Model):
     _fold = field_validator("doc")(_folded)
 
 
+class Expect(_Model):
+    """What a must-fire example expects: the field path a finding points at (as findings
+    write it, ``targets[0].score``) and a fragment of its message."""
+
+    field: str = Field(min_length=1)
+    message: str = Field(min_length=1)
+
+
 class Examples(_Model):
-    """Record fragments the rule must fire on, and must stay quiet on."""
+    """Record fragments the rule must fire on, and must stay quiet on.
+
+    A must-fire fragment says what it expects under ``expect:`` (one mapping, or a list
+    of them for several findings); its shape is checked here, its truth by ``rules test``.
+    """
 
     fire: list[dict[str, Any]] = []
     quiet: list[dict[str, Any]] = []
+
+    @field_validator("fire")
+    @classmethod
+    def _expectations(cls, fire: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        for i, fragment in enumerate(fire):
+            given = fragment.get("expect")
+            for want in given if isinstance(given, list) else [given] if given else []:
+                try:
+                    Expect.model_validate(want)
+                except ValidationError:
+                    raise ValueError(
+                        f"fire[{i}].expect: write {{field: …, message: …}}, the field path a "
+                        "finding points at and a fragment of its message (or a list of them)"
+                    ) from None
+        return fire
 
 
 class Rule(_Model):
