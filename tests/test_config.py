@@ -192,8 +192,8 @@ def tagged_book(tmp_path: Path, tag: str = "self-evaluation") -> Path:
     folder = tmp_path / "rules"
     folder.mkdir()
     write(folder, "categories.yaml", (RULES / "categories.yaml").read_text("utf-8"))
-    write(folder, "budget.yaml", (RULES / "budget-execution.yaml").read_text("utf-8"))
-    write(folder, "tagged.yaml", TAGGED.format(tag=tag))
+    plain = TAGGED.format(tag=tag).replace("id: tagged", "id: plain").replace(f"tags: [{tag}]", "")
+    write(folder, "tagged.yaml", TAGGED.format(tag=tag) + plain.removeprefix("rules:\n"))
     return folder
 
 
@@ -210,7 +210,7 @@ def test_tags_select_ignore_and_set_severity(tmp_path: Path) -> None:
         for r in rulebook_spec(load_config(start=tmp_path), folder).load().rules
     }
     assert levels["tagged"] == "info"  # a tag is more specific than a category
-    assert levels["low-execution-rate"] == "error"
+    assert levels["plain"] == "error"
 
 
 def test_an_unknown_tag_is_refused_where_it_is_written(tmp_path: Path) -> None:

@@ -26,6 +26,9 @@ Example ``auditcheck.toml``::
     [severity]
     data-consistency = "warning"        # a category: every rule in it
     figure-stated-twice-differs = "info"  # a rule: wins over its category
+
+``preset = "sichuan"`` names a set of parameters and rules left out for a kind
+of form (:data:`PRESETS`); the file's own parameters and ``--param`` win over it.
 """
 
 from __future__ import annotations
@@ -93,7 +96,30 @@ SETTINGS: dict[str, tuple[str, Callable[[Any], Any]]] = {
     "jobs": ("jobs", _jobs),
 }
 PATH_KEYS = {"rules", "waivers", "baseline"}
-KEYS = {*SETTINGS, "params", "severity"}
+KEYS = {*SETTINGS, "params", "severity", "preset"}
+
+
+@dataclass(frozen=True)
+class Preset:
+    """Settings for a kind of form, by name: parameter values and rules left out."""
+
+    doc: str
+    params: dict[str, dict[str, Any]] = field(default_factory=dict)
+    ignore: tuple[str, ...] = ()
+
+
+PRESETS: dict[str, Preset] = {
+    # 四川 provincial 自评表 (报表编号 510000_0013zp): 预算执行情况 10 分 + 绩效指标 90 分, the 90
+    # split among the 一级指标 by the unit. County forms in 四川 print the national 50/30/10/10.
+    "sichuan": Preset(
+        "四川省级自评表（510000_0013zp）：预算执行10分、绩效指标90分，一级指标之间不设固定分值",
+        {
+            "execution-weight-not-standard": {"standard": 10},
+            "weights-do-not-add-up": {"total": 100},
+        },
+        ("first-level-weights-not-standard",),
+    ),
+}
 
 
 @dataclass(frozen=True)
@@ -125,6 +151,11 @@ class Config:
             for rule, values in self.params.items()
             for name, value in values.items()
         ]
+
+    def preset(self) -> tuple[str, Preset] | None:
+        """The preset the file names, if any."""
+        name = self.values.get("preset")
+        return None if name is None else (name, PRESETS[name])
 
     def severity(self) -> tuple[tuple[str, str, str], ...]:
         """(rule, category or dimension, level, where it is set) for each severity override."""
@@ -174,6 +205,9 @@ def _check(values: dict[str, Any], where: str) -> dict[str, Any]:
                     f"{where}: `params.{rule}.{name}` must be a finite number, true/false "
                     f"or text, got {value!r}"
                 )
+    if "preset" in values and values["preset"] not in PRESETS:
+        known = ", ".join(PRESETS)
+        raise ConfigError(f"{where}: `preset` must be one of {known}, got {values['preset']!r}")
     severity = values.get("severity", {})
     if not isinstance(severity, dict):
         raise ConfigError(f'{where}: write severities as a [severity] table: RULE-ID = "error"')
@@ -328,10 +362,22 @@ def rulebook_spec(
     only: str = "",
     selection: str | None = None,
 ) -> RulebookSpec:
-    """The rulebook the settings ask for: the file's parameters, then ``--param`` flags, key by
-    key; ``select``/``ignore``/``only`` comma-separated. Raises ConfigError for a malformed flag."""
-    params = (*config.param_values(), *param_flags(flags))
+    """The rulebook the settings ask for: the preset's parameters, the file's, then ``--param``
+    flags, key by key; ``select``/``ignore``/``only`` comma-separated, and the rules the preset
+    leaves out. Raises ConfigError for a malformed flag."""
+    preset: tuple[ParamValue, ...] = ()
+    left_out: tuple[str, ...] = ()
+    if chosen := config.preset():
+        name, found = chosen
+        preset = tuple(
+            ParamValue(rule, key, value, f"{config.path}: preset {name} ({rule}.{key})")
+            for rule, values in found.params.items()
+            for key, value in values.items()
+        )
+        left_out = found.ignore
+    params = (*preset, *config.param_values(), *param_flags(flags))
     where = selection or "--select/--ignore"
+    ignored = (*_split(ignore), *left_out)
     return RulebookSpec(
-        folder, params, _split(select), _split(ignore), config.severity(), _split([only]), where
+        folder, params, _split(select), ignored, config.severity(), _split([only]), where
     )

@@ -12,8 +12,11 @@ from __future__ import annotations
 from auditcheck.examples import message_errors, run_rulebook_examples
 from auditcheck.locate import LocatedError
 from auditcheck.rulebook.load import Rulebook
+from auditcheck.rulebook.schema import DOC_PARTS
 
-SOURCE_MARK = "依据："  # where a doc names its source (a document, a form's note, our judgement)
+# 依据: where a doc names its source (a document, a form's note, or our judgement and why).
+SOURCE = DOC_PARTS[2]
+SOURCE_MARK = f"{SOURCE}："
 
 
 def lint_rulebook(rulebook: Rulebook) -> list[LocatedError]:
@@ -27,7 +30,7 @@ def lint_rulebook(rulebook: Rulebook) -> list[LocatedError]:
             return LocatedError(rule.file, rule.line, 1, f"{rule.id}.{field}", message)  # noqa: B023
 
         errors += [error("examples", text) for text in report.uncovered]
-        if SOURCE_MARK not in rule.rule.doc:
+        if SOURCE not in rule.rule.doc_parts():
             errors.append(error("doc", f"the doc names no source: add a line {SOURCE_MARK}…"))
         errors += [
             error(

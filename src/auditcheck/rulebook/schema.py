@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
@@ -15,11 +16,23 @@ SEVERITY_RANK: dict[str, int] = {"info": 0, "warning": 1, "error": 2}
 Slug = Annotated[str, Field(pattern=r"^[a-z][a-z0-9-]*$")]
 Kind = Literal[tuple(KINDS)]  # type: ignore[valid-type]
 TAG_PREFIX = "tag:"  # how --select, --ignore and severity overrides name a tag
+# The parts of a rule's doc, each begun by its mark: what it checks, why, where it comes from.
+DOC_PARTS = ("检查什么", "为什么重要", "依据")
+_DOC_MARK = re.compile("(" + "|".join(DOC_PARTS) + ")：")
 
 
 def _folded(value: str) -> str:
     # YAML's folded scalars (>-) join lines with a space; in Chinese text that space is noise.
     return join_cjk(value.strip())
+
+
+def _unwrapped(text: str) -> str:
+    """Lines wrapped by hand joined again: with nothing between Chinese text, else a space."""
+    lines = [line.strip() for line in text.splitlines() if line.strip()]
+    out = lines[0] if lines else ""
+    for line in lines[1:]:
+        out += join_cjk(f"{out[-1]} {line[0]}")[1:-1] + line
+    return out
 
 
 class _Model(BaseModel):
@@ -125,6 +138,15 @@ class Rule(_Model):
     def field_for(self, kind: str) -> str:
         """The fact field a finding on ``kind`` points at."""
         return self.field if isinstance(self.field, str) else self.field[kind]
+
+    def doc_parts(self) -> dict[str, str]:
+        """The doc split at its marks (检查什么：… 为什么重要：… 依据：…), each part on one line;
+        text before the first mark belongs to 检查什么."""
+        pieces = _DOC_MARK.split(self.doc)
+        parts = {DOC_PARTS[0]: pieces[0]} if pieces[0].strip() else {}
+        for mark, text in zip(pieces[1::2], pieces[2::2], strict=True):
+            parts[mark] = f"{parts[mark]}{text}" if mark in parts else text
+        return {mark: _unwrapped(text) for mark, text in parts.items()}
 
 
 class CompiledRule(BaseModel):
