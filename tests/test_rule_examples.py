@@ -5,9 +5,10 @@ import pytest
 
 from auditcheck.check import Checker
 from auditcheck.examples import run_examples
+from auditcheck.render.rule_pages import MARK, differences
 from auditcheck.rulebook.load import Rulebook, RulebookError, load_rulebook
 
-from .conftest import RULES
+from .conftest import ROOT, RULES, cli
 
 RULEBOOK = load_rulebook(RULES)
 CHECKER = Checker(RULEBOOK)
@@ -135,3 +136,27 @@ def test_every_kind_needs_a_firing_and_a_quiet_example(tmp_path: Path) -> None:
 def test_a_misshapen_expectation_is_a_load_error(tmp_path: Path) -> None:
     with pytest.raises(RulebookError, match=re.escape("fire[0].expect: write {field: …")):
         low_rule(tmp_path, ", expect: {field: spent}", EXPECT_BOTH)
+
+
+def test_the_rule_pages_are_the_rules(tmp_path: Path) -> None:
+    """docs/rules is written by `auditcheck rules docs`; rerun it when a rule changes."""
+    folder = ROOT / "docs" / "rules"
+    assert differences(RULEBOOK, folder) == [], "run `auditcheck rules docs` and commit docs/rules"
+    assert {p.name for p in folder.glob("*.md")} == {f"{r.id}.md" for r in RULEBOOK.rules} | {
+        "README.md"
+    }
+
+
+def test_rules_docs_writes_each_page_and_removes_only_its_own(tmp_path: Path) -> None:
+    (tmp_path / "notes.md").write_text("kept", "utf-8")
+    (tmp_path / "gone-rule.md").write_text(f"{MARK}\n\n# gone-rule\n", "utf-8")
+    proc = cli("rules", "docs", str(tmp_path))
+    assert proc.returncode == 0, proc.stderr
+    assert differences(RULEBOOK, tmp_path) == []
+    assert (tmp_path / "notes.md").read_text("utf-8") == "kept"
+    assert not (tmp_path / "gone-rule.md").exists()
+    page = (tmp_path / "low-execution-rate.md").read_text("utf-8")
+    assert "## 依据" in page and "| `threshold` | 90 |" in page
+    assert "- `spent`：示例项目预算资金6223.15万元，实际支出3597.53万元，预算执行率57.81%" in page
+    (tmp_path / "low-execution-rate.md").write_text(page.replace("90", "85"), "utf-8")
+    assert differences(RULEBOOK, tmp_path) == ["low-execution-rate.md"]

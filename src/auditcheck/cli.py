@@ -32,6 +32,7 @@ from auditcheck.progress import Progress
 from auditcheck.render import console
 from auditcheck.render.escape import log_line
 from auditcheck.render.review import finish_review
+from auditcheck.render.rule_pages import write_pages
 from auditcheck.render.summary import summary_line
 from auditcheck.render.writers import make_writer, use_colour
 from auditcheck.review import SUBMITTED, Reviewing, sheet
@@ -148,7 +149,7 @@ def cli(ctx: click.Context, config_path: Path | None) -> None:
     defaults = ctx.obj.command_defaults()
     ctx.default_map = dict.fromkeys(("run", "validate", "explain", "report"), defaults)
     ctx.default_map["baseline"] = {"write": defaults}
-    ctx.default_map["rules"] = dict.fromkeys(("list", "show", "test", "check"), defaults)
+    ctx.default_map["rules"] = dict.fromkeys(("list", "show", "test", "check", "docs"), defaults)
 
 
 def _checking(name: str, only: str, help_text: str, *extra: Callable[..., Any]) -> None:
@@ -274,6 +275,15 @@ def rules_check(rules_dir: Path) -> None:
     if errors := lint_rulebook(book):
         fail(f"{len(errors)} problem(s) in the rulebook; fix them and rerun", errors)
     click.echo(f"{len(book.all_rules)} rules in {len(book.categories)} categories: OK")
+
+
+@rules.command("docs")
+@RULES
+@click.argument("folder", type=click.Path(file_okay=False, path_type=Path), default="docs/rules")
+def rules_docs(rules_dir: Path, folder: Path) -> None:
+    """Write a page per rule into FOLDER: what it checks, why, its source, parameters, examples."""
+    changed = write_pages(pipeline.load_checker(RulebookSpec(rules_dir)).rulebook, folder)
+    click.echo(f"{len(changed)} page(s) written or removed in {folder}")
 
 
 @rules.command("fields")
