@@ -2,7 +2,7 @@
 
 A finance bureau checks the forms every unit submitted. The run's findings go
 to its output as usual; :class:`Reviewing` also keeps, per record, the unit it
-belongs to (its 实施单位, else its first unit) and its open findings, so that the
+belongs to (:func:`unit_of`) and its open findings, so that the
 run ends with one line per unit (forms read, findings by severity) and, when
 asked, a review sheet with a section per unit (:mod:`auditcheck.render.review`).
 """

@@ -48,7 +48,8 @@ class _Strict(BaseModel):
 class _Item(_Strict):
     """Anything that may say which of its values the source does not state."""
 
-    # Values the source does not state: unknown, never "missing" (no rule reads them as a gap).
+    # Values the source does not state: unknown, never "missing" (no evaluation rule reads them as
+    # a gap; the form-review packs read a blank on a line the form scored, docs/review.md).
     # A list named here with items is one the source shows only in part (a form cut off).
     unstated: list[Str] = Field(default_factory=list)
 
