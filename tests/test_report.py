@@ -8,15 +8,21 @@ the source, missing parts (purpose, process, section 二, 评价结论, 结果�
 
 import json
 import re
+import unicodedata
 from pathlib import Path
 
 import pytest
+import yaml
 
-from auditcheck.draft import NATIONAL_BANDS, cn_number, grade
-from auditcheck.draft.problems import clean_message, split_subject
-from auditcheck.draft.prose import amount, distinct_units, percent, range_label
+from auditcheck.draft import cn_number, summary
+from auditcheck.draft.problems import clean_message, location_pattern, split_subject
+from auditcheck.draft.prose import distinct_units, percent, range_label
+from auditcheck.forms import FormRecord, read_forms, write, write_batch
+from auditcheck.rulebook.load import Rulebook
+from auditcheck.vocabulary import KINDS
 
-from .conftest import ROOT, cli, seed_copy
+from . import formbook as fb
+from .conftest import FIXTURES, ROOT, cli, seed_copy
 
 # shared/ sits beside the checkout (CI) or beside the folder of worktrees.
 SEEDS = [
@@ -60,14 +66,6 @@ def findings() -> list[dict]:
 # --- figures, lists and grades -------------------------------------------------------
 
 
-@pytest.mark.parametrize(
-    ("score", "expected"),
-    [(100, "优"), (90, "优"), (89.99, "良"), (80, "良"), (79.99, "中"), (60, "中"), (59.99, "差")],
-)
-def test_grades_at_the_band_edges(score: float, expected: str) -> None:
-    assert grade(score, NATIONAL_BANDS) == expected
-
-
 def test_chinese_numbering() -> None:
     assert [cn_number(n) for n in (1, 9, 10, 11, 20, 25)] == [
         "一",
@@ -77,14 +75,6 @@ def test_chinese_numbering() -> None:
         "二十",
         "二十五",
     ]
-
-
-@pytest.mark.parametrize(
-    ("value", "expected"),
-    [(15300.0, "15300"), (9574.0, "9574"), (1254.1, "1254.10"), (6223.15, "6223.15")],
-)
-def test_amounts_in_sentences_drop_zero_decimals(value: float, expected: str) -> None:
-    assert amount(value) == expected
 
 
 @pytest.mark.parametrize(
@@ -142,10 +132,19 @@ class _Info:
             "预算资金15300万元，执行率100%，另一项93.6%",
         ),
         ("甲项目中的子项乙未完工。", "子项乙未完工"),
+        # amounts in a computation, and a completion rate that only echoes a 100% target
+        ("项目甲按支出11412.49 ÷ 预算合计16800.00 × 100。", "按支出11412.49 ÷ 预算合计16800 × 100"),
+        ("项目甲“完成率”目标100%，实际完成90%，完成率90.00%。", "“完成率”目标100%，实际完成90%"),
+        (
+            "项目甲“户数”目标80户，实际完成72户，完成率90.00%。",
+            "“户数”目标80户，实际完成72户，完成率90%",
+        ),
     ],
 )
 def test_messages_become_clauses(message: str, expected: str) -> None:
-    assert clean_message(message, _Info("甲项目", "项目甲")) == expected  # type: ignore[arg-type]
+    locations = location_pattern(["fixtures/2023/a.yaml", "b.yaml", "c.yaml"])
+    info = _Info("甲项目", "项目甲")
+    assert clean_message(message, info, locations) == expected  # type: ignore[arg-type]
 
 
 def test_subject_runs_to_the_innermost_name() -> None:
@@ -163,7 +162,7 @@ def test_subject_runs_to_the_innermost_name() -> None:
 def test_units_are_the_batch_list_counted_right(md: str) -> None:
     intro = section(md, "## 一、工作情况", "| 序号")
     assert (
-        "涉及住建局、财政局、卫体局、文旅局、宣传部、民营经济局、民政局、低保中心、机关事务中心、乡村振兴中心、北街办事处11个部门（单位）"
+        "被评价的部门（单位）共11个：住建局、财政局、卫体局、文旅局、宣传部、民营经济局、民政局、低保中心、机关事务中心、乡村振兴中心、北街办事处。"
         in intro
     )
     assert "各办事处" not in intro
@@ -174,11 +173,11 @@ def test_units_gathered_from_projects_without_a_batch_list(tmp_path: Path) -> No
     text = (batch / "batch.yaml").read_text("utf-8")
     (batch / "batch.yaml").write_text(re.sub(r"(?m)^units: .*\n", "", text), "utf-8")
     intro = section(draft_md(tmp_path, "--sections", "summary", batch=batch), "## 一", "| 序号")
-    units = re.search(r"涉及(.*?)(\d+)个部门（单位）", intro)
+    units = re.search(r"部门（单位）共(\d+)个：(.*?)。", intro)
     assert units is not None
-    names = units.group(1).split("、")
+    names = units.group(2).split("、")
     assert "各办事处" not in names and names.count("卫体局") + names.count("区卫体局") == 1
-    assert len(names) == int(units.group(2)) == 11
+    assert len(names) == int(units.group(1)) == 11
 
 
 def test_purpose_basis_and_process_from_the_batch(md: str) -> None:
@@ -189,22 +188,81 @@ def test_purpose_basis_and_process_from_the_batch(md: str) -> None:
     assert "一是根据各项目基本情况" in section(md, "### 3、评价过程", "###")
 
 
-def test_no_sentence_is_copied_from_the_seed(md: str) -> None:
+def _norm(text: str) -> str:
+    """Text as compared with the seed: NFKC (，→, （→( …), no white space."""
+    return re.sub(r"\s+", "", unicodedata.normalize("NFKC", text))
+
+
+def _texts(value: object) -> list[str]:
+    if isinstance(value, str):
+        return [value]
+    if isinstance(value, dict):
+        value = list(value.values())
+    return [t for v in value for t in _texts(v)] if isinstance(value, list) else []
+
+
+def _quoted(rulebook: Rulebook) -> list[str]:
+    """What the draft may quote: every text the records hold (names, the source's words as
+    evidence, purpose and process, and their 、；，-separated parts) and the rulebook's headings."""
+    texts = [
+        t
+        for path in FIXTURES.glob("*.yaml")
+        for t in _texts(yaml.safe_load(path.read_text("utf-8")))
+    ]
+    texts += [d.title for d in rulebook.dimensions.values()]
+    texts += [c.title for c in rulebook.categories.values()]
+    words = {_norm(t) for t in texts}
+    words |= {part for w in list(words) for part in re.split(r"[;。,、]", w)}
+    return sorted((w for w in words if len(w) >= 3), key=len, reverse=True)
+
+
+def _shared_runs(text: str, seed: str, size: int) -> list[str]:
+    """The longest runs of ``text`` of ``size`` characters or more that the seed also has."""
+    grams = {seed[i : i + size] for i in range(len(seed) - size + 1)}
+    runs, i = [], 0
+    while i <= len(text) - size:
+        if text[i : i + size] in grams:
+            j = i + size
+            while j < len(text) and text[i : j + 1] in seed:
+                j += 1
+            runs.append(text[i:j])
+            i = j
+        else:
+            i += 1
+    return runs
+
+
+# A run this long with this many Chinese characters is a phrase, not a figure and its label.
+COPY_CHARS, COPY_CJK = 10, 10
+
+
+def test_the_drafts_own_words_are_not_the_seeds(md: str, rulebook: Rulebook) -> None:
+    """Quoted record text aside, no phrase of the draft's own (leads, links, section 二's
+    sentences, 评价结论, 结果应用) is the seed's, compared without the seed's half-width
+    punctuation and spaces."""
     found = [p for p in SEEDS if p.is_file()]
     if not found:
         pytest.skip(f"the seed report is not at {SEEDS[0]}")
-    seed = re.sub(r"\s+", "", found[0].read_text("utf-8")).replace(",", "，")
-    sentences = [s for s in re.split(r"[。；：]", seed) if len(s) >= 30]
-    text = re.sub(r"\s+", "", md)
-    copied = [s for s in sentences if s in text]
+    seed = _norm(found[0].read_text("utf-8"))
+    quoted = _quoted(rulebook)
+    copied = []
+    for line in body(md).splitlines():
+        if line.startswith("#"):  # the seed's section headings are the report's shape
+            continue
+        own = _norm(line)
+        for words in quoted:
+            own = own.replace(words, "|")
+        runs = _shared_runs(own, seed, COPY_CHARS)
+        copied += [r for r in runs if len(re.findall(r"[\u4e00-\u9fff]", r)) >= COPY_CJK]
     assert not copied
 
 
 def test_grade_bands_are_inclusive_and_stated_grades_kept(md: str) -> None:
     conclusion = section(md, "### 4、评价结论", "## 二")
+    # worded as the grade rule words them (formulas.bands_text), so the draft says it one way
     assert (
-        "90分（含）以上为“优”，80分（含）至90分为“良”，60分（含）至80分为“中”，60分以下为“差”"
-        in conclusion
+        "评价按百分制计分，90分（含）以上为“优”，80分（含）至90分为“良”，"
+        "60分（含）至80分为“中”，60分以下为“差”。" in conclusion
     )
     assert (
         "9个项目的评价结果均为“良”，按得分由高到低依次为中小企业发展专项（89.93分）" in conclusion
@@ -216,7 +274,7 @@ def test_bands_follow_the_grade_rule_but_never_regrade(tmp_path: Path) -> None:
     text = draft_md(
         tmp_path, "--sections", "summary", "--param", "grade-does-not-match-score.excellent=89.5"
     )
-    assert "89.5分（含）以上为“优”" in text
+    assert "89.5分（含）以上为“优”，80分（含）至89.5分为“良”" in text
     assert "9个项目的评价结果均为“良”" in text  # the stated grade stays
     assert "中小企业发展专项得分89.93分，按上述档次应为“优”，资料写作“良”" in text
 
@@ -312,7 +370,24 @@ def test_examples_of_one_project_merge(md: str) -> None:
         in budget
     )
     planning = section(md, "#### 3、项目前期谋划不足", "####")
-    assert "张岭村村东新建公厕、张岭村村北新建公厕未接入所需的管网" in planning
+    assert "张岭村村东新建公厕和张岭村村北新建公厕均未接入所需的管网" in planning
+
+
+def test_an_example_names_each_thing_once(md: str) -> None:
+    three = body(section(md, "## 三、", "## 四"))
+    # subjects sharing their first words say them once
+    assert "计划实施的公共文化设施提升项目和“百姓点单”服务试点区建设均未开展" in three
+    # a sub-item the sentence before named is not named again
+    sustain = section(three, "#### 3、可持续影响方面存在不足")
+    assert sustain.count("2023年第三批老旧小区改造") == 1
+    # nor is one the source's own words name at their start
+    assert "改造项目老旧小区改造工程" not in three and "幼儿园项目幼儿园" not in three
+    assert "老旧小区改造工程竣工验收时间不及时" in three
+    # a total is said under one heading; a later one counts its parts
+    assert three.count("共53个子项目") == 1
+    assert "（1）乡村振兴补助资金：4个子项目仍在建设，5个已完工但尚未验收" in three
+    # 实际完成90% against a 100% target is the completion rate: not said twice
+    assert "实际完成90%；" in three and "完成率90%" not in three
 
 
 def test_threshold_is_said_once_under_a_heading(md: str) -> None:
@@ -380,6 +455,24 @@ def test_consistency_findings_keep_paths_out_of_the_body(tmp_path: Path) -> None
     assert re.search(r"^\[\^\d+\]: 三（五）.*\.yaml:\d+", text, re.M)  # the traces keep them
 
 
+@pytest.mark.parametrize("folder", ["资料（初稿", "my data (v2)", "评价资料"])
+def test_consistency_findings_in_any_folder_keep_paths_out(tmp_path: Path, folder: str) -> None:
+    """Whatever the folder is called (brackets, spaces, an unclosed （), the cross-check
+    messages' ``file:line`` stay in the traces."""
+    seed_copy(tmp_path / folder)
+    out = tmp_path / "draft.md"
+    proc = cli("report", f"{folder}/2023", "-o", str(out), "--with-consistency", cwd=tmp_path)
+    assert proc.returncode == 0, proc.stderr
+    three = body(section(out.read_text("utf-8"), "## 三、", "## 四"))
+    assert "（五）数据核对" in three
+    assert not re.search(r"\.yaml|:\d+[）)]|（）|\(\)", three), three
+    # a second finding on the figure names it again: a clause of its own, not a run-on
+    assert (
+        "按支出200.88 ÷ 预算资金217.36 × 100计算为92.42%，相差0.02个百分点；"
+        "预算执行率两处表述不一致" in three
+    )
+
+
 def test_empty_categories_and_dimensions_drop_out(tmp_path: Path) -> None:
     text = draft_md(
         tmp_path, "--sections", "problems", "--select", "construction-quality,sustainability"
@@ -395,8 +488,9 @@ def test_application_lists_what_each_project_must_put_right(md: str) -> None:
     four = section(md, "## 四、评价结果应用及整改要求", "## 附件1")
     assert "### 1、结果应用" in four and "### 2、整改要求" in four
     assert (
-        "（5）村卫生室服务能力提升工程（区卫体局）：预算编制不够准确、执行率偏低（三（一）1（5））"
-        in four
+        "（5）村卫生室服务能力提升工程（区卫体局）：预算编制不够准确、执行率偏低；"
+        "绩效管理意识不强、绩效工作落实不到位；部分项目执行不规范；部分项目未完成、完成不及时"
+        "（见第三部分（一）1、（一）2、（二）1、（三）1）。" in four
     )
     assert "共9个项目（子项目）" in four
 
@@ -404,13 +498,28 @@ def test_application_lists_what_each_project_must_put_right(md: str) -> None:
 def test_appendix_lists_every_finding_with_its_basis(md: str, findings: list[dict]) -> None:
     appendix = section(md, "## 附件1", "## 附件2")
     rows = re.findall(
-        r"^\| \d+ \| (三（.）\d（\d+）) \|.*`([a-z-]+)` \| `([^`]+)` \| (.*) \|$", appendix, re.M
+        r"^\| \d+ \| (三（.）\d（\d+）) \|.*`([a-z-]+)` \| ([^|]+) \| (.*) \|$", appendix, re.M
     )
     assert len(rows) == len(findings)
     by_rule = {rule: basis for _, rule, _, basis in rows}
     assert by_rule["low-execution-rate"] == "据资料数据计算（预算执行率）"
     assert by_rule["supervision-missing"] == "资料所述"
+    # declared computed in the vocabulary, though their docs hold no formula
+    assert by_rule["used-before-acceptance"] == "据资料数据计算（是否验收前投入使用）"
+    # a target of 100%: the completion rate equals the achieved value, and is still computed
+    assert by_rule["target-shortfall"] == "据资料数据计算（完成率）"
+    # the rule read a stated figure (6 months overdue), not the days it could compute
+    assert by_rule["overdue-construction"] == "资料所述"
+
+
+def test_appendix_a_rate_stated_without_amounts_is_the_sources(tmp_path: Path) -> None:
+    batch = seed_copy(tmp_path, {"07-social-assistance.yaml": [("spent: 2770.45\n", "")]})
+    appendix = section(draft_md(tmp_path, batch=batch), "## 附件1", "## 附件2")
+    rows = section(appendix, "### 困难群众救助", "###")
+    assert re.search(r"`low-execution-rate` \| [^|]+ \| 资料所述 \|", rows), rows
     assert "### 乡村振兴补助资金" in appendix
+    # files by their names in the folder the records share, not by the path to it
+    assert "| 01-rural-revitalization.yaml:11 |" in appendix and "fixtures/" not in appendix
 
 
 def test_appendix_of_indicators(md: str) -> None:
@@ -444,3 +553,89 @@ def test_report_usage_errors(tmp_path: Path, args: list[str], fragment: str) -> 
         *[str(tmp_path / a) if a.endswith((".pdf", ".md")) else a for a in args],
     )
     assert proc.returncode == 2 and fragment in proc.stderr
+
+
+@pytest.mark.parametrize(
+    ("kind", "name", "computed"),
+    [
+        ("facility", "used_before_acceptance", True),
+        ("project", "final_audit_days", True),
+        ("target", "measurable", True),
+        ("project", "execution_rate", True),
+        ("project", "budget", False),  # the budget, else the adjusted budget: as stated
+        ("observation", "evidence", False),
+        ("project", "subprojects_in_progress", False),
+    ],
+)
+def test_the_vocabulary_declares_what_is_computed(kind: str, name: str, computed: bool) -> None:
+    assert KINDS[kind].fields[name].computed is computed
+
+
+# --- a batch of self-evaluation forms -----------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def forms_md(tmp_path_factory) -> str:
+    """The draft of the three real forms, read and written as a batch the way users convert."""
+    folder = tmp_path_factory.mktemp("forms")
+    books = [
+        fb.xlsx(folder / f"{s.stem}.xlsx", ("自评表", fb.transcription(s)))
+        for s in (fb.TIANCHANG, fb.ZHONGJIANG, fb.DAYING)
+    ]
+    forms = list(read_forms([(b, b.name) for b in books]))
+    assert all(isinstance(f, FormRecord) for f in forms), [str(f) for f in forms]
+    write_batch(forms, folder / "batch")  # type: ignore[arg-type]
+    return draft_md(folder, batch=folder / "batch")
+
+
+def test_forms_name_no_region_they_do_not_state(forms_md: str) -> None:
+    assert summary.UNNAMED_REGION == write.UNNAMED_REGION
+    intro = section(forms_md, "## 一、工作情况", "**表1")
+    assert "未注明" not in forms_md
+    assert intro.startswith("\n\n本轮绩效评价的对象为3个项目，资金合计903.36万元。")
+    # units by role: the implementing units are the ones evaluated
+    assert "共3个：大英县司法局、中江县水利局、天长市水利局，主管部门为" in intro
+    assert "| 中江县水利局 | 中江县农业水价" in forms_md  # a unit in two roles, once
+
+
+def test_forms_self_scores_are_not_grades(forms_md: str) -> None:
+    conclusion = section(forms_md, "评价结论", "## 二")
+    assert "水旱灾害防御经费自评100分" in conclusion
+    assert "2023年全县安可替代补助资金项目的自评表未填写总分" in conclusion
+    assert "不据以评定等级" in conclusion
+    assert "评价结果" not in conclusion and "“优”" not in conclusion
+
+
+def test_forms_money_and_targets_read_as_a_report(forms_md: str) -> None:
+    two = section(forms_md, "## 二、项目的基本情况", "## 三")
+    assert "年初未安排预算，调整后预算3.36万元（全部为财政资金）" in two
+    assert not re.search(r"[^.\d]0万元", two)
+    assert "年初预算和全年预算均为880万元（全部为本年财政拨款）" in two
+    assert "该项目的主管部门和实施单位均为中江县水利局" in two
+    assert "“完成安可产品购买并按要求支付资金”目标值100，未填写实际完成值" in two
+    # many indicators are counted, with the list in appendix 2
+    tianchang = section(two, "水旱灾害防御经费\n")
+    assert "绩效指标共9项（产出指标5项、效益指标3项、满意度指标1项）" in tianchang
+    assert "等6项指标只写了名称，未填写目标值和实际完成值" in tianchang
+    assert "单位自评时，预算执行率和各项绩效指标均得满分" in tianchang
+    assert "单位自评时，预算执行率得满分" in two  # the partial form marks only the money
+    assert "夯实基础,”" not in two  # a quotation loses the comma that closed it
+
+
+def test_forms_examples_start_with_their_subject(forms_md: str) -> None:
+    three = body(section(forms_md, "## 三、", "## 四"))
+    assert "：的" not in three
+    assert "：绩效指标只有产出指标，没有效益指标和满意度指标" in three
+
+
+def test_sub_items_of_a_project_without_a_rate_stay_under_it(md: str) -> None:
+    chart = section(md, "**图1", "###")
+    rows = [
+        line.split(" | ")[0].lstrip("| ") for line in chart.splitlines() if line.startswith("| ")
+    ]
+    at = rows.index("一事一议及美丽乡村财政奖补")
+    assert rows[at + 1 : at + 3] == [
+        "其中：村级公益事业建设一事一议财政奖补项目",
+        "其中：美丽乡村财政奖补项目",
+    ]
+    assert "| 一事一议及美丽乡村财政奖补 | — |" in chart

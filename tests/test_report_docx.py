@@ -1,6 +1,9 @@
 """The Word draft: page layout, styles, tables, the chart, properties and traces."""
 
 import json
+import re
+import shutil
+import subprocess
 import warnings
 import zipfile
 from pathlib import Path
@@ -13,7 +16,7 @@ from docx.shared import Mm, Pt
 from auditcheck.draft import Bar, ExecutionChart
 from auditcheck.render.chart import chart_png, chart_svg
 
-from .conftest import cli
+from .conftest import cli, seed_copy
 
 
 @pytest.fixture(scope="module")
@@ -69,7 +72,34 @@ def test_language_is_chinese(doc) -> None:
     )
     for rpr in (default, doc.styles["Normal"].element.rPr):
         lang = rpr.find(qn("w:lang"))
-        assert lang.get(qn("w:val")) == "zh-CN" and lang.get(qn("w:eastAsia")) == "zh-CN"
+        # Chinese text is zh-CN; Latin script (figures too) en-US, as Word sets it in China
+        assert lang.get(qn("w:eastAsia")) == "zh-CN" and lang.get(qn("w:val")) == "en-US"
+
+
+@pytest.mark.skipif(
+    not (shutil.which("soffice") and shutil.which("pdftotext")),
+    reason="LibreOffice (soffice) and poppler-utils (pdftotext) are not installed",
+)
+def test_figures_stay_whole_on_the_page(docx_path: Path, doc, tmp_path: Path) -> None:
+    """Laid out by LibreOffice, no figure breaks across a line end (1680 / 0万元)."""
+    subprocess.run(
+        ["soffice", "--headless", "--convert-to", "pdf", "--outdir", str(tmp_path), docx_path],
+        check=True,
+        capture_output=True,
+        timeout=300,
+    )
+    pdf = tmp_path / "draft.pdf"
+    lines = subprocess.run(
+        ["pdftotext", str(pdf), "-"], check=True, capture_output=True, text=True
+    ).stdout
+    text = "\n".join(
+        [p.text for p in doc.paragraphs] + [c.text for t in doc.tables for c in t._cells]
+    )
+    # pdftotext joins a line broken after a hyphen (2020- / 2023): a break allowed there.
+    text += re.sub(r"(?<=\d)-(?=\d)", "", text)
+    written = set(re.findall(r"\d+(?:\.\d+)?", text))
+    on_page = set(re.findall(r"\d{3,}(?:\.\d+)?", lines))
+    assert on_page - written == set()
 
 
 def test_page_numbers_in_the_footer(doc) -> None:
@@ -101,6 +131,12 @@ def test_project_table(doc) -> None:
     assert header.find(qn("w:tblHeader")) is not None  # repeated on every page
     assert all(row._tr.trPr.find(qn("w:cantSplit")) is not None for row in table.rows)
     assert table._tbl.tblPr.find(qn("w:tblStyle")).get(qn("w:val")) == "TableGrid"
+    # 合计 goes to a new page with the row before it, never alone
+    assert all(c.paragraphs[0].paragraph_format.keep_with_next for c in table.rows[-2].cells)
+
+
+def test_the_draft_mark_has_a_line_of_its_own(doc) -> None:
+    assert doc.paragraphs[0].text == "晋城市城区财政局2024年度绩效评价\n（初稿）"
 
 
 def test_tables_are_smaller_than_the_body_and_labels_fit(doc) -> None:
@@ -165,3 +201,47 @@ def test_chart_labels_need_no_system_font() -> None:
     assert svg.startswith("<svg") and "<text" not in svg and "<path" in svg  # glyphs as outlines
     assert "各项目及子项目预算执行率</title>" in svg
     assert chart_svg(CHART) == svg  # the same chart, the same SVG
+
+
+def test_chart_labels_are_text_not_formulas() -> None:
+    # matplotlib reads $…$ as mathtext and raises on what it cannot parse
+    chart = ExecutionChart("图", [Bar("资金$\\frac$项目", 50.0, "p", False, False)], 90.0)
+    assert chart_png(chart)[:8] == b"\x89PNG\r\n\x1a\n"
+    assert chart_svg(chart).startswith("<svg")
+
+
+def test_text_word_cannot_hold_is_dropped_not_fatal(tmp_path: Path) -> None:
+    """A record may hold U+FFFE or a bidirectional override, a folder name a control
+    character; XML forbids some of them and Word would show others misleadingly. The Word
+    draft drops them; the Markdown and HTML drafts keep escaping what they escape."""
+    name = ("short_name: 困难群众救助", 'short_name: "困难\\uFFFE群众\\u202E救助<b>"')
+    folder = tmp_path / "资料\x01\x0b"
+    seed_copy(folder, {"07-social-assistance.yaml": [name]})
+    batch = f"{folder.name}/2023"
+    proc = cli("report", batch, "-o", "draft.docx", cwd=tmp_path)
+    assert proc.returncode == 0, proc.stderr
+    with zipfile.ZipFile(tmp_path / "draft.docx") as z:
+        xml = {n: z.read(n).decode("utf-8") for n in z.namelist() if n.endswith(".xml")}
+    for part, text in xml.items():
+        assert not any(ch in text for ch in "\ufffe\u202e\x01\x0b"), part
+    assert "困难群众救助&lt;b&gt;：预算资金3378.22万元" in xml["word/document.xml"]
+    assert "资料/2023/07-social-assistance.yaml" in xml["word/comments.xml"]
+    assert cli("report", batch, "-o", "draft.md", cwd=tmp_path).returncode == 0
+    md = (tmp_path / "draft.md").read_text("utf-8")
+    assert "困难\\\\ufffe群众\\\\u202e救助&lt;b&gt;：预算资金" in md
+    assert cli("report", batch, "-o", "draft.html", cwd=tmp_path).returncode == 0
+    assert "救助&lt;b&gt;" in (tmp_path / "draft.html").read_text("utf-8")
+
+
+def test_indicators_appendix_is_per_project(doc) -> None:
+    """A long project name is a heading once, not a narrow column wrapped on every row."""
+    rows = [
+        [c.text for c in row.cells]
+        for t in doc.tables
+        if [c.text for c in t.rows[0].cells] == ["指标", "目标值", "实际完成值", "完成率"]
+        for row in t.rows[1:]
+    ]
+    assert ["更新医疗及办公设备的村卫生室数量", "88个", "83个", "94.32%"] in rows
+    headings = [p.text for p in doc.paragraphs if p.style.name.startswith("Heading")]
+    after = headings[headings.index("附件2　绩效指标完成情况") + 1 :]
+    assert after == ["政府专项债券", "村卫生室服务能力提升工程"]

@@ -141,11 +141,10 @@ def grade_bands(batch: Batch | None, params: Mapping[str, Any] | None) -> GradeB
 
 
 def bands_text(bands: GradeBands) -> str:
-    """``优≥90分、良≥80分、中≥60分``: the bands as a report states them."""
-    return "、".join(
-        f"{name}≥{value:g}分"
-        for name, value in (("优", bands.excellent), ("良", bands.good), ("中", bands.passing))
-    )
+    """The bands as a report states them, each lower bound inclusive:
+    ``90分（含）以上为“优”，80分（含）至90分为“良”，60分（含）至80分为“中”，60分以下为“差”``."""
+    e, g, p = (f"{v:g}分" for v in (bands.excellent, bands.good, bands.passing))
+    return f"{e}（含）以上为“优”，{g}（含）至{e}为“良”，{p}（含）至{g}为“中”，{p}以下为“差”"
 
 
 def grade(score: float, bands: GradeBands) -> str:

@@ -42,7 +42,7 @@ from auditcheck.records.model import Batch
 from auditcheck.render.report_docx import write_docx
 from auditcheck.render.report_text import render_report_html, render_report_markdown
 from auditcheck.rulebook.load import Rulebook, RulebookError
-from auditcheck.rulebook.schema import SEVERITY_RANK
+from auditcheck.rulebook.schema import SEVERITY_RANK, CompiledRule
 from auditcheck.waivers import WaiversError, WaiverSet, load_waivers
 
 EXIT_OK, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
@@ -176,6 +176,14 @@ class SetupError(Exception):
         super().__init__(message)
         self.message = message
         self.errors = list(errors)
+
+
+def rule_named(rulebook: Rulebook, rule_id: str) -> CompiledRule:
+    """The rule with this id, selected or not; or SetupError saying where to look."""
+    rule = rulebook.rule(rule_id)
+    if rule is None:
+        raise SetupError(f"no rule '{rule_id}'; see `auditcheck rules list`")
+    return rule
 
 
 def load_checker(spec: RulebookSpec) -> Checker:

@@ -11,6 +11,7 @@ prints them. Formulas live in :mod:`auditcheck.formulas`; a field only names one
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import date
@@ -57,6 +58,9 @@ class FactField:
     origin: str = ""  # where it comes from, in words, when that depends on the data
     attr: str | None = None  # the item's attribute (a.b: inside a block), for a value as stated
     renamed: Callable[[], Mapping[str, str]] | None = None  # earlier spellings of its values
+    # Worked out from the source's figures (a rate, a difference, a comparison), not a value
+    # the source states, chooses between or words differently; the draft report says which.
+    computed: bool = False
 
     def where(self, item: Any) -> PathKey:
         """The record path (relative to the item) a finding on this field points at."""
@@ -99,9 +103,12 @@ def within(block: str, attr: str, name: str, type_: FieldType, doc: str) -> Fact
     return FactField(name, type_, doc, get, (block, attr), attr=f"{block}.{attr}")
 
 
-def derived(name: str, type_: FieldType, doc: str, get: Getter, at: Where, **kw: Any) -> FactField:
-    """A value computed from the item (its formula in ``doc``)."""
-    return FactField(name, type_, doc, get, at, **kw)
+def derived(
+    name: str, type_: FieldType, doc: str, get: Getter, at: Where, computed: bool = True, **kw: Any
+) -> FactField:
+    """A value computed from the item (its formula in ``doc``); ``computed=False`` for one that
+    only picks or rewords what the source states (the budget in force, the evidence)."""
+    return FactField(name, type_, doc, get, at, computed=computed, **kw)
 
 
 def _fields(*declared: FactField) -> dict[str, FactField]:
@@ -235,6 +242,68 @@ def _funded(source: FundingSource) -> bool:
     return any(a for a in amounts)
 
 
+def _weights(project: Project, ctx: Context, attr: str, *levels: str) -> float | None:
+    """Σ of the targets' ``attr`` (weight or score), of those at ``levels`` when given; None
+    when a target does not state it (or, for a level's sum, its level), or there are none."""
+    targets = project.targets
+    values = [getattr(t, attr) for t in targets]
+    if not targets or any(v is None for v in values):
+        return None
+    if not levels:
+        return sum(values)
+    found = [_level(t, ctx) for t in targets]
+    if any(level is None for level in found):
+        return None
+    return sum(v for v, level in zip(values, found, strict=True) if level in levels)
+
+
+def _sources_sum(attr: str) -> Getter:
+    def get(funds: Funds, _ctx: Context) -> float | None:
+        values = [getattr(s, attr) for s in funds.sources]
+        return None if not values or any(v is None for v in values) else sum(values)
+
+    return get
+
+
+def _capped_share(rate: float | None, weight: float | None) -> float | None:
+    """``min(rate, 100) ÷ 100 × weight``: the score a rate earns on the forms' scoring method."""
+    return None if rate is None or weight is None else min(rate, 100) / 100 * weight
+
+
+def _budget_change(funds: Funds, _ctx: Context) -> float | None:
+    budget = formulas.budget(funds)
+    return None if budget is None or funds.initial_budget is None else budget - funds.initial_budget
+
+
+# A target written into an indicator's name: a figure with a percent sign, or a bound with
+# its number (年度资金支付完成率100%, 满意度不低于90). Years and counts in names are not targets.
+_NAME_FIGURE = re.compile(
+    r"(?:[≥≤><=＞＜＝]|不低于|不少于|不高于|不超过|达到)\s*\d+(?:\.\d+)?\s*[%％]?"
+    r"|\d+(?:\.\d+)?\s*[%％]"
+)
+# A template's placeholder left in place: XX, ××, ** (two or more), or a lone *.
+_PLACEHOLDER = re.compile(r"[XxＸｘ×＊*]{2,}|^\s*[＊*]\s*$")
+
+
+def _name_figure(t: Target, _ctx: Context) -> str | None:
+    found = _NAME_FIGURE.search(t.indicator)
+    return found.group(0).strip() if found else None
+
+
+def _placeholder_in(t: Target) -> str | None:
+    """Which of the indicator's cells holds a placeholder: ``planned_text`` or ``indicator``."""
+    for name in ("planned_text", "indicator"):
+        text = getattr(t, name)
+        if text and _PLACEHOLDER.search(text):
+            return name
+    return None
+
+
+def _placeholder(t: Target, _ctx: Context) -> str | None:
+    name = _placeholder_in(t)
+    return None if name is None else getattr(t, name)
+
+
 def _used_before_acceptance(f: Facility, _ctx: Context) -> bool | None:
     if f.in_use_since is not None and f.accepted_on is not None:
         return f.in_use_since < f.accepted_on
@@ -287,6 +356,7 @@ _MONEY = (
         lambda f, _c: formulas.budget(f),
         lambda f: (formulas.budget_key(f),),
         origin="budget（或 adjusted_budget）",
+        computed=False,
     ),
     stated("initial_budget", "number", "年初预算（万元）"),
     stated("adjusted_budget", "number", "调整后预算（万元）"),
@@ -322,6 +392,7 @@ _MONEY = (
         lambda f, _c: formulas.AMOUNT_LABELS[formulas.budget_key(f)],
         lambda f: (formulas.budget_key(f),),
         origin="budget（或 adjusted_budget）",
+        computed=False,
     ),
     derived(
         "use_rate",
@@ -359,6 +430,7 @@ _GRADE = (
         _national_grade,
         ("stated_grade",),
         choices=lambda: _GRADES,
+        computed=False,
     ),
     stated(
         "stated_grade_word", "text", "资料所述评价等级的原词（优秀、良好 …）", attr="stated_grade"
@@ -375,9 +447,10 @@ _GRADE = (
     derived(
         "grade_bands",
         "text",
-        "所用评分档次，如“优≥90分、良≥80分、中≥60分”",
+        "所用评分档次，如“90分（含）以上为“优”，80分（含）至90分为“良”……”",
         lambda _i, c: formulas.bands_text(c.bands),
         ("score",),
+        computed=False,
     ),
 )
 _PROGRESS = (
@@ -420,6 +493,91 @@ _PROGRESS = (
         "竣工到决算审计的天数 = final_audit − actual_completion",
         _audit_days,
         ("schedule", "final_audit"),
+    ),
+)
+
+# The form's own figures: the money block's 分值 / 得分 / 原因, the 总分 line, the sums.
+_SELF_EVALUATION = (
+    stated("execution_weight", "number", "自评表中预算执行率的分值"),
+    stated("execution_score", "number", "自评表中预算执行率的得分"),
+    derived(
+        "formula_execution_score",
+        "number",
+        "按执行率应得的执行率得分 = min(execution_rate, 100) ÷ 100 × execution_weight",
+        lambda p, _c: _capped_share(formulas.execution_rate(p), p.execution_weight),
+        ("execution_score",),
+    ),
+    stated("execution_reason", "text", "自评表预算执行情况一栏所填的原因"),
+    stated("adjustment_reason", "text", "年中预算调整（追加或调减）的理由"),
+    derived(
+        "budget_change",
+        "number",
+        "年中预算调整额 = 全年预算（或调整后预算）− 年初预算（万元），追加为正、调减为负",
+        _budget_change,
+        lambda p: (formulas.budget_key(p),),
+        origin="budget（或 adjusted_budget）",
+    ),
+    stated("total_weight", "number", "自评表总分一栏的分值"),
+    derived(
+        "indicator_weights",
+        "number",
+        "各项绩效指标的分值之和（有一项未写分值即不计）",
+        lambda p, c: _weights(p, c, "weight"),
+        ("targets",),
+    ),
+    derived(
+        "indicator_scores",
+        "number",
+        "各项绩效指标的得分之和（有一项未写得分即不计）",
+        lambda p, c: _weights(p, c, "score"),
+        ("targets",),
+    ),
+    derived(
+        "output_weight",
+        "number",
+        "产出指标（含成本指标）的分值之和；有一项指标未写分值或看不出一级指标即不计",
+        lambda p, c: _weights(p, c, "weight", "产出指标", "成本指标"),
+        ("targets",),
+    ),
+    derived(
+        "effect_weight",
+        "number",
+        "效益指标的分值之和（同上）",
+        lambda p, c: _weights(p, c, "weight", "效益指标"),
+        ("targets",),
+    ),
+    derived(
+        "satisfaction_weight",
+        "number",
+        "满意度指标的分值之和（同上）",
+        lambda p, c: _weights(p, c, "weight", "满意度指标"),
+        ("targets",),
+    ),
+    derived(
+        "sources_initial_budget",
+        "number",
+        "各资金来源年初预算数之和（有一行未写即不计）",
+        _sources_sum("initial_budget"),
+        ("sources",),
+    ),
+    derived(
+        "sources_budget",
+        "number",
+        "各资金来源全年预算数（调整后预算数）之和（同上）",
+        _sources_sum("budget"),
+        ("sources",),
+    ),
+    derived(
+        "sources_spent",
+        "number",
+        "各资金来源执行数之和（同上）",
+        _sources_sum("spent"),
+        ("sources",),
+    ),
+    stated(
+        "template_rows",
+        "number",
+        "指标表中没有指标名称的行数（模板中的“指标2：”“……”等行未删除）",
     ),
 )
 
@@ -470,6 +628,7 @@ PROJECT = FactKind(
             "宣传渠道（顿号分隔）",
             lambda p, _c: "、".join(p.publicity.channels) or None if p.publicity else None,
             ("publicity", "channels"),
+            computed=False,
         ),
         within("publicity", "awareness_rate", "awareness_rate", "number", "政策知晓率（%）"),
         stated("budget_itemised", "bool", "预算是否细化到具体支出事项"),
@@ -486,6 +645,7 @@ PROJECT = FactKind(
             "有金额的资金来源名称（顿号分隔）",
             lambda p, _c: "、".join(s.name for s in p.sources if _funded(s)) or None,
             ("sources",),
+            computed=False,
         ),
         stated(
             "expected_revenue", "number", "专项债券项目预期收益（万元，与 debt_service 同一期间）"
@@ -506,7 +666,9 @@ PROJECT = FactKind(
             lambda p, _c: p.surveys[_lowest_survey(p)].rate if p.surveys else None,
             lambda p: ("surveys", _lowest_survey(p), "rate") if p.surveys else ("surveys",),
             origin="surveys[i].rate（最低的一项）",
+            computed=False,
         ),
+        *_SELF_EVALUATION,
     ),
     _project,
     lambda p: p.name,
@@ -550,6 +712,7 @@ TARGET = FactKind(
             lambda t: ("level",) if t.level else ("category",),
             choices=lambda: LEVELS,
             origin="level（或 category）",
+            computed=False,
         ),
         stated("category", "text", "二级指标，如写（数量指标、社会效益指标 …）"),
         stated("operator", "text", "目标值前的符号：≥ ≤ = > <", choices=lambda: OPERATORS),
@@ -584,6 +747,28 @@ TARGET = FactKind(
             "是否有目标值和计量单位；资料未载明（unstated）或只有文字目标（planned_text）时不作判断",
             _measurable,
             ("planned",),
+        ),
+        derived(
+            "formula_score",
+            "number",
+            "按完成率应得的得分 = min(completion_rate, 100) ÷ 100 × weight",
+            lambda t, c: _capped_share(_completion_rate(t, c), t.weight),
+            ("score",),
+        ),
+        derived(
+            "name_figure",
+            "text",
+            "指标名称中写着的目标值，如“年度资金支付完成率100%”中的“100%”",
+            _name_figure,
+            ("indicator",),
+        ),
+        derived(
+            "placeholder",
+            "text",
+            "指标值或指标名称中留下的模板占位符（XX、××、**，或只有一个 *）所在的原文",
+            _placeholder,
+            lambda t: (_placeholder_in(t) or "indicator",),
+            origin="planned_text（或 indicator）",
         ),
     ),
     _listed("targets"),
@@ -670,6 +855,7 @@ _EVIDENCE = derived(
     "资料原话（YAML 折行留下的空格已去掉）",
     lambda item, _c: join_cjk(item.evidence.strip()) if item.evidence else None,
     ("evidence",),
+    computed=False,
 )
 _STATEMENT = derived(
     "statement",
@@ -678,6 +864,7 @@ _STATEMENT = derived(
     "制度的 name）时在前面加上它",
     _statement,
     ("evidence",),
+    computed=False,
 )
 SOURCE = FactKind(
     "source",

@@ -26,23 +26,17 @@ from auditcheck.draft.model import (
 from auditcheck.draft.problems import problem_parts, problems_intro
 from auditcheck.draft.projects import execution_chart, project_parts, target_rows
 from auditcheck.draft.prose import cn_number, percent
-from auditcheck.draft.summary import (
-    NATIONAL_BANDS,
-    application_parts,
-    grade,
-    grade_bands,
-    intro,
-    work_parts,
-)
+from auditcheck.draft.summary import application_parts, intro, work_parts
 from auditcheck.findings import Finding
 from auditcheck.records.model import Batch
 from auditcheck.rulebook.load import Rulebook
 
+DRAFT_MARK = "（初稿）"  # ends the title
 SECTIONS = ("summary", "projects", "problems", "application", "appendices")
 LOW_EXECUTION_RULE = "low-execution-rate"
 
 __all__ = [
-    "NATIONAL_BANDS",
+    "DRAFT_MARK",
     "SECTIONS",
     "Bar",
     "CategoryPart",
@@ -56,8 +50,6 @@ __all__ = [
     "TargetRow",
     "build_draft",
     "cn_number",
-    "grade",
-    "grade_bands",
 ]
 
 
@@ -99,7 +91,7 @@ def build_draft(
 ) -> Draft:
     """Assemble the draft; waived and baselined findings are left out."""
     ordered = _table_order(batch, projects)
-    title = (batch.title if batch and batch.title else "绩效评价报告") + "（初稿）"
+    title = (batch.title if batch and batch.title else "绩效评价报告") + DRAFT_MARK
     draft = Draft(title=title, sections=sections)
     draft.project_names = {p.id: p.short for p in ordered}
     open_findings = [f for f in findings if f.is_open]

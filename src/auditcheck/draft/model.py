@@ -2,17 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import TypeVar
 
+from auditcheck import formulas
 from auditcheck.findings import Finding
 from auditcheck.records.load import LoadedRecord
-from auditcheck.records.model import Funds, Project
-
-
-def evaluated_budget(funds: Funds) -> float | None:
-    """The amount evaluated: the budget, or for a department's whole expenditure (which
-    states none) the adjusted budget, as the execution-rate rule reads it."""
-    return funds.budget if funds.budget is not None else funds.adjusted_budget
+from auditcheck.records.model import Project
 
 
 @dataclass(frozen=True)
@@ -24,11 +21,13 @@ class ProjectInfo:
     """
 
     project: Project
+    files: tuple[str, ...] = ()  # the record's file and its batch file, as messages name them
 
     @classmethod
     def of(cls, record: LoadedRecord) -> ProjectInfo:
         """Keep what the draft reads of a loaded record."""
-        return cls(record.project)
+        batch = (record.batch_doc.file,) if record.batch_doc is not None else ()
+        return cls(record.project, (record.doc.file, *batch))
 
     @property
     def id(self) -> str:
@@ -42,13 +41,26 @@ class ProjectInfo:
 
     @property
     def units(self) -> list[str]:
-        """The units named on the project, as listed."""
-        return self.project.unit_names
+        """The units named on the project, as listed, each once."""
+        return list(dict.fromkeys(self.project.unit_names))
+
+    def units_in(self, role: Callable[[str], bool]) -> list[str]:
+        """The units whose role (``""`` when the record gives none) passes ``role``."""
+        named = [
+            (u, "") if isinstance(u, str) else (u.name, u.role or "") for u in self.project.units
+        ]
+        return list(dict.fromkeys(name for name, r in named if role(r)))
 
     @property
     def amount(self) -> float | None:
-        """The amount evaluated (see :func:`evaluated_budget`)."""
-        return evaluated_budget(self.project)
+        """The amount evaluated: the budget, else the adjusted budget (:func:`formulas.budget`)."""
+        return formulas.budget(self.project)
+
+    @property
+    def self_evaluated(self) -> bool:
+        """True when the record is a unit's self-evaluation form: its score is the form's
+        总分 (自评得分), stated beside the form's weights, not an evaluator's."""
+        return self.project.total_weight is not None or self.project.execution_weight is not None
 
     @property
     def is_department(self) -> bool:
@@ -100,7 +112,7 @@ class Bar:
     """One bar of the execution-rate chart: a project or one of its sub-items."""
 
     label: str
-    rate: float
+    rate: float | None  # None: a project with no rate of its own, heading its sub-items' bars
     project: str  # record id
     subitem: bool
     stated: bool  # the source states the rate; no amounts to compute it from
@@ -118,7 +130,7 @@ class ExecutionChart:
         """The bars under the threshold."""
         if self.threshold is None:
             return []
-        return [b for b in self.bars if b.rate < self.threshold]
+        return [b for b in self.bars if b.rate is not None and b.rate < self.threshold]
 
 
 @dataclass(frozen=True)
@@ -179,11 +191,22 @@ class Draft:
 
     def findings_by_project(self) -> list[tuple[str, list[FindingRow]]]:
         """Appendix 1 grouped: (project short name, its rows), in the table's order."""
-        groups: dict[str, list[FindingRow]] = {}
-        for row in self.finding_rows:
-            groups.setdefault(row.project_name, []).append(row)
-        return list(groups.items())
+        return _by_project(self.finding_rows)
+
+    def targets_by_project(self) -> list[tuple[str, list[TargetRow]]]:
+        """Appendix 2 grouped: (project short name, its rows), in the table's order."""
+        return _by_project(self.target_rows)
 
     def traces(self) -> list[tuple[str, Finding]]:
         """(example label, finding) for every claim in section 三, in reading order."""
         return [(e.label, f) for e in self.examples() for f in e.findings]
+
+
+Row = TypeVar("Row", FindingRow, TargetRow)
+
+
+def _by_project(rows: list[Row]) -> list[tuple[str, list[Row]]]:
+    groups: dict[str, list[Row]] = {}
+    for row in rows:
+        groups.setdefault(row.project_name, []).append(row)
+    return list(groups.items())

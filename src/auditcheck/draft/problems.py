@@ -12,6 +12,7 @@ earlier heading is referred to there rather than stated again.
 from __future__ import annotations
 
 import itertools
+import os
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -25,11 +26,12 @@ from auditcheck.draft.model import (
     ProjectInfo,
 )
 from auditcheck.draft.prose import cn_number, distinct_units, join, join_and, range_label
-from auditcheck.facts import FIELDS
 from auditcheck.findings import Finding
 from auditcheck.records.model import Project
 from auditcheck.rulebook.load import Rulebook
+from auditcheck.rulebook.schema import CompiledRule
 from auditcheck.templating import num
+from auditcheck.vocabulary import KINDS, FactField
 
 # Items a finding can be about, each with the words that name it in a message.
 LISTED = {
@@ -43,12 +45,21 @@ LISTED = {
 # A parenthesis sharing this much of its wording with the sentence only repeats it:
 # its two-character words, or (for the same words in another order) its characters.
 REPEATS_WORDS, REPEATS_CHARS = 0.6, 0.7
-_LOCATION = re.compile(r"[^（）()\s]+\.(?:ya?ml|jsonl?|csv|xlsx?):\d+")
 _PATH_PART = re.compile(r"[^.\[\]]+")
 _NUMBER = re.compile(r"\d+(?:\.\d+)?")
-# 15300.00万元 → 15300万元, 100.00% → 100%, 93.60% → 93.6%: as a person types them.
-_ZEROS = re.compile(r"(\d+)\.00(?=万元|%)")
+# 15300.00万元 → 15300万元, 16800.00 × 100 → 16800 × 100, 100.00% → 100%, 93.60% → 93.6%:
+# as a person types them (an amount keeps its two decimals otherwise: 1254.10万元).
+_ZEROS = re.compile(r"(\d+)\.00(?!\d)")
 _TRAILING_ZERO = re.compile(r"(\d+\.\d)0%")
+# ``实际完成90%，完成率90%``: a completion rate equal to the figure before it (a 100% target).
+_ECHOED_RATE = re.compile(r"完成率(\d+(?:\.\d+)?%)")
+# ``共53个子项目``: a total, said once per record however many headings count its parts.
+_TOTAL = re.compile(r"共\d+个(.+)")
+_COUNT = re.compile(r"^(\d+个)")
+# A predicate these start can take 均 after several subjects (``A和B均未开展``).
+_SHARED = ("未", "尚未", "已", "不", "没有", "无")
+# An owner's name the source's words repeat at their start: that many characters at least.
+ECHO_CHARS = 3
 _CJK = re.compile(r"[\u4e00-\u9fff]")
 
 
@@ -83,35 +94,48 @@ def _closing_paren(text: str) -> tuple[str, str] | None:
     return None
 
 
-def _strip_locations(text: str) -> str:
-    """Drop parentheses that hold file:line locations; those belong in the traces."""
-    out, depth, start = [], 0, 0
-    for i, ch in enumerate(text):
-        if ch == "（":
-            if depth == 0:
-                out.append(text[start:i])
-                start = i
-            depth += 1
-        elif ch == "）" and depth:
-            depth -= 1
-            if depth == 0:
-                group = text[start : i + 1]
-                out.append("" if _LOCATION.search(group) else group)
-                start = i + 1
-    out.append(text[start:])
-    return "".join(out)
+def location_pattern(files: Iterable[str]) -> re.Pattern[str] | None:
+    """What a message's ``file:line`` locations look like, for the files of this run: a
+    parenthesis holding only locations (``（a.yaml:3 → b.yaml:4）``), or a location alone.
+    The file names are known, so any name (spaces, brackets, any suffix) is matched exactly."""
+    names = sorted({f for f in files if f}, key=len, reverse=True)
+    if not names:
+        return None
+    loc = "(?:" + "|".join(map(re.escape, names)) + r"):\d+"
+    return re.compile(rf"[（(]\s*{loc}(?:\s*[→、，,;；]\s*{loc})*\s*[）)]|{loc}")
 
 
-def clean_message(message: str, project: ProjectInfo) -> str:
-    """A finding's message as a clause of the draft: no project name, no locations,
-    no parenthesis repeating the sentence, no closing 。."""
+def short_names(files: Iterable[str]) -> dict[str, str]:
+    """Files as the appendix names them: relative to the folder they share (a batch's files
+    by their names), so a row is not mostly path."""
+    names = sorted(set(files))
+    try:
+        common = os.path.commonpath([os.path.dirname(f) or "." for f in names])
+    except ValueError:  # absolute and relative paths mixed, or none
+        return {}
+    return {f: os.path.relpath(f, common) if common else f for f in names}
+
+
+def clean_message(
+    message: str, project: ProjectInfo, locations: re.Pattern[str] | None = None
+) -> str:
+    """A finding's message as a clause of the draft: no project name, no ``locations``,
+    no parenthesis repeating the sentence, no rate echoing the figure before it, no
+    closing 。."""
     text = message.strip().rstrip("。")
     for prefix in (project.project.name, project.short):
         if text.startswith(prefix):
-            text = text[len(prefix) :].removeprefix("中的")
+            text = text[len(prefix) :].removeprefix("中的").removeprefix("的")
             break
-    text = _strip_locations(text).rstrip("。")
+    if locations is not None:
+        text = locations.sub("", text).rstrip("。")
     text = _TRAILING_ZERO.sub(r"\1%", _ZEROS.sub(r"\1", text))
+    clauses = text.split("，")
+    text = "，".join(
+        c
+        for i, c in enumerate(clauses)
+        if not (i and (m := _ECHOED_RATE.fullmatch(c)) and clauses[i - 1].endswith(m.group(1)))
+    )
     split = _closing_paren(text)
     if split and repeats(split[1], split[0]):
         text = split[0]
@@ -184,8 +208,14 @@ class _Subject:
     """What one example says about one fact: its subject and the predicates of its findings."""
 
     subject: str
-    outer: str  # the sub-item named before an item (``…改造项目“指标”``), if any
+    name: str  # the innermost name in the subject (``“指标”``), or ""
+    owner: str  # the sub-item the fact belongs to, named at the subject's start, or ""
     predicates: list[str] = field(default_factory=list)
+
+    @property
+    def prefix(self) -> str:
+        """The subject's words before its innermost name (``计划实施的``)."""
+        return self.subject[: len(self.subject) - len(self.name)]
 
 
 # A clause comparing a figure with a threshold: said once under a heading.
@@ -197,7 +227,9 @@ class _Writer:
     """Writes examples in reading order, remembering what was said where."""
 
     rulebook: Rulebook
+    locations: re.Pattern[str] | None = None
     said: dict[tuple[str, str], _Said] = field(default_factory=dict)
+    totals: dict[tuple[str, str], str] = field(default_factory=dict)  # fact → heading
 
     def example(
         self,
@@ -211,9 +243,10 @@ class _Writer:
         clauses already written under this heading."""
         facts: dict[tuple[str, str], _Subject] = {}
         for f in findings:
-            text = clean_message(f.message, info)
+            text = clean_message(f.message, info, self.locations)
             names = labels(f, info.project)
             subject, predicate = split_subject(text, names)
+            predicate = self._total_once(f, heading, predicate)
             key = item_key(f)
             earlier = self.said.get((f.record, key)) if key else None
             if earlier is not None and earlier.heading != heading:
@@ -221,14 +254,28 @@ class _Writer:
             elif key:
                 self.said.setdefault((f.record, key), _Said(label, heading, _numbers(text)))
             predicate = _drop_repeated_limits(f, predicate, written)
-            outer = names[0] if len(names) > 1 else ""
-            entry = facts.setdefault((subject, fact_key(f)), _Subject(subject, outer))
+            name = next((n for n in reversed(names) if subject.endswith(n)), "")
+            owner = names[0] if names and _path(f)[0] == "subitems" else ""
+            entry = facts.setdefault((subject, fact_key(f)), _Subject(subject, name, owner))
             # A clause an earlier finding on the same fact already gave is not given again.
             given = {c for p in entry.predicates for c in p.split("，")}
             predicate = "，".join(c for c in predicate.split("，") if c not in given)
             if predicate:
                 entry.predicates.append(predicate)
         return f"{info.short}：{_sentences(list(facts.values()))}"
+
+    def _total_once(self, f: Finding, heading: str, predicate: str) -> str:
+        """A total (``共53个子项目``) said under an earlier heading is left out; its noun
+        moves to the count after it (``4个子项目仍在建设``)."""
+        clauses = predicate.split("，")
+        if not clauses or not (total := _TOTAL.fullmatch(clauses[0])):
+            return predicate
+        said = self.totals.setdefault((f.record, fact_key(f)), heading)
+        if said == heading or len(clauses) < 2:
+            return predicate
+        rest = clauses[1:]
+        rest[0] = _COUNT.sub(rf"\g<1>{total.group(1)}", rest[0], count=1)
+        return "，".join(rest)
 
     def _reference(self, f: Finding, predicate: str, earlier: _Said) -> str:
         """What is new about an item already stated under another heading, and where."""
@@ -258,38 +305,91 @@ def _is_number(value: object) -> bool:
     return isinstance(value, int | float) and not isinstance(value, bool)
 
 
+def _subjects(named: list[_Subject], predicate: str) -> tuple[str, str]:
+    """Several subjects with one predicate: their common words said once
+    (``计划实施的A和B``), and 均 before a predicate that takes it."""
+    if len({n.prefix for n in named}) == 1 and all(n.name for n in named):
+        subject = named[0].prefix + join_and([n.name for n in named])
+    else:
+        subject = join_and([n.subject for n in named])
+    return subject, ("均" + predicate if predicate.startswith(_SHARED) else predicate)
+
+
+def _predicates(predicates: list[str]) -> str:
+    """One subject's predicates: a finding that names the same figure again (``预算执行率写作…``,
+    ``预算执行率两处…``) starts a clause of its own after ；, the others run on after ，."""
+    text = predicates[0] if predicates else ""
+    for predicate in predicates[1:]:
+        text += ("；" if predicate[:ECHO_CHARS] == predicates[0][:ECHO_CHARS] else "，") + predicate
+    return text
+
+
+def _echoes(owner: str, predicate: str) -> bool:
+    """True when the source's words start by naming the owner again in their own words
+    (``…老旧小区改造项目`` + ``老旧小区改造工程竣工验收…``)."""
+    return len(predicate) >= ECHO_CHARS and predicate[:ECHO_CHARS] in owner
+
+
 def _sentences(facts: list[_Subject]) -> str:
     """Subjects with the same predicate are listed together; a sub-item named by the
-    sentence before is not named again; sentences join with ；."""
+    sentence before, or by the source's words after it, is not named again; sentences
+    join with ；."""
     by_predicate: dict[str, list[_Subject]] = {}
     for fact in facts:
-        by_predicate.setdefault("，".join(fact.predicates), []).append(fact)
+        by_predicate.setdefault(_predicates(fact.predicates), []).append(fact)
     sentences = []
     previous = ""
     for predicate, named in by_predicate.items():
-        names = [n.subject for n in named]
-        subject = join(names) if len(names) > 1 and all(names) else names[0]
-        outer = named[0].outer
-        if outer and outer == previous and len(named) == 1 and subject.startswith(outer):
-            subject = subject[len(outer) :]
-        previous = outer
+        owner = named[0].owner if len(named) == 1 else ""
+        if len(named) > 1 and all(n.subject for n in named):
+            subject, predicate = _subjects(named, predicate)
+        else:
+            subject = named[0].subject
+        named_before = owner == previous or (subject == owner and _echoes(owner, predicate))
+        if owner and subject.startswith(owner) and named_before:
+            subject = subject[len(owner) :]
+        previous = owner
         sentences.append(subject + predicate)
     return "；".join(sentences) + "。"
 
 
-def _basis(f: Finding) -> str:
-    """Whether a finding rests on figures the source states, or on figures computed from them."""
+def _fact(f: Finding, rule: CompiledRule | None, project: Project) -> tuple[str, object]:
+    """The kind of fact a finding is on and its item in the record (the item of a
+    cross-check is not in the record: None)."""
+    applies = rule.rule.applies_to if rule else []
+    if applies == ["crosscheck"]:
+        return "crosscheck", None
+    kind, node = "project", project
+    for key, index in itertools.pairwise(_path(f)):
+        if isinstance(key, str) and isinstance(index, int) and key in KINDS[kind].lists:
+            kind, node = KINDS[kind].lists[key], getattr(node, key)[index]
+    return kind, node
+
+
+def _stated(spec: FactField, item: object, value: object) -> bool:
+    """True when a computed field took the source's own figure (``stated_*``): a rate the
+    source states where the amounts it follows from are not given."""
+    if item is None:
+        return False
+    path = spec.where(item)
+    if not any(str(key).startswith("stated_") for key in path):
+        return False
+    for key in path:
+        item = item[key] if isinstance(key, int) else getattr(item, key, None)  # type: ignore[index]
+    return item == value
+
+
+def _basis(f: Finding, rule: CompiledRule | None, project: Project) -> str:
+    """Whether a finding rests on figures the source states, or on figures computed from them
+    (the vocabulary declares which fields are computed)."""
+    kind, item = _fact(f, rule, project)
     computed = []
-    for name in f.evidence:
-        if name.startswith("param."):
+    for name, value in f.evidence.items():
+        spec = KINDS[kind].fields.get(name)
+        if spec is None or not spec.computed or value is None or _stated(spec, item, value):
             continue
-        for spec in (FIELDS[kind].get(name) for kind in FIELDS):
-            if spec is not None and ("=" in spec.doc or "公式" in spec.doc):
-                computed.append(spec.doc.split("=")[0].split("（")[0].strip())
-                break
-    if computed:
-        return f"据资料数据计算（{join(computed)}）"
-    return "资料所述"
+        computed.append(re.split(r"[=：；（]", spec.doc, maxsplit=1)[0].strip())
+    return f"据资料数据计算（{join(computed)}）" if computed else "资料所述"
 
 
 def _ordered(findings: Iterable[Finding], rulebook: Rulebook) -> list[Finding]:
@@ -305,7 +405,9 @@ def problem_parts(
 ) -> tuple[list[DimensionPart], list[FindingRow]]:
     """Section 三 and the rows of appendix 1, in the table's project order."""
     by_id = {p.id: p for p in projects}
-    writer = _Writer(rulebook)
+    files = [f.file for f in findings] + [file for p in projects for file in p.files]
+    shown = short_names(files)
+    writer = _Writer(rulebook, location_pattern(files))
     parts: list[DimensionPart] = []
     rows: list[FindingRow] = []
     for dim_id, dim in rulebook.dimensions.items():
@@ -355,8 +457,8 @@ def problem_parts(
                             rule.rule.summary if rule else f.rule,
                             f.rule,
                             SEVERITY_WORDS.get(f.severity, f.severity),
-                            f"{f.file}:{f.line}",
-                            _basis(f),
+                            f"{shown.get(f.file, f.file)}:{f.line}",
+                            _basis(f, rule, by_id[e.project].project),
                             f.fingerprint,
                         )
                     )

@@ -11,18 +11,19 @@ from __future__ import annotations
 from collections.abc import Iterable
 from datetime import date
 
+from auditcheck import formulas
 from auditcheck.draft.model import (
     Bar,
     ExecutionChart,
     Part,
     ProjectInfo,
     TargetRow,
-    evaluated_budget,
 )
-from auditcheck.draft.prose import amount, cn_number, figure, join, percent, sentence
+from auditcheck.draft.prose import cn_number, figure, join, join_and, percent, sentence
 from auditcheck.records.model import (
     Funds,
     Goal,
+    Project,
     Quantity,
     Schedule,
     SubItem,
@@ -31,23 +32,17 @@ from auditcheck.records.model import (
     Target,
     UnitRef,
 )
+from auditcheck.templating import cn_date, money
+from auditcheck.vocabulary import TARGET, Context
 
 QUANTITIES_PER_PARAGRAPH = 8  # a longer list is hard to read in one breath
 
 
-def cn_date(value: date) -> str:
-    """``2023-07-31`` → ``2023年7月31日``."""
-    return f"{value.year}年{value.month}月{value.day}日"
-
-
 def rate_of(funds: Funds) -> tuple[float | None, bool]:
-    """The execution rate and whether it is the source's (no amounts to compute it from)."""
-    budget = evaluated_budget(funds)
-    if budget and funds.spent is not None:
-        return funds.spent / budget * 100, False
-    if funds.stated_execution_rate is not None:
-        return funds.stated_execution_rate, True
-    return None, False
+    """The execution rate the rules read and whether it is the source's (no amounts to
+    compute it from)."""
+    rate = formulas.execution_rate(funds)
+    return rate, rate is not None and formulas.computed_execution_rate(funds) is None
 
 
 def _who(info: ProjectInfo, year: str) -> str:
@@ -63,56 +58,70 @@ def _who(info: ProjectInfo, year: str) -> str:
         roles.setdefault(role, []).append(unit if isinstance(unit, str) else unit.name)
     if list(roles) == [""]:
         return f"该项目由{join(info.units)}负责实施"
-    return "，".join(
-        f"{'该项目的' if i == 0 else ''}{role or '参与单位'}为{join(names)}"
-        for i, (role, names) in enumerate(roles.items())
+    # One unit in two roles is named once: 主管部门和实施单位均为中江县水利局.
+    by_names: dict[str, list[str]] = {}
+    for role, names in roles.items():
+        by_names.setdefault(join(names), []).append(role or "参与单位")
+    return "该项目的" + "，".join(
+        f"{join_and(rs)}均为{names}" if len(rs) > 1 else f"{rs[0]}为{names}"
+        for names, rs in by_names.items()
     )
 
 
-def _breakdown(parts: Iterable[tuple[str, float | None]]) -> str:
-    named = [f"{name}{amount(value)}万元" for name, value in parts if value is not None]
-    return f"（其中{'、'.join(named)}）" if named else ""
+def _breakdown(parts: Iterable[tuple[str, float | None]], total: float | None = None) -> str:
+    """``（其中A 1万元、B 2万元）`` of the parts with money; ``（全部为A）`` for one that is all."""
+    named = [(name, value) for name, value in parts if value]
+    if len(named) == 1 and total is not None and abs(named[0][1] - total) < 0.005:  # type: ignore[operator]
+        return f"（全部为{named[0][0]}）"
+    texts = [f"{name}{money(value)}万元" for name, value in named]
+    return f"（其中{'、'.join(texts)}）" if texts else ""
 
 
 def _money(funds: Funds, department: bool) -> list[str]:
     """Clauses stating the money of a project or sub-item."""
     clauses = []
     if funds.investment is not None:
-        clauses.append(f"总投资{amount(funds.investment)}万元")
-    if funds.initial_budget is not None:
-        clauses.append(f"年初预算{amount(funds.initial_budget)}万元")
-    budget_parts = _breakdown((p.name, p.budget) for p in funds.parts)
-    spent_parts = _breakdown((p.name, p.spent) for p in funds.parts)
-    sources = _breakdown(
-        (s.name, s.amount if s.amount is not None else s.budget) for s in funds.sources
-    )
-    if funds.adjusted_budget is not None:
-        clauses.append(f"调整后预算{amount(funds.adjusted_budget)}万元{budget_parts}")
-        budget_parts = ""
-    if funds.budget is not None:
-        clauses.append(f"预算资金{amount(funds.budget)}万元{sources or budget_parts}")
+        clauses.append(f"总投资{money(funds.investment)}万元")
+    in_force = formulas.budget(funds)
+    spent_parts = _breakdown(((p.name, p.spent) for p in funds.parts), funds.spent)
+    split = _breakdown(
+        ((s.name, s.amount if s.amount is not None else s.budget) for s in funds.sources), in_force
+    ) or _breakdown(((p.name, p.budget) for p in funds.parts), in_force)
+    label = "预算资金" if funds.budget is not None else "调整后预算"
+    initial = funds.initial_budget
+    if initial == 0 and in_force:
+        clauses.append("年初未安排预算")
+    elif initial is not None and in_force is not None and abs(initial - in_force) < 0.005:
+        label = "年初预算和全年预算均为"
+    elif initial is not None:
+        clauses.append(f"年初预算{money(initial)}万元")
+    if funds.budget is not None and funds.adjusted_budget is not None:
+        clauses.append(f"调整后预算{money(funds.adjusted_budget)}万元")
+    if in_force is not None:
+        clauses.append(f"{label}{money(in_force)}万元{split}")
     if funds.received is not None:
-        clauses.append(f"到位资金{amount(funds.received)}万元")
+        clauses.append(f"到位资金{money(funds.received)}万元")
     if funds.spent is not None:
-        clauses.append(f"实际支出{amount(funds.spent)}万元{spent_parts}")
+        clauses.append(f"实际支出{money(funds.spent)}万元{spent_parts}")
     rate, _ = rate_of(funds)
     if rate is not None:
         clauses.append(f"{'执行率' if department else '预算执行率'}{percent(rate)}")
-    budget = evaluated_budget(funds)
     if funds.recovered is not None:
-        clauses.append(f"年末收回资金{amount(funds.recovered)}万元")
+        clauses.append(f"年末收回资金{money(funds.recovered)}万元")
     if funds.carried_forward is not None:
-        clauses.append(f"结转{amount(funds.carried_forward)}万元")
-    elif funds.recovered is None and budget is not None and funds.spent is not None:
-        balance = budget - funds.spent
+        clauses.append(f"结转{money(funds.carried_forward)}万元")
+    elif funds.recovered is None and in_force is not None and funds.spent is not None:
+        balance = in_force - funds.spent
         if balance >= 0.005:
-            clauses.append(f"结余{amount(balance)}万元")
+            clauses.append(f"结余{money(balance)}万元")
     return clauses
 
 
-def _counts(counts: SubprojectCounts, as_of: str) -> str:
-    noun = "项目" if counts.unit == "个" else counts.unit
-    total = f"共涉及{counts.total}个{noun}"
+def _counts(counts: SubprojectCounts, as_of: str, subitems: bool = False) -> str:
+    """``包括53个子项目，截至…已完工并验收44个…``; where the project has sub-items of its
+    own, the counted ones are 具体项目, so the two levels are not both called 子项目."""
+    noun = ("具体项目" if subitems else "子项目") if counts.unit == "个" else counts.unit
+    total = f"包括{counts.total}个{noun}"
     states = [
         (counts.accepted, "已完工并验收"),
         (counts.completed, "已完工"),
@@ -151,7 +160,7 @@ def _schedule(s: Schedule) -> str:
 def _subitem(item: SubItem, as_of: str) -> str:
     clauses = _money(item, department=False)
     if item.subprojects is not None:
-        clauses.append(_counts(item.subprojects, as_of))
+        clauses.append(_counts(item.subprojects, as_of, subitems=True))
     if item.schedule is not None:
         clauses.append(_schedule(item.schedule))
     if not any(clauses):
@@ -178,47 +187,94 @@ def actual_text(t: Target) -> str:
 
 
 def completion(t: Target) -> float | None:
-    """actual ÷ planned × 100 where more is better and both are numbers."""
-    if t.planned and t.actual is not None and t.operator in (None, "≥", ">", "="):
-        return t.actual / t.planned * 100
-    return None
+    """The completion rate as the rules read it (``completion_rate`` of the vocabulary)."""
+    return TARGET.fields["completion_rate"].get(t, Context())
+
+
+TARGETS_IN_TEXT = 6  # more are summed up, with the list in appendix 2
 
 
 def _target(t: Target) -> str:
     planned, actual = planned_text(t), actual_text(t)
-    values = [f"目标值{planned}" if planned else "", f"实际{actual}" if actual else ""]
-    return f"“{t.indicator}”" + "，".join(v for v in values if v)
+    values = [f"目标值{planned}" if planned else "未填写目标值"]
+    values.append(f"实际{actual}" if actual else "未填写实际完成值")
+    return f"“{t.indicator}”" + "，".join(values)
+
+
+def _met(t: Target) -> bool:
+    """The target reached: a completion rate of 100% or more, or the same words (显著提升)."""
+    rate = completion(t)
+    if rate is not None:
+        return rate >= 100 - 1e-9
+    return bool(t.planned_text) and t.planned_text == t.actual_text
 
 
 def _targets(owners: list[tuple[str, list[Target]]]) -> str:
-    groups: dict[str, list[str]] = {}
-    for owner, targets in owners:
-        for t in targets:
-            level = t.level or ""
-            text = _target(t)
-            groups.setdefault(level, []).append(f"{owner}{text}" if owner else text)
-    if not groups:
+    """Targets against what was achieved: each one, or for many a count by level and those
+    not reached; and those the source gives no values for."""
+    named = [(f"{owner}{_target(t)}", t) for owner, ts in owners for t in ts]
+    if not named:
         return ""
-    lead = "绩效指标完成情况："
-    if list(groups) == [""]:
-        return lead + "；".join(groups[""]) + "。"
-    return (
-        lead
-        + "；".join(
-            (f"{level}中，" if level else "其他指标中，") + "；".join(items)
+    valued = [(text, t) for text, t in named if planned_text(t) or actual_text(t)]
+    bare = [t for _, t in named if not planned_text(t) and not actual_text(t)]
+    blank = ""
+    if bare:
+        names = "、".join(f"“{t.indicator}”" for t in bare) + ("等" if len(bare) > 1 else "")
+        blank = f"{names}{len(bare)}项指标只写了名称，未填写目标值和实际完成值。"
+    if len(named) <= TARGETS_IN_TEXT:
+        groups: dict[str, list[str]] = {}
+        for text, t in valued:
+            groups.setdefault(t.level or "", []).append(text)
+        listed = "；".join(
+            (f"{level}中，" if level else "其他指标中，" if len(groups) > 1 else "")
+            + "；".join(items)
             for level, items in groups.items()
         )
-        + "。"
-    )
+        return (f"绩效指标完成情况：{listed}。" if listed else "") + blank
+    levels: dict[str, int] = {}
+    for _, t in named:
+        level = TARGET.fields["level"].get(t, Context()) or "其他指标"
+        levels[level] = levels.get(level, 0) + 1
+    counts = "、".join(f"{level}{n}项" for level, n in levels.items())
+    text = f"绩效指标共{len(named)}项（{counts}）。"
+    missed = [text for text, t in valued if not _met(t)]
+    if missed:
+        text += f"有目标值或完成值的{len(valued)}项中，{len(valued) - len(missed)}项达到目标，"
+        text += f"未达到或无法对照的有：{'；'.join(missed)}。"
+    elif valued:
+        text += f"有目标值或完成值的{len(valued)}项均达到目标。"
+    return text + blank + "各项指标的目标值和实际完成值见附件2。"
+
+
+def _self_scores(p: Project) -> str:
+    """The form's own marks: the items marked down, else what got full marks."""
+    execution = p.execution_weight is not None and p.execution_score is not None
+    marked = [(p.execution_weight, p.execution_score, "预算执行率")] if execution else []
+    marked += [(t.weight, t.score, f"“{t.indicator}”") for t in p.targets]
+    marked = [(w, s, name) for w, s, name in marked if w is not None and s is not None]
+    if not marked:
+        return ""
+    down = [f"{name}（分值{w:g}分，得{s:g}分）" for w, s, name in marked if s < w]
+    if down:
+        return f"单位自评时扣分的有：{'、'.join(down)}。"
+    targets = len(marked) - execution
+    which = "各项绩效指标" if targets == len(p.targets) else f"{targets}项绩效指标"
+    scored = ["预算执行率" if execution else "", which if targets else ""]
+    return f"单位自评时，{join_and(scored)}{'均' if all(scored) else ''}得满分。"
 
 
 def _goal(goal: Goal) -> str:
     clauses = []
     if goal.planned:
-        clauses.append(f"年度总体目标为“{goal.planned.rstrip('。')}”")
+        clauses.append(f"年度总体目标为“{_unclosed(goal.planned)}”")
     if goal.actual:
-        clauses.append(f"自评所述完成情况为“{goal.actual.rstrip('。')}”")
+        clauses.append(f"自评所述完成情况为“{_unclosed(goal.actual)}”")
     return sentence(*clauses)
+
+
+def _unclosed(text: str) -> str:
+    """A quotation without the punctuation that closed it in the source."""
+    return text.strip().rstrip("。，,；;、 ")
 
 
 def _quantities(quantities: list[Quantity]) -> list[str]:
@@ -248,19 +304,19 @@ def project_paragraphs(info: ProjectInfo, year: str, as_of: str) -> list[str]:
         opening.append(f"资金涉及{p.period}年度")
     opening.extend(_money(p, info.is_department))
     if p.subprojects is not None:
-        opening.append(_counts(p.subprojects, as_of))
+        opening.append(_counts(p.subprojects, as_of, subitems=bool(p.subitems)))
     if p.schedule is not None:
         opening.append(_schedule(p.schedule))
     paragraphs = [sentence(*opening)]
     described = [s for s in (_subitem(i, as_of) for i in p.subitems) if s]
     if described:
-        paragraphs.append(f"项目包括{len(p.subitems)}个子项目。" + "".join(described))
+        paragraphs.append(f"项目分为{len(p.subitems)}个子项目。" + "".join(described))
     elif p.subitems:
         names = join(i.name for i in p.subitems)
-        paragraphs[0] += f"项目包括{names}{len(p.subitems)}个子项目。"
+        paragraphs[0] += f"项目分为{names}{len(p.subitems)}个子项目。"
     targets = _targets([("", p.targets)] + [(i.name, i.targets) for i in p.subitems])
     goal = _goal(p.goal) if p.goal else ""
-    paragraphs.append(goal + targets)
+    paragraphs.append(goal + targets + _self_scores(p))
     paragraphs.extend(_quantities(p.quantities))
     paragraphs.append(_surveys(p.surveys))
     return [x for x in paragraphs if x]
@@ -271,7 +327,7 @@ def project_parts(
 ) -> list[Part]:
     """Section 二: a numbered part per project, in the table's order."""
     year = f"{fiscal_year}年度" if fiscal_year else ""
-    when = f"截至{cn_date(as_of)}，" if as_of else ""
+    when = f"截至{cn_date(as_of)}" if as_of else ""
     return [
         Part(
             f"（{cn_number(i)}）{info.project.name}", project_paragraphs(info, year, when), info.id
@@ -286,9 +342,12 @@ def execution_chart(projects: list[ProjectInfo], threshold: float | None) -> Exe
     for info in projects:
         owners: list[tuple[str, Funds, bool]] = [(info.short, info.project, False)]
         owners += [(i.name, i, True) for i in info.project.subitems]
-        for label, funds, subitem in owners:
-            rate, stated = rate_of(funds)
-            if rate is not None:
+        rows = [(label, *rate_of(funds), subitem) for label, funds, subitem in owners]
+        # A project without a rate still heads its sub-items' bars, so they are not read
+        # as parts of the project above.
+        head = rows[0][1] is None and any(rate is not None for _, rate, _, _ in rows[1:])
+        for i, (label, rate, stated, subitem) in enumerate(rows):
+            if rate is not None or (i == 0 and head):
                 bars.append(Bar(label, rate, info.id, subitem, stated))
     if not bars:
         return None

@@ -9,17 +9,12 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Sequence
 
-from auditcheck.templating import num
+from auditcheck.templating import money, num
 
 CN_DIGITS = "一二三四五六七八九十"
 # The same unit is written with or without its district (区卫体局, 卫体局, 城区财政局).
 _DISTRICT = re.compile(r"^(?:\S*?城区|区)")
 ORDINALS = ("一是", "二是", "三是", "四是", "五是", "六是", "七是", "八是", "九是", "十是")
-
-
-def amount(value: float) -> str:
-    """An amount in 万元 in a sentence: ``6223.15``, ``1254.10``, ``15300``."""
-    return f"{value:.0f}" if round(value, 2) == round(value) else f"{value:.2f}"
 
 
 def percent(value: float) -> str:
@@ -30,7 +25,7 @@ def percent(value: float) -> str:
 def figure(value: float, unit: str | None) -> str:
     """A stated quantity with its unit: ``83个``, ``191.02万元``, ``64.61万平方米``."""
     if unit == "万元":
-        return f"{amount(value)}万元"
+        return f"{money(value)}万元"
     if unit == "%":
         return percent(value)
     return f"{num(value)}{unit or ''}"

@@ -13,7 +13,6 @@ from collections import OrderedDict
 
 from auditcheck.draft.model import DimensionPart, ExecutionChart, Part, ProjectInfo
 from auditcheck.draft.prose import (
-    amount,
     distinct_units,
     enumerate_points,
     join,
@@ -21,71 +20,55 @@ from auditcheck.draft.prose import (
     percent,
     split_points,
 )
-from auditcheck.records.model import GRADES, Batch
+from auditcheck.formulas import GRADE_RULE, bands_text, grade, grade_bands
+from auditcheck.records.model import GRADES, Batch, GradeBands
 from auditcheck.rulebook.load import Rulebook
+from auditcheck.templating import money
 
-GRADE_RULE = "grade-does-not-match-score"
-# 财政部《项目支出绩效评价管理办法》(财预〔2020〕10号); the grade rule's parameters and a
-# batch's own bands override them.
-NATIONAL_BANDS = {"excellent": 90.0, "good": 80.0, "passing": 60.0}
 NATIONAL_ORDER = "优良中差"
-
-
-def grade(score: float, bands: dict[str, float]) -> str:
-    """优 / 良 / 中 / 差 for a score under the bands (lower bounds, inclusive)."""
-    if score >= bands["excellent"]:
-        return "优"
-    if score >= bands["good"]:
-        return "良"
-    if score >= bands["passing"]:
-        return "中"
-    return "差"
-
-
-def grade_bands(rulebook: Rulebook, batch: Batch | None) -> dict[str, float]:
-    """The bands in force: the batch's own, else the grade rule's parameters, else national."""
-    if batch is not None and batch.grade_bands is not None:
-        return batch.grade_bands.model_dump()
-    rule = rulebook.rule(GRADE_RULE)
-    if rule is None:
-        return dict(NATIONAL_BANDS)
-    return {k: float(rule.params.get(k, v)) for k, v in NATIONAL_BANDS.items()}
-
-
-def bands_text(bands: dict[str, float]) -> str:
-    """``90分（含）以上为“优”，80分（含）至90分为“良”…``."""
-    e, g, p = (f"{bands[k]:g}" for k in ("excellent", "good", "passing"))
-    return (
-        f"{e}分（含）以上为“优”，{g}分（含）至{e}分为“良”，"
-        f"{p}分（含）至{g}分为“中”，{p}分以下为“差”"
-    )
+SUPERVISOR = "主管部门"
+# What a batch converted from forms says for the region forms do not state
+# (forms.write.UNNAMED_REGION; not imported, so a run does not load the Excel readers).
+UNNAMED_REGION = "未注明"
 
 
 def unit_list(batch: Batch | None, projects: list[ProjectInfo]) -> list[str]:
     """The units the round covers: as the batch lists them, else gathered from the projects
-    (a collective such as 各办事处 left out, 区卫体局 and 卫体局 counted once)."""
+    (a collective such as 各办事处 left out, 区卫体局 and 卫体局 counted once, a unit named
+    only as a 主管部门 left to :func:`supervisors`)."""
     if batch is not None and batch.units:
         return list(dict.fromkeys(batch.units))
-    return distinct_units((u for info in projects for u in info.units), collective=False)
+    names = (u for info in projects for u in info.units_in(lambda role: role != SUPERVISOR))
+    return distinct_units(names, collective=False)
+
+
+def supervisors(batch: Batch | None, projects: list[ProjectInfo]) -> list[str]:
+    """The 主管部门 the records name, where the batch gives no list of units."""
+    if batch is not None and batch.units:
+        return []
+    names = (u for info in projects for u in info.units_in(lambda role: role == SUPERVISOR))
+    return distinct_units(names, collective=False)
 
 
 def intro(batch: Batch | None, projects: list[ProjectInfo]) -> str:
     """The paragraph that opens section 一."""
     units = unit_list(batch, projects)
+    heads = supervisors(batch, projects)
     whole = sum(p.is_department for p in projects)
     others = len(projects) - whole
     total = sum(p.amount or 0 for p in projects)
-    who = batch.evaluator if batch and batch.evaluator else "评价机构"
     year = f"{batch.fiscal_year}年度" if batch and batch.fiscal_year else ""
-    where = f"{batch.region}{year}" if batch else ""
+    region = batch.region if batch and batch.region != UNNAMED_REGION else ""
     kinds = join_and(
         [f"{whole}个部门整体支出" if whole else "", f"{others}个项目" if others else ""]
     )
-    covered = f"，涉及{join(units)}{len(units)}个部门（单位）" if units else ""
-    return (
-        f"{who}对{where}{kinds}开展了绩效评价，评价资金合计{amount(total)}万元{covered}。"
-        "各项目情况见下表。"
-    )
+    scope = f"{region}{year}的{kinds}" if region or year else kinds
+    who = f"由{batch.evaluator}实施，评价对象" if batch and batch.evaluator else "的对象"
+    text = f"本轮绩效评价{who}为{scope}，资金合计{money(total)}万元。"
+    if units:
+        text += f"被评价的部门（单位）共{len(units)}个：{join(units)}"
+        text += f"，主管部门为{join(heads)}。" if heads else "。"
+    return text + "各项目的单位和金额见表1。"
 
 
 def _by_score(head: str, members: list[ProjectInfo]) -> str:
@@ -96,7 +79,31 @@ def _by_score(head: str, members: list[ProjectInfo]) -> str:
     return head + "、".join(f"{i.short}（{i.project.score:g}分）" for i in scored) if scored else ""
 
 
-def _grades(projects: list[ProjectInfo], bands: dict[str, float]) -> str:
+def _self_scores(projects: list[ProjectInfo], evaluated: bool) -> str:
+    """What the self-evaluation forms say: each unit's own total, never read as a grade."""
+    scored = [i for i in projects if i.project.score is not None]
+    blank = [i.short for i in projects if i.project.score is None]
+    many = len(projects) > 1
+    text = f"{len(projects)}个项目" if many else projects[0].short
+    text += "的得分来自单位自评表" if evaluated else "只有单位自评表"
+    if scored:
+        text += "：" + "、".join(f"{i.short}自评{i.project.score:g}分" for i in scored)
+        text += "；" if blank else "。"
+    else:
+        text += "。"
+    if blank:
+        text += f"{join(blank)}的自评表未填写总分。"
+    return text + "自评得分是单位对自身的评分，不据以评定等级，等级待评价组复核打分后确定。"
+
+
+def _grades(projects: list[ProjectInfo], bands: GradeBands) -> str:
+    own = [i for i in projects if i.self_evaluated]
+    projects = [i for i in projects if not i.self_evaluated]
+    evaluated = _evaluator_grades(projects, bands) if projects else ""
+    return evaluated + (_self_scores(own, bool(projects)) if own else "")
+
+
+def _evaluator_grades(projects: list[ProjectInfo], bands: GradeBands) -> str:
     graded: list[tuple[ProjectInfo, str]] = []
     worked_out, mismatched, ungraded = [], [], []
     for info in projects:
@@ -186,7 +193,9 @@ def work_parts(
                 [f"评价工作按以下步骤进行：{enumerate_points(split_points(batch.process))}。"],
             )
         )
-    conclusion = [_grades(projects, grade_bands(rulebook, batch)), _main_problems(problems)]
+    rule = rulebook.rule(GRADE_RULE)
+    bands = grade_bands(batch, rule.params if rule else None)
+    conclusion = [_grades(projects, bands), _main_problems(problems)]
     parts.append(("评价结论", [c for c in conclusion if c]))
     return [Part(f"{i}、{title}", paragraphs) for i, (title, paragraphs) in enumerate(parts, 1)]
 
@@ -205,12 +214,13 @@ def application_parts(
             f"预算执行率低于{percent(chart.threshold)}的有{names}共{len(below)}个项目（子项目），"
             "安排其以后年度预算时，建议结合实际支出进度核定，结余资金按规定收回统筹使用。"
         )
-    by_project: dict[str, list[str]] = {}
+    by_project: dict[str, list[tuple[str, str]]] = {}
     for dim in problems:
         for cat in dim.categories:
             for example in cat.examples:
                 title = cat.title.replace("，", "、")
-                by_project.setdefault(example.project, []).append(f"{title}（{example.label}）")
+                where = cat.label.removeprefix("三")  # （一）1
+                by_project.setdefault(example.project, []).append((title, where))
     fix = []
     if by_project:
         fix.append(
@@ -222,7 +232,9 @@ def application_parts(
             if info.id in by_project:
                 number += 1
                 units = f"（{join(distinct_units(info.units))}）" if info.units else ""
-                fix.append(f"（{number}）{info.short}{units}：{'；'.join(by_project[info.id])}。")
+                titles = "；".join(title for title, _ in by_project[info.id])
+                where = "、".join(w for _, w in by_project[info.id])
+                fix.append(f"（{number}）{info.short}{units}：{titles}（见第三部分{where}）。")
     parts = [Part("1、结果应用", use)]
     if fix:
         parts.append(Part("2、整改要求", fix))

@@ -76,6 +76,7 @@ class _SheetReader:
         self.errors: list[FormError] = []
         self.columns: dict[str, int] = {}  # the indicator table's columns, by target field
         self.heads: dict[str, str] = {}  # their headers as written
+        self.template_rows: list[Place] = []  # indicator rows naming no indicator (指标2：, ……)
         self.keys: dict[Place, str] = {
             place: L.key(cell.value)
             for place, cell in sheet.cells.items()
@@ -377,7 +378,8 @@ class _SheetReader:
                         "indicator's name, or clear the row"
                     )
                 )
-            return None  # a template row left in place (指标2：, ……)
+            self.template_rows.append(origin)
+            return None  # a template row left in place (指标2：, ……): counted, not an indicator
         target: dict[str, Any] = {}
         self.positions[path] = self.ref(origin, heads["indicator"])
         for name_ in ("level", "category"):
@@ -568,6 +570,10 @@ def read_sheet(sheet: Sheet, file: str) -> FormRecord | list[FormError] | None:
     targets, end = reader.targets(header_row)
     if targets:
         data["targets"] = targets
+    if reader.template_rows:
+        data["template_rows"] = len(reader.template_rows)
+        first = reader.template_rows[0]
+        reader.positions[("template_rows",)] = reader.ref(first, reader.heads["indicator"])
     reader.total(data, end)
     reader.problems(data)
     if reader.errors:

@@ -32,6 +32,7 @@ ROW_IN = 0.3
 LABEL_CHARS = 16  # wrap longer labels onto a second line
 INSIDE = 25  # bars at least this long carry their value inside
 BELOW, ABOVE, LINE = "#8b1e1e", "#9db4c8", "#333333"
+NO_RATE = "资料未列项目合计支出，见各子项目"  # beside a project that only heads its sub-items
 # Fixed ids and no date, so the same draft gives the same SVG.
 _SVG_SETTINGS = {"svg.fonttype": "path", "svg.hashsalt": "auditcheck"}
 
@@ -42,10 +43,12 @@ def _font() -> FontProperties:
 
 
 def _label(text: str, subitem: bool) -> str:
+    """A bar's name on at most two lines; a ``$`` is a dollar sign, not the start of a formula
+    (matplotlib would parse ``$…$`` as mathtext, and fail on what it cannot parse)."""
     lines = textwrap.wrap(text, LABEL_CHARS, break_long_words=True) or [text]
     if len(lines) > 2:
         lines = [lines[0], lines[1][: LABEL_CHARS - 1] + "…"]
-    return "\n".join(("　" if subitem else "") + line for line in lines)
+    return "\n".join(("　" if subitem else "") + line.replace("$", r"\$") for line in lines)
 
 
 def _figure(chart: ExecutionChart) -> Figure:
@@ -56,8 +59,8 @@ def _figure(chart: ExecutionChart) -> Figure:
     positions = list(range(len(bars)))[::-1]
     below = set(map(id, chart.below()))
     colours = [BELOW if id(b) in below else ABOVE for b in bars]
-    ax.barh(positions, [b.rate for b in bars], color=colours, height=0.62)
-    top = max([110.0, *(b.rate + 12 for b in bars)])
+    ax.barh(positions, [b.rate or 0 for b in bars], color=colours, height=0.62)
+    top = max([110.0, *((b.rate or 0) + 12 for b in bars)])
     ax.set_xlim(0, top)
     ax.set_ylim(-0.7, len(bars) - 0.3)
     ax.set_yticks(positions, [_label(b.label, b.subitem) for b in bars])
@@ -71,6 +74,9 @@ def _figure(chart: ExecutionChart) -> Figure:
         tick.set_fontproperties(font)
         tick.set_fontsize(8)
     for y, bar, colour in zip(positions, bars, colours, strict=True):
+        if bar.rate is None:
+            ax.text(1, y, NO_RATE, va="center", color="#444444", fontproperties=font, fontsize=8)
+            continue
         value = f"{num(bar.rate)}%" + ("（资料所述）" if bar.stated else "")
         inside = bar.rate >= INSIDE and not bar.stated  # clear of the threshold line
         ax.text(

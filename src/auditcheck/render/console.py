@@ -6,10 +6,14 @@ Rule files and records are text like any other input: every line goes through
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Iterator
+
 import yaml
 
 from auditcheck.config import Config
+from auditcheck.examples import RuleReport
 from auditcheck.explain import Explanation
+from auditcheck.locate import LocatedError
 from auditcheck.render.escape import log_line
 from auditcheck.rulebook.schema import CompiledRule
 
@@ -65,6 +69,27 @@ def explanation_lines(item: Explanation) -> list[str]:
     return _safe(lines)
 
 
+class ExplainTally:
+    """``explain``'s output: each fact's lines (stdout), input errors (stderr), and the count."""
+
+    def __init__(self) -> None:
+        self.shown = self.fired = self.errors = 0
+
+    def lines(
+        self, rule: CompiledRule, items: Iterable[Explanation | LocatedError]
+    ) -> Iterator[tuple[bool, str]]:
+        """(to standard output?, text): the rule, each item, then the count of facts."""
+        yield True, "\n".join(explain_header(rule))
+        for item in items:
+            if isinstance(item, LocatedError):
+                self.errors += 1
+                yield False, str(item)
+            else:
+                self.shown, self.fired = self.shown + 1, self.fired + item.fired
+                yield True, "\n".join(explanation_lines(item))
+        yield True, f"{self.shown} 条事实，{self.fired} 条触发。"
+
+
 def config_lines(config: Config) -> list[str]:
     """The configuration file found and every setting it gives."""
     lines = [f"file: {config.path or '(none: built-in defaults)'}"]
@@ -72,5 +97,19 @@ def config_lines(config: Config) -> list[str]:
     lines += [f"{k} = {v!r}" for k, v in sorted(config.values.items()) if k not in skip]
     lines += [f"params.{p.rule}.{p.name} = {p.value!r}" for p in config.param_values()]
     lines += [f"severity.{name} = {level!r}" for name, level, _ in config.severity()]
+    if chosen := config.preset():
+        name, preset = chosen
+        lines.append(f"preset {name}: {preset.doc}; leaves out {', '.join(preset.ignore)}")
     lines.append("flags override AUDITCHECK_* environment variables, which override the file.")
     return _safe(lines)
+
+
+def test_lines(reports: list[RuleReport]) -> list[str]:
+    """``rules test``: PASS or FAIL per rule, each problem at the rule's file and line, totals."""
+    lines = []
+    for report in reports:
+        lines.append(f"{'PASS' if report.passed else 'FAIL'}  {report.rule.id}")
+        for failure in [*report.failures, *report.uncovered]:
+            lines.append(log_line(f"      {report.rule.file}:{report.rule.line}: {failure}"))
+    failed = sum(not r.passed for r in reports)
+    return [*lines, f"{len(reports) - failed} passed, {failed} failed"]

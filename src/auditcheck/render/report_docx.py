@@ -2,8 +2,8 @@
 
 A4 with the margins of GB/T 9704 and page numbers (— 1 —) in the footer; the title
 in 黑体 二号, headings upright in 黑体 (一、), 楷体 (（一）) and bold 仿宋 (1、), body in
-仿宋 三号 with the East Asian font and language (zh-CN) set explicitly, so Word does
-not fall back to a Latin font or proof Chinese as English. Tables use their own
+仿宋 三号 with the East Asian font and language (zh-CN, figures en-US) set explicitly, so
+Word does not fall back to a Latin font or proof Chinese as English. Tables use their own
 smaller style, repeat their header row on every page and never split a row.
 Each example of section 三 is a paragraph of its own and carries a Word comment
 naming the rule, file and line behind it, so a reviewer can check every claim
@@ -14,8 +14,11 @@ from __future__ import annotations
 
 import io
 import os
+import re
+from dataclasses import fields, is_dataclass, replace
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 from xml.sax.saxutils import escape
 
 from docx import Document
@@ -32,7 +35,7 @@ from docx.table import Table
 from docx.text.paragraph import Paragraph
 
 from auditcheck import __version__
-from auditcheck.draft import Draft, Part
+from auditcheck.draft import DRAFT_MARK, Draft, Part
 from auditcheck.render.chart import chart_png
 
 BODY_FONT, HEADING_FONT, KAI_FONT = "仿宋", "黑体", "楷体"
@@ -42,12 +45,21 @@ TABLE_SIZE = Pt(12)  # 小四
 SMALL_TABLE_SIZE = Pt(10.5)  # 五号, for the appendices' wider tables
 FOOTER_SIZE = Pt(14)  # 四号
 LANGUAGE = "zh-CN"
+# Digits and Latin letters are Latin script: proofed as English, as Word on a Chinese system
+# sets them. Marked zh-CN, LibreOffice breaks a figure across lines (1680 / 0万元).
+LATIN_LANGUAGE = "en-US"
 TEXT_WIDTH = Mm(156)  # 210 mm less the 28 mm and 26 mm margins
 TABLE_STYLE, CAPTION_STYLE = "表格文字", "图表标题"
 # 序号, 项目单位, 项目名称, 金额: 序号 and 合计 fit on one line at 小四.
 PROJECT_COLUMNS = (Mm(16), Mm(40), Mm(68), Mm(32))
 FINDING_COLUMNS = (Mm(12), Mm(32), Mm(38), Mm(28), Mm(46))
-TARGET_COLUMNS = (Mm(30), Mm(56), Mm(24), Mm(24), Mm(22))
+TARGET_COLUMNS = (Mm(80), Mm(26), Mm(26), Mm(24))  # per project: no project column
+# What a Word file cannot hold or should not show: C0 and C1 controls (tab and line break
+# aside), U+FFFE, U+FFFF and lone surrogates (XML 1.0 forbids them), and bidirectional
+# overrides, which would show a sentence in another order than it is written.
+_UNFIT = re.compile(
+    "[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069\ud800-\udfff\ufffe\uffff]"
+)
 
 
 def _fonts(style: BaseStyle, name: str, size: Pt, bold: bool = False) -> None:
@@ -66,7 +78,8 @@ def _fonts(style: BaseStyle, name: str, size: Pt, bold: bool = False) -> None:
 
 
 def _language(doc: DocumentObject) -> None:
-    """zh-CN everywhere: the defaults every style inherits, Normal, and the theme fonts."""
+    """zh-CN for Chinese text (en-US for Latin script, figures included) in the defaults every
+    style inherits, in Normal and in the theme fonts."""
     defaults = doc.styles.element.find(qn("w:docDefaults"))
     targets = [doc.styles["Normal"].element.get_or_add_rPr()]
     if defaults is not None:
@@ -78,14 +91,14 @@ def _language(doc: DocumentObject) -> None:
         if lang is None:
             lang = OxmlElement("w:lang")
             rpr.append(lang)
-        lang.set(qn("w:val"), LANGUAGE)
+        lang.set(qn("w:val"), LATIN_LANGUAGE)
         lang.set(qn("w:eastAsia"), LANGUAGE)
     settings = doc.settings.element
     theme_lang = settings.find(qn("w:themeFontLang"))
     if theme_lang is None:
         theme_lang = OxmlElement("w:themeFontLang")
         settings.append(theme_lang)
-    theme_lang.set(qn("w:val"), LANGUAGE)
+    theme_lang.set(qn("w:val"), LATIN_LANGUAGE)
     theme_lang.set(qn("w:eastAsia"), LANGUAGE)
 
 
@@ -265,6 +278,8 @@ def _summary(doc: DocumentObject, draft: Draft) -> None:
     )
     for row in table.rows[1:]:
         row.cells[0].paragraphs[0].alignment = WD_ALIGN_PARAGRAPH.CENTER
+    for cell in table.rows[-2].cells:  # 合计 never alone at the top of a page
+        cell.paragraphs[0].paragraph_format.keep_with_next = True
     _parts(doc, draft.work, 3)
 
 
@@ -321,21 +336,42 @@ def _appendices(doc: DocumentObject, draft: Draft) -> None:
     if not draft.target_rows:
         doc.add_paragraph("记录中没有绩效指标。")
         return
-    _table(
-        doc,
-        ("项目", "指标", "目标值", "实际完成值", "完成率"),
-        [(r.project_name, r.indicator, r.planned, r.actual, r.rate) for r in draft.target_rows],
-        TARGET_COLUMNS,
-        SMALL_TABLE_SIZE,
-        right=(2, 3, 4),
-    )
+    for project, rows in draft.targets_by_project():
+        _heading(doc, project, 3)
+        _table(
+            doc,
+            ("指标", "目标值", "实际完成值", "完成率"),
+            [(r.indicator, r.planned, r.actual, r.rate) for r in rows],
+            TARGET_COLUMNS,
+            SMALL_TABLE_SIZE,
+            right=(1, 2, 3),
+        )
+
+
+def _fit_for_word(value: Any) -> Any:
+    """``value`` with every string in it (through dataclasses, lists, tuples and dicts)
+    stripped of what Word cannot hold: record text may hold anything its format allows."""
+    if isinstance(value, str):
+        return _UNFIT.sub("", value)
+    if isinstance(value, list | tuple):
+        return type(value)(_fit_for_word(v) for v in value)
+    if isinstance(value, dict):
+        return {_fit_for_word(k): _fit_for_word(v) for k, v in value.items()}
+    if is_dataclass(value) and not isinstance(value, type):
+        changes = {f.name: _fit_for_word(getattr(value, f.name)) for f in fields(value) if f.init}
+        return replace(value, **changes)
+    return value
 
 
 def write_docx(draft: Draft, path: Path) -> None:
     """Write the draft to ``path`` as a .docx file."""
+    draft = _fit_for_word(draft)
     doc = Document()
     _setup(doc)
-    _heading(doc, draft.title, 1)
+    title = _heading(doc, draft.title.removesuffix(DRAFT_MARK), 1)
+    if draft.title.endswith(DRAFT_MARK):  # on a line of its own, not split across two
+        title.add_run().add_break()
+        title.add_run(DRAFT_MARK)
     if "summary" in draft.sections:
         _summary(doc, draft)
     if "projects" in draft.sections:

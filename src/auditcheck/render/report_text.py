@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-import html
-
 from auditcheck.draft import Draft, Example
 from auditcheck.render.chart import chart_svg
-from auditcheck.render.markdown import cell
+from auditcheck.render.escape import markdown_text
 from auditcheck.templating import environment
 
 
@@ -21,9 +19,11 @@ def _context(draft: Draft) -> dict[str, object]:
 
 
 def render_report_markdown(draft: Draft) -> str:
-    """Markdown: headings, pipe tables, and a footnote tracing each claim to its rule."""
+    """Markdown: headings, pipe tables, and a footnote tracing each claim to its rule. Text
+    from records is escaped as everywhere in Markdown output: no live link, image, HTML or
+    emphasis, and unprintable characters shown as escapes."""
     env = environment().overlay()
-    env.filters.update(cell=cell, md=lambda text: html.escape(str(text)))
+    env.filters.update(md=markdown_text)
     return env.get_template("report.md.j2").render(_context(draft)).rstrip() + "\n"
 
 
