@@ -55,7 +55,7 @@ def test_a_field_missing_on_the_right_never_fires_whatever_came_before() -> None
         if rng.random() < 0.5:
             values["received"] = float(rng.choice([0, 50, 100]))
         expected = "received" in values and abs(values["spent"] - values["received"]) > 0.1
-        assert bool(engine.check("project", "x", fid, values)) == expected, (fid, values)
+        assert bool(engine.check("project", "x", values)) == expected, (fid, values)
 
 
 def test_constant_arithmetic_is_folded() -> None:

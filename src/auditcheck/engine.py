@@ -116,12 +116,11 @@ def _numbers(value: Any) -> Iterator[float]:
 def condition_problems(condition: Any) -> list[str]:
     """Why durable_rules could not hold a compiled condition; empty when it can."""
     problems = []
-    prepared = _prepared(condition)
-    if (leaves := len(_leaf_keys(prepared))) >= MAX_CONDITIONS:
+    if (leaves := len(_leaf_keys(condition))) >= MAX_CONDITIONS:
         problems.append(
             f"{leaves} comparisons, more than the {MAX_CONDITIONS - 1} one rule may have"
         )
-    if (depth := _depth(prepared)) > MAX_NESTING:
+    if (depth := _depth(condition)) > MAX_NESTING:
         problems.append(f"and/or nested {depth} levels deep, more than {MAX_NESTING}")
     for number in _numbers(condition):
         if not math.isfinite(number) or abs(number) > MAX_NUMBER:
@@ -130,29 +129,8 @@ def condition_problems(condition: Any) -> list[str]:
 
 
 def _prepared(condition: dict[str, Any]) -> dict[str, Any]:
-    """A compiled condition as it is registered: other fields a comparison reads checked
-    first, and numbers in the form durable's parser accepts."""
-    return _durable_numbers(_references_checked(condition))
-
-
-def _references_checked(condition: dict[str, Any]) -> dict[str, Any]:
-    """Each comparison with another field of the fact (``spent > budget``) preceded by a
-    test that the field is there: when it is missing, durable reads an uninitialised
-    result and may fire (events.c isAlphaMatch), depending on what it evaluated before."""
-    (key, value), *_ = condition.items()
-    if key in ("$and", "$or"):
-        return {key: [_references_checked(part) for part in value]}
-    read = sorted(_references(value))
-    return {"$and": [*({"$ex": {name: 1}} for name in read), condition]} if read else condition
-
-
-def _references(value: Any) -> Iterator[str]:
-    if isinstance(value, dict):
-        for key, item in value.items():
-            if key == "$m":
-                yield item
-            else:
-                yield from _references(item)
+    """A compiled condition as it is registered: numbers in the form durable's parser accepts."""
+    return _durable_numbers(condition)
 
 
 def _durable_numbers(value: Any) -> Any:
