@@ -625,7 +625,7 @@ def test_forms_money_and_targets_read_as_a_report(forms_md: str) -> None:
 def test_forms_examples_start_with_their_subject(forms_md: str) -> None:
     three = body(section(forms_md, "## 三、", "## 四"))
     assert "：的" not in three
-    assert "：绩效指标只有产出指标，没有效益指标和满意度指标" in three
+    assert "：绩效指标只有产出指标，没有效益指标、满意度指标" in three
 
 
 def test_sub_items_of_a_project_without_a_rate_stay_under_it(md: str) -> None:
