@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 
 from auditcheck.forms import FormError, FormRecord, read_forms
+from auditcheck.locate import Note
 
 from . import formbook as fb
 
@@ -43,7 +44,7 @@ TARGET = {
 TEMPLATE = re.compile(r"^(指标\d+:)?(/|……)?$")
 
 
-def read(*files: Path) -> list[FormRecord | FormError]:
+def read(*files: Path) -> list[FormRecord | FormError | Note]:
     return list(read_forms([(f, f.name) for f in files]))
 
 
@@ -241,11 +242,31 @@ def test_three_project_sheets_and_a_stray_one(tmp_path: Path) -> None:
     )
     items = read(book)
     forms = [i for i in items if isinstance(i, FormRecord)]
-    errors = [str(i) for i in items if isinstance(i, FormError)]
     assert [f.sheet for f in forms] == ["天长", "中江", "大英"]
     assert len({f.data["id"] for f in forms}) == 3
-    assert errors == [
-        "三个项目.xlsx:填表说明: not a form auditcheck reads: looked for the label 项目名称 or "
+    # Beside forms, a sheet with no form label at all is noted, not an error.
+    assert not [i for i in items if isinstance(i, FormError)]
+    assert [str(i) for i in items if isinstance(i, Note)] == [
+        "三个项目.xlsx:填表说明: note: not a form (looked for the label 项目名称 or "
+        "部门（单位）名称 and an indicator table headed 一级指标 / 二级指标 / 三级指标); not read"
+    ]
+
+
+def test_a_stray_sheet_alone_or_a_broken_form_is_an_error(tmp_path: Path) -> None:
+    alone = fb.xlsx(tmp_path / "说明.xlsx", ("填表说明", [fb.Row("note", ["请按要求填写。"])]))
+    assert [str(i) for i in read(alone)] == [
+        "说明.xlsx:填表说明: not a form auditcheck reads: looked for the label 项目名称 or "
+        "部门（单位）名称 and an indicator table headed 一级指标 / 二级指标 / 三级指标; move "
+        "other sheets out of the workbook or hide them"
+    ]
+    # A sheet with a form's labels but neither a name nor an indicator table is a form gone
+    # wrong (a label the reader does not know), never a note.
+    broken = [fb.Row("head", ["项目全称", "某项目"]), fb.Row("goal", ["年度总体目标", "建成"])]
+    book = fb.xlsx(
+        tmp_path / "两表.xlsx", ("天长", fb.transcription(fb.TIANCHANG)), ("坏表", broken)
+    )
+    assert [str(i) for i in read(book) if not isinstance(i, FormRecord)] == [
+        "两表.xlsx:坏表: not a form auditcheck reads: looked for the label 项目名称 or "
         "部门（单位）名称 and an indicator table headed 一级指标 / 二级指标 / 三级指标; move "
         "other sheets out of the workbook or hide them"
     ]

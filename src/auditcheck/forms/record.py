@@ -17,7 +17,8 @@ from typing import Any
 from auditcheck.forms import labels as L
 from auditcheck.forms.grid import Cell, CellRef, FormError, Sheet, Uncached
 from auditcheck.forms.values import figure, operator, shown, target_value, unit_name, unstated
-from auditcheck.locate import PathKey
+from auditcheck.locate import CellPosition, Document, Note, PathKey
+from auditcheck.records.model import Project
 
 SELF_EVAL = "项目支出绩效自评表"
 DEPARTMENT = "部门整体支出绩效自评表"
@@ -58,6 +59,15 @@ class FormRecord:
     positions: dict[PathKey, CellRef]
     fiscal_year: int | None = None
     sheets: list[str] = field(default_factory=list)
+    project: Project | None = None  # the record validated, once read_forms has checked it
+
+    def document(self) -> Document:
+        """The record as the checker reads it: its data, and the cell of every field."""
+        cells = {
+            path: CellPosition(ref.row, ref.col, ref.cell, ref.file)
+            for path, ref in self.positions.items()
+        }
+        return Document(self.file, self.data, cells)
 
     def ref(self, path: PathKey) -> CellRef:
         """The cell of ``path``, else of the nearest enclosing field, else the name's."""
@@ -347,14 +357,14 @@ class _SheetReader:
         return found, row
 
     def row_closes(self, row: int) -> bool:
-        """A total line, the conclusions or the footnote end the indicator table."""
+        """A total line, the conclusions, the footnote or the signatures end the indicator table."""
         for col in range(1, self.columns["indicator"] + 1):
             origin = self.sheet.origin(row, col)
             if origin[0] != row:
                 continue
             if self.keys.get(origin) in L.TOTAL_SCORE | {"评价结论", L.PROBLEMS, "改进措施"}:
                 return True
-            if L.fold(self.sheet.text(*origin)).startswith(("注:", "说明:")):
+            if re.sub(r"\s+", "", L.fold(self.sheet.text(*origin))).startswith(L.CLOSING):
                 return True
         return False
 
@@ -464,11 +474,17 @@ class _SheetReader:
             self.positions[(*path, "unit")] = self.positions[(*path, "actual")]
 
     def total(self, data: dict[str, Any], row: int) -> None:
-        """The 总分 line: the weights' total, and the score the unit gave itself."""
+        """The 总分 line: the weights' total, and the score the unit gave itself.
+
+        ``row`` is the row that closed the indicator table: a footnote or the
+        signatures end it too, on a form without a total line.
+        """
         if row > self.sheet.rows:
             return
         origins = [self.sheet.origin(row, col) for col in range(1, self.sheet.cols + 1)]
         label = next((self.label_text(o) for o in origins if self.keys.get(o) in L.TOTAL_SCORE), "")
+        if not label:
+            return
         missing = []
         for field_, column in (("total_weight", "weight"), ("score", "score")):
             place = (row, self.columns.get(column, 0))
@@ -518,18 +534,34 @@ def _level_of(category: str) -> str | None:
     return None
 
 
-def _not_a_form(sheet: Sheet, file: str) -> FormError:
-    return FormError(
-        file,
-        "not a form auditcheck reads: looked for the label 项目名称 or 部门（单位）名称 and an "
-        "indicator table headed 一级指标 / 二级指标 / 三级指标; move other sheets out of the "
-        "workbook or hide them",
-        sheet.name,
-    )
+LOOKED_FOR = (
+    "looked for the label 项目名称 or 部门（单位）名称 and an indicator table headed "
+    "一级指标 / 二级指标 / 三级指标"
+)
 
 
-def read_sheet(sheet: Sheet, file: str) -> FormRecord | list[FormError] | None:
-    """The record of one sheet; its errors; or None for an empty sheet."""
+@dataclass(frozen=True)
+class Stray:
+    """A sheet holding no label any form has (a 填表说明, a list of codes)."""
+
+    file: str
+    sheet: str
+
+    def error(self) -> FormError:
+        """What it is in a file that holds no form at all."""
+        message = (
+            f"not a form auditcheck reads: {LOOKED_FOR}; move other sheets out of the "
+            "workbook or hide them"
+        )
+        return FormError(self.file, message, self.sheet)
+
+    def note(self) -> Note:
+        """What it is beside forms: a sheet left unread."""
+        return Note(f"{self.file}:{self.sheet}", f"not a form ({LOOKED_FOR}); not read")
+
+
+def read_sheet(sheet: Sheet, file: str) -> FormRecord | list[FormError] | Stray | None:
+    """The record of one sheet; its errors; a stray sheet; or None for an empty sheet."""
     if not sheet.cells:
         return None
     reader = _SheetReader(sheet, file)
@@ -546,7 +578,8 @@ def read_sheet(sheet: Sheet, file: str) -> FormRecord | list[FormError] | None:
         ]
     if not names or not headers:
         if not names and not headers:
-            return [_not_a_form(sheet, file)]
+            stray = Stray(file, sheet.name)
+            return [stray.error()] if L.FORM_LABELS & set(reader.keys.values()) else stray
         missing = "an indicator table headed 三级指标" if names else "the label 项目名称"
         return [
             FormError(file, f"a form without {missing}; add it or move the sheet out", sheet.name)
