@@ -237,11 +237,11 @@ def test_a_form_is_told_from_a_table(tmp_path: Path) -> None:
     wb.save(table)
     junk = tmp_path / "junk.xlsx"
     junk.write_bytes(b"PK\x03\x04junk")
-    assert looks_like_form(tianchang(tmp_path))
+    assert looks_like_form(tianchang(tmp_path)) is True
     assert looks_like_form(fb.xls(tmp_path / "a.xls", ("自评表", fb.transcription(fb.DAYING))))
     assert looks_like_form(fb.docx(tmp_path / "a.docx", fb.transcription(fb.DAYING)))
-    assert not looks_like_form(table)
-    assert not looks_like_form(junk)
+    assert looks_like_form(table) is False
+    assert looks_like_form(junk) is None  # damaged: the reader its name picks says why
 
 
 def test_documents_and_old_workbooks_without_a_form_are_told_apart(tmp_path: Path) -> None:
@@ -255,10 +255,10 @@ def test_documents_and_old_workbooks_without_a_form_are_told_apart(tmp_path: Pat
         cell.text = text
     report.save(str(tmp_path / "去年的报告.docx"))
     table = fb.xls(tmp_path / "项目表.xls", ("Sheet1", [fb.Row("head", ["项目名称", "预算资金"])]))
-    assert not looks_like_form(tmp_path / "去年的报告.docx")  # a report's table has no 项目名称
-    assert not looks_like_form(table)
+    assert looks_like_form(tmp_path / "去年的报告.docx") is False  # its table has no 项目名称
+    assert looks_like_form(table) is False
     os.mkfifo(tmp_path / "管道.xlsx")  # never opened: the reader refuses it by its kind
-    assert looks_like_form(tmp_path / "管道.xlsx")
+    assert looks_like_form(tmp_path / "管道.xlsx") is None
     assert messages(tmp_path / "管道.xlsx") == [
         "管道.xlsx: a named pipe (FIFO), not a file; skipped"
     ]
@@ -368,8 +368,8 @@ def test_a_corrupt_compressed_part(tmp_path: Path) -> None:
     assert message.startswith("天长.xlsx: cannot read the file (") and "save it again" in message
 
 
-def test_an_oversized_file_is_left_to_the_form_reader_to_refuse(tmp_path: Path) -> None:
+def test_an_oversized_file_cannot_be_told_and_is_refused(tmp_path: Path) -> None:
     book = tianchang(tmp_path)
-    assert looks_like_form(book, max_bytes=1_000)
+    assert looks_like_form(book, max_bytes=1_000) is None
     (message,) = messages(book, max_bytes=1_000)
     assert "over the 1.0 KB limit" in message

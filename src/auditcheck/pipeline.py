@@ -269,7 +269,7 @@ def execute(
     jobs = 1 if on_record is not None else run.jobs
     keep = on_record is not None
 
-    def work(unit: Unit) -> Iterator[Checked | LocatedError]:
+    def work(unit: Unit) -> Iterator[Checked | LocatedError | Note]:
         return check_unit(checker, unit, max_bytes, keep)
 
     with _interruptible() as interrupted:

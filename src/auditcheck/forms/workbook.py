@@ -365,42 +365,32 @@ def _docx_sheets(raw: bytes, display: str) -> list[Sheet | FormError]:
     return sheets
 
 
-def looks_like_form(path: Path, max_bytes: int = DEFAULT_MAX_BYTES) -> bool:
-    """Whether the form reader should read a file, rather than the table reader or nobody.
+def looks_like_form(path: Path, max_bytes: int = DEFAULT_MAX_BYTES) -> bool | None:
+    """Whether a file holds forms (True), something else (False), or cannot be told (None).
 
     A workbook (.xlsx, .xls) holds forms when one of its first sheets has a form's block
     label (项目资金, 三级指标 …) in its first rows: a table's header row never does. A Word
     document holds one when a table has both a name label (项目名称) and a block label: a
-    report's tables do not. Only those rows are read. A file the form reader refuses
-    (too large on disk or unpacked, password-protected, damaged, not a regular file) counts
-    as a form, for that reader to say why; an .xlsx that cannot be opened does not, for the
-    table reader to say why.
+    report's tables do not. Only those rows are read. A file that cannot be looked into
+    (too large on disk or unpacked, password-protected, damaged, not a workbook or a
+    document, not a regular file) cannot be told: the reader its name picks says why.
     """
     try:
         info = path.stat()
         if not stat.S_ISREG(info.st_mode) or info.st_size > max_bytes:
-            return True
+            return None
         raw = path.read_bytes()
-    except OSError:
-        return True
-    if raw.startswith(OLE_MAGIC):
-        return ENCRYPTED in raw or _has_form(_xls_labels(raw))
-    try:
+        if raw.startswith(OLE_MAGIC):
+            return None if ENCRYPTED in raw else _has_form(_xls_labels(raw))
         archive = zipfile.ZipFile(io.BytesIO(raw))
         if sum(info.file_size for info in archive.infolist()) > max_bytes:
-            return True
-    except Exception:  # not a zip: the reader chosen by suffix says why
-        return False
-    if "word/document.xml" in archive.namelist():
-        try:
+            return None
+        if "word/document.xml" in archive.namelist():
             _bound_spans(archive, path.name)
             return _has_form(_docx_labels(raw), NAME_LABELS)
-        except Exception:  # a damaged or hostile document (FormError too): the reader says why
-            return True
-    try:
         return _has_form(_xlsx_labels(raw))
-    except Exception:  # as above, for the table reader
-        return False
+    except Exception:  # unreadable or hostile (a FormError too): the reader says why
+        return None
 
 
 def _has_form(tables: Iterator[set[str]], needed: set[str] | None = None) -> bool:
@@ -423,14 +413,11 @@ def _xlsx_labels(raw: bytes) -> Iterator[set[str]]:
 def _xls_labels(raw: bytes) -> Iterator[set[str]]:
     import xlrd
 
-    try:
-        book = xlrd.open_workbook(file_contents=raw, on_demand=True)
-        for index in range(min(book.nsheets, FIRST_SHEETS)):
-            ws = book.sheet_by_index(index)
-            rows = (ws.row_values(r) for r in range(min(ws.nrows, FIRST_ROWS)))
-            yield {key(v) for row in rows for v in row if isinstance(v, str)}
-    except Exception:  # damaged: the form reader says so
-        yield FORM_MARKERS
+    book = xlrd.open_workbook(file_contents=raw, on_demand=True)
+    for index in range(min(book.nsheets, FIRST_SHEETS)):
+        ws = book.sheet_by_index(index)
+        rows = (ws.row_values(r) for r in range(min(ws.nrows, FIRST_ROWS)))
+        yield {key(v) for row in rows for v in row if isinstance(v, str)}
 
 
 def _docx_labels(raw: bytes) -> Iterator[set[str]]:
