@@ -21,17 +21,16 @@ from click.core import ParameterSource
 from auditcheck import __version__, pipeline
 from auditcheck.baseline import write_baseline
 from auditcheck.check import RunResult
-from auditcheck.config import Config, ConfigError, RulebookSpec, load_config, rulebook_spec
+from auditcheck.config import Config, RulebookSpec, load_config, rulebook_spec
 from auditcheck.draft import SECTIONS
 from auditcheck.examples import message_errors, run_rulebook_examples
 from auditcheck.explain import explain
 from auditcheck.locate import LocatedError
-from auditcheck.output import OutputError, open_output, refuse_overlap
-from auditcheck.parallel import WorkerFailed
-from auditcheck.pipeline import EXIT_ERROR, Run, SetupError, Sink, exit_code
+from auditcheck.output import open_output, refuse_overlap
+from auditcheck.pipeline import EXIT_ERROR, Run, Sink, exit_code
 from auditcheck.progress import Progress
 from auditcheck.render import console
-from auditcheck.render.escape import log_line
+from auditcheck.render.console import say
 from auditcheck.render.summary import summary_line
 from auditcheck.render.writers import make_writer, use_colour
 from auditcheck.rulebook.load import Rulebook
@@ -46,11 +45,6 @@ FOLDER = click.Path(exists=True, file_okay=False, path_type=Path)
 BUNDLED = Path(__file__).parent / "rules"
 MEGABYTES, JOBS = click.FloatRange(0, min_open=True), click.IntRange(1, 64)
 EXIT_INTERRUPTED, EXIT_PIPE = 130, 141
-
-
-def say(text: str) -> None:
-    """One line on stderr, with nothing in it a terminal or a CI log would act on."""
-    click.echo(log_line(text), err=True)
 
 
 def fail(message: str, errors: Any = ()) -> NoReturn:
@@ -110,6 +104,7 @@ def opt(names: str, env: str, text: str, **kw: Any) -> Callable[..., Any]:
 RULES = opt("--rules rules_dir", "RULES", "Rules (default: bundled).", type=FOLDER, default=BUNDLED)
 PARAM = opt("--param params", "PARAM", "e.g. low-execution-rate.threshold=85", multiple=True)
 PATHS = click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))
+MAX_SIZE = opt("--max-file-size", "MAX_FILE_SIZE", "MB a file may have.", type=MEGABYTES, default=5)
 CHECK = options(
     RULES,
     PARAM,
@@ -117,11 +112,9 @@ CHECK = options(
     opt("--ignore", "IGNORE", "Leave out rules, categories or dimensions (a,b).", multiple=True),
     opt("--waivers", "WAIVERS", "YAML file of waived findings.", type=FILE),
     opt("--baseline", "BASELINE", "Findings in this baseline do not fail the run.", type=FILE),
-    opt(
-        "--jobs -j", "JOBS", "Worker processes; same output.", type=click.IntRange(1, 64), default=1
-    ),
+    opt("--jobs -j", "JOBS", "Worker processes; same output.", type=JOBS, default=1),
     opt("--quiet -q", "", "No progress bar on long runs.", is_flag=True),
-    opt("--max-file-size", "MAX_FILE_SIZE", "MB a record may have.", type=MEGABYTES, default=5),
+    MAX_SIZE,
 )
 OUTPUT = options(
     opt("--format fmt", "", "Output format.", type=FORMATS, default="text"),
@@ -146,7 +139,7 @@ def cli(ctx: click.Context, config_path: Path | None) -> None:
     """
     ctx.obj = load_config(config_path)
     defaults = ctx.obj.command_defaults()
-    ctx.default_map = dict.fromkeys(("run", "validate", "explain", "report"), defaults)
+    ctx.default_map = dict.fromkeys(("run", "validate", "explain", "report", "convert"), defaults)
     ctx.default_map["baseline"] = {"write": defaults}
     ctx.default_map["rules"] = dict.fromkeys(("list", "show", "test", "check"), defaults)
 
@@ -210,6 +203,19 @@ def baseline_write(file: Path, paths: tuple[Path, ...], **o: Any) -> None:
     click.echo(f"wrote {write_baseline(file, result.findings)} finding fingerprints to {file}")
 
 
+@cli.command("convert")
+@click.argument("files", nargs=-1, required=True, type=FILE)
+@opt("--output -o", "", "The batch folder to write (new files only).", required=True)
+@opt("--region", "", "The batch's region (forms do not state it).")
+@MAX_SIZE
+def convert(files: tuple[Path, ...], output: str, region: str | None, max_file_size: float) -> None:
+    """Write forms (自评表, 绩效目标表: .xlsx, .xls, .docx) as a batch folder for `run`."""
+    done = pipeline.convert(files, Path(output), region, int(max_file_size * 2**20))
+    for note in done.notes:
+        say(str(note))
+    say(f"wrote {output}: batch.yaml and {len(done.written) - 1} project record(s)")
+
+
 @cli.command("explain")
 @PATHS
 @opt("--rule rule_id", "", "The rule to explain.", required=True)
@@ -268,13 +274,8 @@ def rules_show(rule_id: str, **o: Any) -> None:
 def rules_test(rules_dir: Path) -> None:
     """Run every rule's examples with default parameters; a rule without both kinds fails."""
     reports = run_rulebook_examples(pipeline.load_checker(RulebookSpec(rules_dir)).rulebook)
-    for report in reports:
-        click.echo(f"{'PASS' if report.passed else 'FAIL'}  {report.rule.id}")
-        for failure in report.failures:
-            click.echo(log_line(f"      {report.rule.file}:{report.rule.line}: {failure}"))
-    failed = sum(not r.passed for r in reports)
-    click.echo(f"{len(reports) - failed} passed, {failed} failed")
-    raise click.exceptions.Exit(pipeline.EXIT_FINDINGS if failed else 0)
+    click.echo("\n".join(console.example_lines(reports)))
+    raise click.exceptions.Exit(pipeline.EXIT_FINDINGS if not all(r.passed for r in reports) else 0)
 
 
 @rules.command("check")
@@ -337,14 +338,9 @@ def main(argv: list[str] | None = None) -> NoReturn:
         _silence_stdout()
         code = EXIT_PIPE
     except Exception as exc:  # the last boundary: one line, never a traceback, never 0 or 1
-        for error in getattr(exc, "errors", []):  # a rulebook's or waivers file's located errors
-            say(str(error))
-        if isinstance(exc, SetupError | ConfigError | OutputError | WorkerFailed):
-            say(f"auditcheck: {exc}")
-        elif isinstance(exc, OSError):  # standard output full or gone (`> /dev/full`)
+        if isinstance(exc, OSError):  # standard output full or gone: stop writing to it
             _silence_stdout()
-            say(f"auditcheck: cannot write {exc.filename or 'standard output'}: {exc.strerror}")
-        else:
-            say(f"auditcheck: internal error: {type(exc).__name__}: {exc} (please report this)")
+        for line in console.last_words(exc):
+            say(line)
         code = EXIT_ERROR
     sys.exit(code)

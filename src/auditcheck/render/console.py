@@ -1,4 +1,5 @@
-"""Lines the browsing commands print (rules list / show, explain, config show).
+"""Lines the commands print: on stderr (:func:`say`), the browsing commands' (rules list /
+show / test, explain, config show), and the last words of a run that could not complete.
 
 Rule files and records are text like any other input: every line goes through
 :func:`~auditcheck.render.escape.log_line`.
@@ -6,14 +7,45 @@ Rule files and records are text like any other input: every line goes through
 
 from __future__ import annotations
 
+import click
 import yaml
 
-from auditcheck.config import Config
+from auditcheck.config import Config, ConfigError
+from auditcheck.examples import RuleReport
 from auditcheck.explain import Explanation
+from auditcheck.output import OutputError
+from auditcheck.parallel import WorkerFailed
+from auditcheck.pipeline import SetupError
 from auditcheck.render.escape import log_line
 from auditcheck.rulebook.schema import CompiledRule
 
 _OUTCOME = {True: "成立", False: "不成立", None: "缺数据，不成立"}
+
+
+def say(text: str) -> None:
+    """One line on stderr, with nothing in it a terminal or a CI log would act on."""
+    click.echo(log_line(text), err=True)
+
+
+def last_words(exc: Exception) -> list[str]:
+    """What a run that stopped on ``exc`` says: its located errors, then one line."""
+    lines = [str(error) for error in getattr(exc, "errors", [])]  # a rulebook's, a form's …
+    if isinstance(exc, SetupError | ConfigError | OutputError | WorkerFailed):
+        return [*lines, f"auditcheck: {exc}"]
+    if isinstance(exc, OSError):  # standard output full or gone (`> /dev/full`)
+        where = exc.filename or "standard output"
+        return [*lines, f"auditcheck: cannot write {where}: {exc.strerror}"]
+    return [*lines, f"auditcheck: internal error: {type(exc).__name__}: {exc} (please report this)"]
+
+
+def example_lines(reports: list[RuleReport]) -> list[str]:
+    """``rules test``: PASS or FAIL per rule, each failure under it, then the counts."""
+    lines = []
+    for r in reports:
+        lines.append(f"{'PASS' if r.passed else 'FAIL'}  {r.rule.id}")
+        lines += [log_line(f"      {r.rule.file}:{r.rule.line}: {f}") for f in r.failures]
+    failed = sum(not r.passed for r in reports)
+    return [*lines, f"{len(reports) - failed} passed, {failed} failed"]
 
 
 def _safe(lines: list[str]) -> list[str]:
