@@ -590,7 +590,8 @@ def test_a_national_target_table_with_both_periods(tmp_path: Path) -> None:
     ]
     form = only_record(fb.xlsx(tmp_path / "申报.xlsx", ("Sheet1", rows)))
     assert form.family == "绩效目标表" and form.fiscal_year == 2022
-    assert form.data["units"][0] == {"name": "123-某局", "role": "主管部门"}
+    # The unit's code before its name (主管部门及代码: 123-某局) is not part of its name.
+    assert form.data["units"][0] == {"name": "某局", "role": "主管部门"}
     assert form.data["budget"] == 20
     assert form.data["sources"] == [
         {"name": "财政拨款", "budget": 20},
@@ -605,3 +606,29 @@ def test_the_name_stops_at_the_next_label_of_its_row(tmp_path: Path) -> None:
     rows[2] = fb.Row("head", ["项目名称", "某项目", "项目类型", "专项", "项目编码", "X1"])
     data = only_record(fb.xlsx(tmp_path / "目标.xlsx", ("目标表", rows))).data
     assert (data["name"], data["code"], data["id"]) == ("某项目", "X1", "X1")
+
+
+def test_a_county_sheet_with_its_own_head(tmp_path: Path) -> None:
+    """Title rows above the form, head labels and values in one cell, a unit code before the
+    unit's name, the year without 年度 beside a 填报日期, signatures under the table."""
+    rows = fb.transcription(fb.TIANCHANG)
+    body = [r for r in rows if r.block not in ("title", "head")]
+    county = [
+        fb.Row("note", ["附件3"]),
+        fb.Row("title", ["2022年项目支出绩效自评表"]),
+        fb.Row("note", ["填报日期：2023年3月1日", "", "", "", "", "单位：万元"]),
+        fb.Row("head", ["项目名称：水旱灾害防御经费"]),
+        fb.Row("head", ["主管部门：219-天长市水利局", "", "", "实施单位：天长市水利局"]),
+        *body,
+        fb.Row("note", ["单位负责人：张某", "", "", "填表人：李某"]),
+    ]
+    plain = only_record(fb.xlsx(tmp_path / "a.xlsx", ("自评表", rows)))
+    form = only_record(fb.xlsx(tmp_path / "b.xlsx", ("自评表", county)))
+    assert form.fiscal_year == 2022
+    assert form.data["units"] == [
+        {"name": "天长市水利局", "role": "主管部门"},
+        {"name": "天长市水利局", "role": "实施单位"},
+    ]
+    same = {k: v for k, v in form.data.items() if k not in ("id", "units")}
+    assert same == {k: v for k, v in plain.data.items() if k not in ("id", "units")}
+    assert form.ref(("name",)).cell == "自评表!A4"

@@ -38,6 +38,8 @@ UNIT_ROLES = {
     "项目单位": "项目单位",
 }
 CODE_LABELS = {"项目编码", "项目代码", "项目编号"}
+# Head labels whose value may share their cell (项目名称：…).
+HEAD_LABELS = {NAME, *DEPARTMENT_NAMES, *UNIT_ROLES, *CODE_LABELS}
 # Other labels of the head rows (not read): a value read right of a label stops at one.
 OTHER_HEAD = {
     "项目负责人及电话",

@@ -26,7 +26,12 @@ TARGETS = "绩效目标表"
 
 _CODE = re.compile(r"^\s*(?P<code>\d{6,}[A-Za-z]\d{6,})\s*[-－—–_]\s*(?P<name>\S.*)$", re.S)
 _TEMPLATE_NUMBER = re.compile(r"^\s*指标\s*\d*\s*[:：]\s*")
-_YEAR = re.compile(r"((?:19|20)\d{2})\s*年度")
+# The year of the title: 2022年度, else 2022年 not followed by a month (a 填报日期).
+_YEARS = (re.compile(r"((?:19|20)\d{2})\s*年度"), re.compile(r"((?:19|20)\d{2})\s*年(?!\s*\d)"))
+# A head label and its value in one cell: 项目名称：水旱灾害防御经费.
+_INLINE = re.compile(r"^(?P<label>[^:：]{2,20}?)\s*[:：]\s*(?P<value>\S.*)$", re.S)
+# A unit's code before its name: 219-池州市水利局.
+_UNIT_CODE = re.compile(r"^\s*\d{3,}\s*[-－—–_]\s*(?=\S)")
 # Every label a value never is: a value read right of (or below) a label stops at one.
 _LABELS = (
     L.BLOCKS
@@ -91,6 +96,12 @@ class _SheetReader:
             for place, cell in sheet.cells.items()
             if isinstance(cell.value, str)
         }
+        self.inline: dict[Place, tuple[str, str]] = {}  # a head label's cell → (label, value)
+        for place, cell in sheet.cells.items():
+            found = _INLINE.match(cell.value) if isinstance(cell.value, str) else None
+            if found and L.key(found["label"]) in L.HEAD_LABELS:
+                self.keys[place] = L.key(found["label"])
+                self.inline[place] = (re.sub(r"\s+", "", found["label"]), found["value"].strip())
 
     # -- finding things -------------------------------------------------------------
 
@@ -104,6 +115,8 @@ class _SheetReader:
 
     def label_text(self, place: Place) -> str:
         """A label as written, on one line (分散对齐 spaces kept out of messages)."""
+        if place in self.inline:
+            return self.inline[place][0]
         return re.sub(r"\s+", "", self.sheet.text(*place))
 
     def right(self, place: Place) -> list[Place]:
@@ -153,6 +166,9 @@ class _SheetReader:
         return self.readable(origin, label)
 
     def text_right(self, place: Place) -> tuple[str, Place] | None:
+        """The text a head label gives: in its own cell (项目名称：…), else right of it."""
+        if place in self.inline:
+            return self.inline[place][1], place
         values = self.right(place)
         if not values:
             return None
@@ -192,7 +208,7 @@ class _SheetReader:
                 if unit is not None:
                     path = ("units", len(units))
                     self.positions[path] = self.ref(unit[1], self.label_text(role_place))
-                    units.append({"name": unit[0].strip(), "role": role})
+                    units.append({"name": _UNIT_CODE.sub("", unit[0]).strip(), "role": role})
         if units:
             data["units"] = units
         identity = "|".join([data["name"], *(u["name"] for u in units)])
@@ -608,7 +624,7 @@ def read_sheet(sheet: Sheet, file: str) -> FormRecord | list[FormError] | Stray 
     family = DEPARTMENT if data.get("type") == "部门整体" else SELF_EVAL
     if "actual" not in reader.columns:
         family = TARGETS  # no 实际完成值: the targets as declared
-    year = _YEAR.search(L.fold(title))
+    year = next(filter(None, (pattern.search(L.fold(title)) for pattern in _YEARS)), None)
     return FormRecord(
         file,
         sheet.name,
