@@ -42,6 +42,7 @@ LEVELS = click.Choice(["error", "warning", "info"])
 COLOURS = click.Choice(["auto", "always", "never"])
 FILE = click.Path(dir_okay=False, path_type=Path)
 FOLDER = click.Path(exists=True, file_okay=False, path_type=Path)
+NEW_FOLDER = click.Path(file_okay=False, path_type=Path)
 BUNDLED = Path(__file__).parent / "rules"
 MEGABYTES, JOBS = click.FloatRange(0, min_open=True), click.IntRange(1, 64)
 EXIT_INTERRUPTED, EXIT_PIPE = 130, 141
@@ -205,12 +206,12 @@ def baseline_write(file: Path, paths: tuple[Path, ...], **o: Any) -> None:
 
 @cli.command("convert")
 @click.argument("files", nargs=-1, required=True, type=FILE)
-@opt("--output -o", "", "The batch folder to write (new files only).", required=True)
+@opt("--output -o", "", "The batch folder to write.", type=NEW_FOLDER, required=True)
 @opt("--region", "", "The batch's region (forms do not state it).")
 @MAX_SIZE
-def convert(files: tuple[Path, ...], output: str, region: str | None, max_file_size: float) -> None:
+def convert(files: tuple[Path, ...], output: Path, region: str | None, **o: Any) -> None:
     """Write forms (自评表, 绩效目标表: .xlsx, .xls, .docx) as a batch folder for `run`."""
-    done = pipeline.convert(files, Path(output), region, int(max_file_size * 2**20))
+    done = pipeline.convert(files, output, region, int(o["max_file_size"] * 2**20))
     for note in done.notes:
         say(str(note))
     say(f"wrote {output}: batch.yaml and {len(done.written) - 1} project record(s)")

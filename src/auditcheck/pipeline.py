@@ -378,12 +378,10 @@ def convert(
     """Forms → a batch folder (``batch.yaml`` and a YAML record per project) that ``run`` reads.
 
     All or nothing: an error in any form, or two forms of one project, and nothing is
-    written (ConvertError). OutputError when the folder is a file, holds an input (``run``
-    on it would read the project twice) or holds a file it would write.
+    written (ConvertError). OutputError when the folder holds an input (``run`` on it
+    would read the project twice) or a file it would write.
     """
     files = list(dict.fromkeys(Path(os.path.realpath(file)) for file in files))  # once each
-    if folder.exists() and not folder.is_dir():
-        raise OutputError(f"{folder}: a file, not a folder; name a new folder")
     for file in files:
         if file.is_relative_to(os.path.realpath(folder)):
             raise OutputError(f"{folder}: holds {display(file)}; write the records elsewhere")
