@@ -639,3 +639,11 @@ def test_sub_items_of_a_project_without_a_rate_stay_under_it(md: str) -> None:
         "其中：美丽乡村财政奖补项目",
     ]
     assert "| 一事一议及美丽乡村财政奖补 | — |" in chart
+
+
+def test_a_draft_from_the_forms_themselves_cites_their_cells(tmp_path: Path) -> None:
+    """Read straight from the workbook, a trace names the sheet and cell a person can open."""
+    fb.xlsx(tmp_path / "天长.xlsx", ("自评表", fb.transcription(fb.TIANCHANG)))
+    notes = section(draft_md(tmp_path, batch=tmp_path / "天长.xlsx"), "## 三、")
+    traces = [line for line in notes.splitlines() if line.startswith("[^")]
+    assert traces and all("天长.xlsx:自评表!" in line for line in traces), traces

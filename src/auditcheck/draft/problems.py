@@ -457,7 +457,7 @@ def problem_parts(
                             rule.rule.summary if rule else f.rule,
                             f.rule,
                             SEVERITY_WORDS.get(f.severity, f.severity),
-                            f"{shown.get(f.file, f.file)}:{f.line}",
+                            f"{shown.get(f.file, f.file)}:{f.place or f.line}",
                             _basis(f, rule, by_id[e.project].project),
                             f.fingerprint,
                         )
