@@ -628,6 +628,15 @@ def test_forms_examples_start_with_their_subject(forms_md: str) -> None:
     assert "：绩效指标只有产出指标，没有效益指标和满意度指标" in three
 
 
+def test_findings_on_one_fact_say_each_figure_once(forms_md: str) -> None:
+    three = body(section(forms_md, "## 三、", "## 四"))
+    # two rules on the one adjustment: the amount is given by the first only
+    assert "项目：年初未安排预算，年中调整为3.36万元，原因一栏没有说明调整理由。" in three
+    # a second finding on an indicator starts with its subject's part: 其, never "，的"
+    assert "，的" not in three
+    assert "无法衡量完成情况；其年度指标值写作“1”" in three
+
+
 def test_sub_items_of_a_project_without_a_rate_stay_under_it(md: str) -> None:
     chart = section(md, "**图1", "###")
     rows = [
