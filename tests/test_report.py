@@ -625,7 +625,16 @@ def test_forms_money_and_targets_read_as_a_report(forms_md: str) -> None:
 def test_forms_examples_start_with_their_subject(forms_md: str) -> None:
     three = body(section(forms_md, "## 三、", "## 四"))
     assert "：的" not in three
-    assert "：绩效指标只有产出指标，没有效益指标和满意度指标" in three
+    assert "：绩效指标只有产出指标，没有效益指标、满意度指标" in three
+
+
+def test_findings_on_one_fact_say_each_figure_once(forms_md: str) -> None:
+    three = body(section(forms_md, "## 三、", "## 四"))
+    # two rules on the one adjustment: the amount is given by the first only
+    assert "项目：年初未安排预算，年中调整为3.36万元，原因一栏没有说明调整理由。" in three
+    # a second finding on an indicator starts with its subject's part: 其, never "，的"
+    assert "，的" not in three
+    assert "无法衡量完成情况；其年度指标值写作“1”" in three
 
 
 def test_sub_items_of_a_project_without_a_rate_stay_under_it(md: str) -> None:
@@ -639,3 +648,11 @@ def test_sub_items_of_a_project_without_a_rate_stay_under_it(md: str) -> None:
         "其中：美丽乡村财政奖补项目",
     ]
     assert "| 一事一议及美丽乡村财政奖补 | — |" in chart
+
+
+def test_a_draft_from_the_forms_themselves_cites_their_cells(tmp_path: Path) -> None:
+    """Read straight from the workbook, a trace names the sheet and cell a person can open."""
+    fb.xlsx(tmp_path / "天长.xlsx", ("自评表", fb.transcription(fb.TIANCHANG)))
+    notes = section(draft_md(tmp_path, batch=tmp_path / "天长.xlsx"), "## 三、")
+    traces = [line for line in notes.splitlines() if line.startswith("[^")]
+    assert traces and all("天长.xlsx:自评表!" in line for line in traces), traces

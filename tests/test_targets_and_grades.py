@@ -127,7 +127,7 @@ def test_the_grade_message_keeps_the_stated_word_and_the_bands(checker: Checker)
         example_record({"score": 85.81, "stated_grade": "优秀"}, "x.yaml")
     )
     assert found[0].message == (
-        "示例项目得分85.81分，按评分档次（90分（含）以上为“优”，80分（含）至90分为“良”，60分（含）至80分为“中”，60分以下为“差”）应评为“良”，资料写作“优秀”。"
+        "示例项目得分85.81分，在80分（含）至90分的档次内，应评为“良”，资料写作“优秀”。"
     )
 
 

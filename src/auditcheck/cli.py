@@ -21,16 +21,15 @@ from click.core import ParameterSource
 from auditcheck import __version__, pipeline
 from auditcheck.baseline import write_baseline
 from auditcheck.check import RunResult
-from auditcheck.config import Config, ConfigError, RulebookSpec, load_config, rulebook_spec
+from auditcheck.config import Config, RulebookSpec, load_config, rulebook_spec
 from auditcheck.draft import SECTIONS
 from auditcheck.examples import run_rulebook_examples
 from auditcheck.explain import explain
-from auditcheck.output import OutputError, open_output, refuse_overlap
-from auditcheck.parallel import WorkerFailed
-from auditcheck.pipeline import EXIT_ERROR, Run, SetupError, Sink, exit_code
+from auditcheck.output import open_output, refuse_overlap
+from auditcheck.pipeline import EXIT_ERROR, Run, Sink, exit_code
 from auditcheck.progress import Progress
 from auditcheck.render import console
-from auditcheck.render.escape import log_line
+from auditcheck.render.console import say
 from auditcheck.render.review import finish_review
 from auditcheck.render.rule_pages import write_pages
 from auditcheck.render.summary import summary_line
@@ -46,21 +45,15 @@ LEVELS = click.Choice(["error", "warning", "info"])
 COLOURS = click.Choice(["auto", "always", "never"])
 FILE = click.Path(dir_okay=False, path_type=Path)
 FOLDER = click.Path(exists=True, file_okay=False, path_type=Path)
+NEW_FOLDER = click.Path(file_okay=False, path_type=Path)
 BUNDLED = Path(__file__).parent / "rules"
 MEGABYTES, JOBS = click.FloatRange(0, min_open=True), click.IntRange(1, 64)
 EXIT_INTERRUPTED, EXIT_PIPE = 130, 141
 
 
-def say(text: str) -> None:
-    """One line on stderr, with nothing in it a terminal or a CI log would act on."""
-    click.echo(log_line(text), err=True)
-
-
 def fail(message: str, errors: Any = ()) -> NoReturn:
     """Print located errors, then what to do, and end with exit code 2."""
-    for error in errors:
-        say(str(error))
-    say(f"auditcheck: {message}")
+    say(*errors, f"auditcheck: {message}")
     raise click.exceptions.Exit(EXIT_ERROR)
 
 
@@ -90,8 +83,7 @@ def check(run: Run, sink: Callable[[Rulebook], Sink], quiet: bool, **kw: Any) ->
     """Execute a run; print its notes and input errors once."""
     with Progress(enabled=not quiet and sys.stderr.isatty()) as progress:
         result = pipeline.execute(run, sink, on_progress=progress.advance, **kw)
-    for line in [*result.notes, *result.errors]:
-        say(str(line))
+    say(*result.notes, *result.errors)
     if result.records == 0 and not result.errors:
         say("auditcheck: no project records found in the given paths")
     return result
@@ -113,6 +105,7 @@ def opt(names: str, env: str, text: str, **kw: Any) -> Callable[..., Any]:
 RULES = opt("--rules rules_dir", "RULES", "Rules (default: bundled).", type=FOLDER, default=BUNDLED)
 PARAM = opt("--param params", "PARAM", "e.g. low-execution-rate.threshold=85", multiple=True)
 PATHS = click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))
+MAX_SIZE = opt("--max-file-size", "MAX_FILE_SIZE", "MB a file may have.", type=MEGABYTES, default=5)
 CHECK = options(
     RULES,
     PARAM,
@@ -122,7 +115,7 @@ CHECK = options(
     opt("--baseline", "BASELINE", "Findings in this baseline do not fail the run.", type=FILE),
     opt("--jobs -j", "JOBS", "Worker processes; same output.", type=JOBS, default=1),
     opt("--quiet -q", "", "No progress bar on long runs.", is_flag=True),
-    opt("--max-file-size", "MAX_FILE_SIZE", "MB a record may have.", type=MEGABYTES, default=5),
+    MAX_SIZE,
 )
 OUTPUT = options(
     opt("--format fmt", "", "Output format.", type=FORMATS, default="text"),
@@ -147,7 +140,7 @@ def cli(ctx: click.Context, config_path: Path | None) -> None:
     """
     ctx.obj = load_config(config_path)
     defaults = ctx.obj.command_defaults()
-    ctx.default_map = dict.fromkeys(("run", "validate", "explain", "report"), defaults)
+    ctx.default_map = dict.fromkeys(("run", "validate", "explain", "report", "convert"), defaults)
     ctx.default_map["baseline"] = {"write": defaults}
     ctx.default_map["rules"] = dict.fromkeys(("list", "show", "test", "check", "docs"), defaults)
 
@@ -172,8 +165,7 @@ def _checking(name: str, only: str, help_text: str, *extra: Callable[..., Any]) 
             result = check(run, review or make, o["quiet"], keep_checked=fmt == "junit", **hooks)
         if output is not None:
             say(summary_line(result))
-        for line in finish_review(review, o["review"]) if review else []:
-            say(line)
+        say(*(finish_review(review, o["review"]) if review else []))
         raise click.exceptions.Exit(exit_code(result, o["fail_on"], o["exit_zero"]))
 
 
@@ -214,6 +206,18 @@ def baseline_write(file: Path, paths: tuple[Path, ...], **o: Any) -> None:
     if result.errors:
         fail("input errors: fix them before writing a baseline")
     click.echo(f"wrote {write_baseline(file, result.findings)} finding fingerprints to {file}")
+
+
+@cli.command("convert")
+@click.argument("files", nargs=-1, required=True, type=FILE)
+@opt("--output -o", "", "The batch folder to write.", type=NEW_FOLDER, required=True)
+@opt("--region", "", "The batch's region (forms do not state it).")
+@MAX_SIZE
+def convert(files: tuple[Path, ...], output: Path, region: str | None, **o: Any) -> None:
+    """Write forms (自评表, 绩效目标表: .xlsx, .xls, .docx) as a batch folder for `run`."""
+    done = pipeline.convert(files, output, region, int(o["max_file_size"] * 2**20))
+    say(*done.notes)
+    say(f"wrote {output}: batch.yaml and {len(done.written) - 1} project record(s)")
 
 
 @cli.command("explain")
@@ -264,7 +268,7 @@ def rules_test(rules_dir: Path) -> None:
     """Run every rule's examples with default parameters; a rule without both kinds fails."""
     reports = run_rulebook_examples(pipeline.load_checker(RulebookSpec(rules_dir)).rulebook)
     click.echo("\n".join(console.test_lines(reports)))
-    raise click.exceptions.Exit(pipeline.EXIT_FINDINGS if any(not r.passed for r in reports) else 0)
+    raise click.exceptions.Exit(pipeline.EXIT_FINDINGS if not all(r.passed for r in reports) else 0)
 
 
 @rules.command("check")
@@ -335,14 +339,8 @@ def main(argv: list[str] | None = None) -> NoReturn:
         _silence_stdout()
         code = EXIT_PIPE
     except Exception as exc:  # the last boundary: one line, never a traceback, never 0 or 1
-        for error in getattr(exc, "errors", []):  # a rulebook's or waivers file's located errors
-            say(str(error))
-        if isinstance(exc, SetupError | ConfigError | OutputError | WorkerFailed):
-            say(f"auditcheck: {exc}")
-        elif isinstance(exc, OSError):  # standard output full or gone (`> /dev/full`)
+        if isinstance(exc, OSError):  # standard output full or gone: stop writing to it
             _silence_stdout()
-            say(f"auditcheck: cannot write {exc.filename or 'standard output'}: {exc.strerror}")
-        else:
-            say(f"auditcheck: internal error: {type(exc).__name__}: {exc} (please report this)")
+        say(*console.last_words(exc))
         code = EXIT_ERROR
     sys.exit(code)

@@ -445,6 +445,13 @@ _GRADE = (
         choices=lambda: _GRADES,
     ),
     derived(
+        "score_band",
+        "text",
+        "得分所在的档次，如“80分（含）至90分”（档次的来源同 score_grade）",
+        lambda i, c: None if i.score is None else formulas.band_text(i.score, c.bands),
+        ("score",),
+    ),
+    derived(
         "grade_bands",
         "text",
         "所用评分档次，如“90分（含）以上为“优”，80分（含）至90分为“良”……”",

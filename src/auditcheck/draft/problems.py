@@ -257,9 +257,7 @@ class _Writer:
             name = next((n for n in reversed(names) if subject.endswith(n)), "")
             owner = names[0] if names and _path(f)[0] == "subitems" else ""
             entry = facts.setdefault((subject, fact_key(f)), _Subject(subject, name, owner))
-            # A clause an earlier finding on the same fact already gave is not given again.
-            given = {c for p in entry.predicates for c in p.split("，")}
-            predicate = "，".join(c for c in predicate.split("，") if c not in given)
+            predicate = _not_given_again(predicate, entry.predicates)
             if predicate:
                 entry.predicates.append(predicate)
         return f"{info.short}：{_sentences(list(facts.values()))}"
@@ -287,6 +285,18 @@ class _Writer:
         rule = self.rulebook.rule(f.rule)
         text = "，".join(kept) if kept else (rule.rule.summary if rule else "")
         return f"{text}（另见{earlier.label}）"
+
+
+def _not_given_again(predicate: str, earlier: list[str]) -> str:
+    """The clauses of ``predicate`` that earlier findings on the same fact did not give: not
+    the same words, nor an amount (万元) already stated (``调整为3.36万元``, ``追加3.36万元``)."""
+    given = {c for p in earlier for c in p.split("，")}
+    amounts = set().union(*(_numbers(c) for c in given if "万元" in c))
+    return "，".join(
+        c
+        for c in predicate.split("，")
+        if c not in given and not ("万元" in c and _numbers(c) and _numbers(c) <= amounts)
+    )
 
 
 def _drop_repeated_limits(f: Finding, predicate: str, written: set[str]) -> str:
@@ -317,10 +327,15 @@ def _subjects(named: list[_Subject], predicate: str) -> tuple[str, str]:
 
 def _predicates(predicates: list[str]) -> str:
     """One subject's predicates: a finding that names the same figure again (``预算执行率写作…``,
-    ``预算执行率两处…``) starts a clause of its own after ；, the others run on after ，."""
+    ``预算执行率两处…``) or a part of the subject (``的年度指标值…``) starts a clause of its own
+    after ；, the others run on after ，."""
     text = predicates[0] if predicates else ""
     for predicate in predicates[1:]:
-        text += ("；" if predicate[:ECHO_CHARS] == predicates[0][:ECHO_CHARS] else "，") + predicate
+        if predicate.startswith("的"):  # ``“指标”的年度指标值…``: its subject is said again as 其
+            text += "；其" + predicate[1:]
+        else:
+            echo = predicate[:ECHO_CHARS] == predicates[0][:ECHO_CHARS]
+            text += ("；" if echo else "，") + predicate
     return text
 
 
@@ -457,7 +472,7 @@ def problem_parts(
                             rule.rule.summary if rule else f.rule,
                             f.rule,
                             SEVERITY_WORDS.get(f.severity, f.severity),
-                            f"{shown.get(f.file, f.file)}:{f.line}",
+                            f"{shown.get(f.file, f.file)}:{f.place or f.line}",
                             _basis(f, rule, by_id[e.project].project),
                             f.fingerprint,
                         )

@@ -1,4 +1,5 @@
-"""Lines the browsing commands print (rules list / show, explain, config show).
+"""Lines the commands print: on stderr (:func:`say`), the browsing commands' (rules list /
+show / test, explain, config show), and the last words of a run that could not complete.
 
 Rule files and records are text like any other input: every line goes through
 :func:`~auditcheck.render.escape.log_line`.
@@ -8,16 +9,37 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
 
+import click
 import yaml
 
-from auditcheck.config import Config
+from auditcheck.config import Config, ConfigError
 from auditcheck.examples import RuleReport
 from auditcheck.explain import Explanation
 from auditcheck.locate import LocatedError
+from auditcheck.output import OutputError
+from auditcheck.parallel import WorkerFailed
+from auditcheck.pipeline import SetupError
 from auditcheck.render.escape import log_line
 from auditcheck.rulebook.schema import CompiledRule
 
 _OUTCOME = {True: "成立", False: "不成立", None: "缺数据，不成立"}
+
+
+def say(*lines: object) -> None:
+    """Lines on stderr, each with nothing in it a terminal or a CI log would act on."""
+    for line in lines:
+        click.echo(log_line(str(line)), err=True)
+
+
+def last_words(exc: Exception) -> list[str]:
+    """What a run that stopped on ``exc`` says: its located errors, then one line."""
+    lines = [str(error) for error in getattr(exc, "errors", [])]  # a rulebook's, a form's …
+    if isinstance(exc, SetupError | ConfigError | OutputError | WorkerFailed):
+        return [*lines, f"auditcheck: {exc}"]
+    if isinstance(exc, OSError):  # standard output full or gone (`> /dev/full`)
+        where = exc.filename or "standard output"
+        return [*lines, f"auditcheck: cannot write {where}: {exc.strerror}"]
+    return [*lines, f"auditcheck: internal error: {type(exc).__name__}: {exc} (please report this)"]
 
 
 def _safe(lines: list[str]) -> list[str]:

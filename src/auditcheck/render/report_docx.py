@@ -305,7 +305,8 @@ def _problems(doc: DocumentObject, draft: Draft) -> None:
             for n, example in enumerate(cat.examples, 1):
                 run = doc.add_paragraph().add_run(f"（{n}）{example.text}")
                 trace = "\n".join(
-                    f"{example.label} 规则 {f.rule}：{f.file}:{f.line}（指纹 {f.fingerprint}）"
+                    f"{example.label} 规则 {f.rule}：{f.file}:{f.place or f.line}"
+                    f"（指纹 {f.fingerprint}）"
                     for f in example.findings
                 )
                 doc.add_comment(run, text=trace, author="auditcheck", initials="AC")
