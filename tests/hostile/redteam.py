@@ -1,0 +1,83 @@
+"""The red team's second pass: inputs that once changed a figure, lost a finding, hung a run,
+injected into an output or left a file behind, each with the input the red team used.
+
+Every case runs through the real command line beside the good record (see harness).
+"""
+
+from __future__ import annotations
+
+from .harness import HEAD, Case
+
+
+def not_in(text: str, part: str) -> None:
+    assert part not in text, text
+
+
+CASES = [
+    # YAML 1.1 numbers: a figure silently changed (010 → 8, 1:30 → 90, 0x10 → 16, 1_000 → 1000).
+    Case(
+        "yaml-octal",
+        {"bad.yaml": HEAD + "budget: 010\nspent: 1\n"},
+        2,
+        "bad.yaml:5:9: budget: a leading 0 makes YAML read 010 as the octal number 8; write 10",
+    ),
+    Case(
+        "yaml-base-60",
+        {"bad.yaml": HEAD + "budget: 1:30\nspent: 1\n"},
+        2,
+        "bad.yaml:5:9: budget: YAML reads 1:30 as a base-60 number (90); write the figure",
+    ),
+    Case(
+        "yaml-hexadecimal",
+        {"bad.yaml": HEAD + "budget: 0x10\nspent: 1\n"},
+        2,
+        "bad.yaml:5:9: budget: YAML reads 0x10 as a hexadecimal or binary number (16)",
+    ),
+    Case(
+        "yaml-underscore-digits",
+        {"bad.yaml": HEAD + "budget: 1_000\nspent: 10\n"},
+        2,
+        "bad.yaml:5:9: budget: digits grouped with _ are not read; write 1000",
+    ),
+    Case(
+        "yaml-5000-digit-integer",
+        {"bad.yaml": HEAD + "budget: 1" + "0" * 5000 + "\n"},
+        2,
+        "bad.yaml:5:9: budget: larger than 10^15",
+    ),
+    # Hints that offered a figure that changes the number, or claimed a unit the field lacks.
+    Case(
+        "hint-decimal-comma",
+        {"bad.yaml": HEAD + 'budget: "12,5"\n'},
+        2,
+        "bad.yaml:5:1: budget: Input should be a valid number, got text '12,5'; the comma in "
+        "'12,5' may be a decimal point or a thousands separator",
+    ),
+    Case(
+        "hint-european-number",
+        {"bad.yaml": HEAD + 'budget: "1.234,5"\n'},
+        2,
+        "may be a decimal point or a thousands separator; write the figure in plain digits",
+    ),
+    Case(
+        "hint-percent-on-an-amount",
+        {"bad.yaml": HEAD + 'budget: "50%"\n'},
+        2,
+        "budget: Input should be a valid number, got text '50%'; this is an amount in 万元, "
+        "not in %",
+    ),
+    # An editor's line: U+2028 inside a comment does not start a line there.
+    Case(
+        "line-separator-in-a-comment",
+        {"bad.yaml": HEAD + "budget: 100\n# 注释\u2028\u2028\u2028spnet: 1\n"},
+        2,
+        "bad.yaml:6:8: spnet: unknown field; did you mean 'spent'?",
+    ),
+    Case(
+        "negative-zero",
+        {"zero.yaml": HEAD.replace("bad-record", "zero-record") + "budget: 100\nspent: -0.0\n"},
+        0,
+        None,
+        check=lambda proc, _: not_in(proc.stdout, "-0"),
+    ),
+]
