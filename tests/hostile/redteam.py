@@ -6,11 +6,33 @@ Every case runs through the real command line beside the good record (see harnes
 
 from __future__ import annotations
 
-from .harness import HEAD, Case
+import json
+from typing import Any
+
+from .harness import HEAD, RUN, Case
+from .outputs import rules
 
 
 def not_in(text: str, part: str) -> None:
     assert part not in text, text
+
+
+def found(rule: str, record: str) -> Any:
+    """The run reported ``rule`` on ``record`` (its finding was not lost)."""
+
+    def check(proc: Any, _folder: Any) -> None:
+        findings = {(f["rule"], f["record"]) for f in json.loads(proc.stdout)["findings"]}
+        assert (rule, record) in findings, proc.stdout[-2000:]
+
+    return check
+
+
+LOOPS = (
+    "{% set l = [1,2,3,4,5,6,7,8,9,10] %}"
+    + "".join(f"{{% for v{i} in l %}}" for i in range(10))
+    + "{% endfor %}" * 10
+)
+LONG_EVIDENCE = "合同签订不规范" + "，情况说明" * 2100
 
 
 CASES = [
@@ -79,5 +101,45 @@ CASES = [
         0,
         None,
         check=lambda proc, _: not_in(proc.stdout, "-0"),
+    ),
+    # Messages: the record's own long text is quoted, never blamed on the rule; a template that
+    # multiplies work is refused at once.
+    Case(
+        "message-quotes-a-long-name",
+        {
+            "long.yaml": "id: long\nname: " + "长" * 10001 + "\ntype: 专项\nunits: [u]\n"
+            "budget: 100\nspent: 10\n"
+        },
+        0,
+        None,
+        check=found("low-execution-rate", "long"),
+    ),
+    Case(
+        "message-quotes-long-evidence",
+        {
+            "long.yaml": "id: long\nname: 长\ntype: 专项\nunits: [u]\nobservations:\n"
+            "  - topic: contracts\n    evidence: " + LONG_EVIDENCE + "\n"
+        },
+        0,
+        None,
+        check=found("contract-clauses-missing", "long"),
+    ),
+    Case(
+        "message-nested-loops",
+        rules(LOOPS),
+        2,
+        "sample.yaml:2:1: sample.message: template failed for 'good-record' (batch/good.yaml): "
+        "SecurityError: the loops take more than 10000 turns",
+        command=[*RUN, "--rules", "rules"],
+        prefix="rules",
+    ),
+    Case(
+        "rules-check-nested-loops",
+        rules(LOOPS),
+        2,
+        "the loops take more than 10000 turns",
+        command=["rules", "check", "--rules", "rules"],
+        prefix="rules",
+        good=False,
     ),
 ]
