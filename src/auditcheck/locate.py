@@ -362,13 +362,18 @@ def _too_big(name: str, size: int, max_bytes: int, what: str = "file") -> Locate
 _BOM = b"\xef\xbb\xbf"
 
 
-_UTF16 = (b"\xff\xfe", b"\xfe\xff")
+# Byte order marks of UTF-16 and UTF-32 (whose little-endian mark starts like UTF-16's).
+_UTF16 = (b"\xff\xfe", b"\xfe\xff", b"\x00\x00\xfe\xff")
 
 
 def _bad_bytes(name: str, raw: bytes, start: int, line: int = 0) -> LocatedError:
     """Where decoding failed: the line (counted here unless given) and the column on it."""
     if raw.startswith(_UTF16) and line <= 1:
-        message = "UTF-16 text (Excel's 'Unicode Text'); save the file as UTF-8 (CSV UTF-8)"
+        wide = raw.startswith((b"\xff\xfe\x00\x00", b"\x00\x00\xfe\xff"))
+        if name.lower().endswith(".csv") and not wide:
+            message = "UTF-16 text (Excel's 'Unicode Text'); save the file as UTF-8 (CSV UTF-8)"
+        else:
+            message = f"{'UTF-32' if wide else 'UTF-16'} text; save the file as UTF-8"
         return LocatedError(name, 1, 1, "", message)
     head = raw[:start]
     if not line:

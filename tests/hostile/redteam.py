@@ -10,6 +10,7 @@ import json
 from typing import Any
 
 from .harness import HEAD, RUN, Case
+from .inputs import HEADER, XLSX_HEADER, records_checked, stderr_lines, workbook
 from .outputs import rules
 
 
@@ -32,6 +33,16 @@ LOOPS = (
     + "".join(f"{{% for v{i} in l %}}" for i in range(10))
     + "{% endfor %}" * 10
 )
+
+
+def hidden_first(sheet: Any) -> None:
+    """The records sheet hidden (last year's), today's on a visible second sheet."""
+    sheet.sheet_state = "hidden"
+    today = sheet.parent.create_sheet("可见")
+    today.append(XLSX_HEADER)
+    today.append(["x2", "可见", "专项", "u", 100, 1])
+
+
 LONG_EVIDENCE = "合同签订不规范" + "，情况说明" * 2100
 
 
@@ -141,5 +152,79 @@ CASES = [
         command=["rules", "check", "--rules", "rules"],
         prefix="rules",
         good=False,
+    ),
+    # CSV and workbooks
+    Case(
+        "csv-cr-line-endings",
+        {"r.csv": (HEADER + "c1,表一,专项,u,100,10\nc2,表二,专项,u,abc,10\n").replace("\n", "\r")},
+        2,
+        "batch/r.csv:3:5: budget: Input should be a valid number, got text 'abc'",
+        check=records_checked("c1"),
+    ),
+    Case(
+        "csv-lone-cr-in-crlf",
+        {
+            "r.csv": HEADER.replace("\n", "\r\n")
+            + "c1,表,专项,u,100,10\rc2,表2,专项,u,100,10\r\nc3,表3,专项,u,abc,10\r\n"
+        },
+        2,
+        "batch/r.csv:4:5: budget",
+        check=records_checked("c1", "c2"),
+    ),
+    Case(
+        "csv-40000-columns",
+        {
+            "r.csv": HEADER.rstrip("\n")
+            + "".join(f",col{i}" for i in range(40000))
+            + "\nc1,表,专项,u,100,10\n"
+        },
+        0,
+        None,
+        check=records_checked("c1"),
+    ),
+    Case(
+        "csv-cells-of-spaces",
+        {"r.csv": HEADER + "  ,  ,  ,  ,  ,  \nc2,表2,专项,u,100,10\n"},
+        0,
+        None,
+        check=records_checked("c2"),
+    ),
+    Case(
+        "csv-decimal-comma",
+        {"r.csv": HEADER + 'c1,表,专项,u,"12,5",10\n'},
+        2,
+        "batch/r.csv:2:5: budget: Input should be a valid number, got text '12,5'; the comma",
+    ),
+    Case(
+        "csv-500000-values-past-the-header",
+        {"r.csv": HEADER + "c1,表,专项,u,100,10" + ",1" * 500_000 + "\n"},
+        2,
+        "batch/r.csv:2:7: 500000 values beyond the header, from this column on",
+        check=stderr_lines(1),
+    ),
+    Case(
+        "csv-utf32",
+        {"r.csv": (HEADER + "c1,表,专项,u,100,10\n").encode("utf-32")},
+        2,
+        "batch/r.csv:1:1: UTF-32 text; save the file as UTF-8",
+    ),
+    Case(
+        "jsonl-utf16",
+        {"r.jsonl": '{"id": "j1"}\n'.encode("utf-16")},
+        2,
+        "batch/r.jsonl:1:1: UTF-16 text; save the file as UTF-8",
+    ),
+    Case(
+        "xlsx-true-in-a-name-cell",
+        {"r.xlsx": workbook(XLSX_HEADER, ["x1", True, "专项", "u", 100, 1])},
+        2,
+        "batch/r.xlsx:Sheet!B2: name: TRUE is a logical value, not text",
+    ),
+    Case(
+        "xlsx-hidden-first-sheet",
+        {"r.xlsx": workbook(XLSX_HEADER, ["x1", "隐藏", "专项", "u", 100, 1], edit=hidden_first)},
+        0,
+        None,
+        check=records_checked("x2"),
     ),
 ]
