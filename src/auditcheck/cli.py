@@ -12,6 +12,7 @@ import functools
 import os
 import sys
 from collections.abc import Callable
+from contextlib import suppress
 from pathlib import Path
 from typing import Any, NoReturn
 
@@ -21,14 +22,13 @@ from click.core import ParameterSource
 from auditcheck import __version__, pipeline
 from auditcheck.baseline import write_baseline
 from auditcheck.check import RunResult
-from auditcheck.config import Config, ConfigError, RulebookSpec, load_config, rulebook_spec
+from auditcheck.config import Config, RulebookSpec, load_config, rulebook_spec
 from auditcheck.draft import SECTIONS
 from auditcheck.examples import message_errors, run_rulebook_examples
 from auditcheck.explain import explain
 from auditcheck.locate import LocatedError
-from auditcheck.output import OutputError, open_output, refuse_overlap
-from auditcheck.parallel import WorkerFailed
-from auditcheck.pipeline import EXIT_ERROR, Run, SetupError, Sink, exit_code
+from auditcheck.output import open_output, refuse_overlap
+from auditcheck.pipeline import EXIT_ERROR, Run, Sink, exit_code
 from auditcheck.progress import Progress
 from auditcheck.render import console
 from auditcheck.render.escape import log_line
@@ -45,7 +45,7 @@ FILE = click.Path(dir_okay=False, path_type=Path)
 FOLDER = click.Path(exists=True, file_okay=False, path_type=Path)
 BUNDLED = Path(__file__).parent / "rules"
 MEGABYTES, JOBS = click.FloatRange(0, min_open=True), click.IntRange(1, 64)
-EXIT_INTERRUPTED, EXIT_PIPE = 130, 141
+EXIT_PIPE = 141
 
 
 def say(text: str) -> None:
@@ -326,25 +326,16 @@ def main(argv: list[str] | None = None) -> NoReturn:
     for stream in (sys.stdout, sys.stderr):
         stream.reconfigure(errors="backslashreplace")  # type: ignore[union-attr]
     try:
-        code = _invoke(list(sys.argv[1:] if argv is None else argv))
-    except click.ClickException as exc:
-        exc.show()
-        code = exc.exit_code
-    except (KeyboardInterrupt, click.exceptions.Abort):
-        say("auditcheck: interrupted")
-        code = EXIT_INTERRUPTED
+        with pipeline.interruptible():
+            code = _invoke(list(sys.argv[1:] if argv is None else argv))
     except BrokenPipeError:
         _silence_stdout()
         code = EXIT_PIPE
-    except Exception as exc:  # the last boundary: one line, never a traceback, never 0 or 1
-        for error in getattr(exc, "errors", []):  # a rulebook's or waivers file's located errors
-            say(str(error))
-        if isinstance(exc, SetupError | ConfigError | OutputError | WorkerFailed):
-            say(f"auditcheck: {exc}")
-        elif isinstance(exc, OSError):  # standard output full or gone (`> /dev/full`)
+    except (Exception, KeyboardInterrupt) as exc:  # the last boundary: never a traceback
+        if isinstance(exc, OSError):
             _silence_stdout()
-            say(f"auditcheck: cannot write {exc.filename or 'standard output'}: {exc.strerror}")
-        else:
-            say(f"auditcheck: internal error: {type(exc).__name__}: {exc} (please report this)")
-        code = EXIT_ERROR
+        with suppress(OSError):  # a terminal that hung up (SIGHUP) cannot show them
+            for line in console.last_words(exc):
+                click.echo(line, err=True)
+        code = console.exit_status(exc)
     sys.exit(code)

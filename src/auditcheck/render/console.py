@@ -1,4 +1,5 @@
-"""Lines the browsing commands print (rules list / show, explain, config show).
+"""Lines the browsing commands print (rules list / show, explain, config show), and the lines
+a run that could not complete ends with.
 
 Rule files and records are text like any other input: every line goes through
 :func:`~auditcheck.render.escape.log_line`.
@@ -6,10 +7,17 @@ Rule files and records are text like any other input: every line goes through
 
 from __future__ import annotations
 
+import io
+import signal
+
+import click
 import yaml
 
-from auditcheck.config import Config
+from auditcheck.config import Config, ConfigError
 from auditcheck.explain import Explanation
+from auditcheck.output import OutputError
+from auditcheck.parallel import WorkerFailed
+from auditcheck.pipeline import EXIT_ERROR, SetupError
 from auditcheck.render.escape import log_line
 from auditcheck.rulebook.schema import CompiledRule
 
@@ -74,3 +82,37 @@ def config_lines(config: Config) -> list[str]:
     lines += [f"severity.{name} = {level!r}" for name, level, _ in config.severity()]
     lines.append("flags override AUDITCHECK_* environment variables, which override the file.")
     return _safe(lines)
+
+
+def last_words(exc: BaseException) -> list[str]:
+    """What a run that stopped on ``exc`` says: a usage error as click words it, the signal
+    that stopped it, or its located errors and one line saying what to do (one line, too,
+    for what nobody foresaw). Never a traceback."""
+    if isinstance(exc, click.ClickException):
+        shown = io.StringIO()
+        exc.show(file=shown)
+        return _safe(shown.getvalue().rstrip("\n").split("\n"))
+    if isinstance(exc, KeyboardInterrupt | click.exceptions.Abort):
+        signum = getattr(exc, "signum", signal.SIGINT)
+        if signum == signal.SIGINT:
+            return ["auditcheck: interrupted"]
+        return [f"auditcheck: stopped by {signal.Signals(signum).name}"]
+    lines = [str(error) for error in getattr(exc, "errors", [])]  # a rulebook's, a waivers file's
+    if isinstance(exc, SetupError | ConfigError | OutputError | WorkerFailed):
+        lines.append(f"auditcheck: {exc}")
+    elif isinstance(exc, OSError):  # standard output full or gone (`> /dev/full`)
+        where = exc.filename or "standard output"
+        lines.append(f"auditcheck: cannot write {where}: {exc.strerror}")
+    else:
+        lines.append(
+            f"auditcheck: internal error: {type(exc).__name__}: {exc} (please report this)"
+        )
+    return [log_line(line) for line in lines]
+
+
+def exit_status(exc: BaseException) -> int:
+    """The exit code of a run that stopped on ``exc``: 128 + the signal's number when stopped
+    from outside, else 2 (a usage error too; never 0 or 1)."""
+    if isinstance(exc, KeyboardInterrupt | click.exceptions.Abort):
+        return 128 + getattr(exc, "signum", signal.SIGINT)
+    return EXIT_ERROR
