@@ -22,7 +22,7 @@ from click.core import ParameterSource
 from auditcheck import __version__, pipeline
 from auditcheck.baseline import write_baseline
 from auditcheck.check import RunResult
-from auditcheck.config import Config, RulebookSpec, load_config, rulebook_spec
+from auditcheck.config import Config, GivenPath, Megabytes, RulebookSpec, load_config, rulebook_spec
 from auditcheck.draft import SECTIONS
 from auditcheck.examples import message_errors, run_rulebook_examples
 from auditcheck.explain import explain
@@ -41,10 +41,10 @@ from auditcheck.waivers import today
 FORMATS = click.Choice(["text", "json", "jsonl", "sarif", "junit", "github", "markdown"])
 LEVELS = click.Choice(["error", "warning", "info"])
 COLOURS = click.Choice(["auto", "always", "never"])
-FILE = click.Path(dir_okay=False, path_type=Path)
-FOLDER = click.Path(exists=True, file_okay=False, path_type=Path)
+FILE = GivenPath(dir_okay=False, path_type=Path)
+FOLDER = GivenPath(exists=True, file_okay=False, path_type=Path)
 BUNDLED = Path(__file__).parent / "rules"
-MEGABYTES, JOBS = click.FloatRange(0, min_open=True), click.IntRange(1, 64)
+MEGABYTES = Megabytes()
 EXIT_PIPE = 141
 
 
@@ -109,7 +109,7 @@ def opt(names: str, env: str, text: str, **kw: Any) -> Callable[..., Any]:
 
 RULES = opt("--rules rules_dir", "RULES", "Rules (default: bundled).", type=FOLDER, default=BUNDLED)
 PARAM = opt("--param params", "PARAM", "e.g. low-execution-rate.threshold=85", multiple=True)
-PATHS = click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))
+PATHS = click.argument("paths", nargs=-1, required=True, type=GivenPath(path_type=Path))
 CHECK = options(
     RULES,
     PARAM,

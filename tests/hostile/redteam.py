@@ -11,7 +11,7 @@ from typing import Any
 
 from .harness import HEAD, RUN, Case
 from .inputs import HEADER, XLSX_HEADER, records_checked, stderr_lines, workbook
-from .outputs import rules
+from .outputs import CONFIG, rules
 
 
 def not_in(text: str, part: str) -> None:
@@ -226,5 +226,65 @@ CASES = [
         0,
         None,
         check=records_checked("x2"),
+    ),
+    # Settings: the same checks as batch.yaml and records; usage errors, not internal errors
+    Case(
+        "config-grade-bands-inverted",
+        {CONFIG: "[params.grade-does-not-match-score]\nexcellent = 60\ngood = 80\npassing = 90\n"},
+        2,
+        "params.grade-does-not-match-score: grade bands must fall: excellent > good > passing "
+        "(got excellent 60, good 80, passing 90)",
+        prefix="auditcheck: ",
+        good=False,
+    ),
+    Case(
+        "param-grade-bands-out-of-range",
+        {},
+        2,
+        "auditcheck: --param grade-does-not-match-score.excellent=101: excellent: Input should "
+        "be less than or equal to 100",
+        args=["--param", "grade-does-not-match-score.excellent=101"],
+        prefix="auditcheck: ",
+        good=False,
+    ),
+    Case(
+        "config-quoted-number",
+        {CONFIG: '[params.low-execution-rate]\nthreshold = "90"\n'},
+        2,
+        "auditcheck.toml: params.low-execution-rate.threshold: must be a number, not text; "
+        "write it without quotes, got '90'",
+        prefix="auditcheck: ",
+        good=False,
+    ),
+    *(
+        Case(
+            f"max-file-size-{given}",
+            {},
+            2,
+            "Error: Invalid value for '--max-file-size' (env var: 'AUDITCHECK_MAX_FILE_SIZE'): "
+            f"must be more than 0 and less than a million megabytes, got '{given}'",
+            args=["--max-file-size", given],
+            prefix="Error:",
+            good=False,
+        )
+        for given in ("inf", "nan", "-1", "0")
+    ),
+    Case(
+        "max-file-size-variable-inf",
+        {},
+        2,
+        "Error: Invalid value for '--max-file-size' (env var: 'AUDITCHECK_MAX_FILE_SIZE')",
+        env={"AUDITCHECK_MAX_FILE_SIZE": "inf"},
+        prefix="Error:",
+        good=False,
+    ),
+    Case(
+        "empty-path",
+        {},
+        2,
+        "Error: Invalid value for 'PATHS...': an empty path (an unset variable?)",
+        command=["run", "", "--format", "json"],
+        prefix="Error:",
+        good=False,
     ),
 ]
