@@ -43,6 +43,17 @@ def hidden_first(sheet: Any) -> None:
     today.append(["x2", "可见", "专项", "u", 100, 1])
 
 
+def present(name: str) -> Any:
+    def check(_proc: Any, folder: Any) -> None:
+        assert (folder / name).is_file()
+        assert not list(folder.rglob(".*.tmp"))
+
+    return check
+
+
+# Legal names of 248 and 255 bytes: the temporary file beside them must not be longer.
+LONG_DRAFT = "晋城市城区财政局二〇二四年度预算绩效评价报告征求意见稿" * 3 + ".docx"
+LONG_JSON = "x" * 250 + ".json"
 LONG_EVIDENCE = "合同签订不规范" + "，情况说明" * 2100
 
 
@@ -286,5 +297,26 @@ CASES = [
         command=["run", "", "--format", "json"],
         prefix="Error:",
         good=False,
+    ),
+    # Outputs
+    Case(
+        "draft-with-a-248-byte-name",
+        {},
+        0,
+        "wrote " + LONG_DRAFT,
+        command=["report", "batch", "-o", LONG_DRAFT],
+        prefix="wrote",
+        good=False,
+        check=present(LONG_DRAFT),
+    ),
+    Case(
+        "output-with-a-255-byte-name",
+        {},
+        0,
+        "共检查 1 个项目记录",
+        command=[*RUN, "-o", LONG_JSON],
+        prefix="共检查",
+        good=False,
+        check=present(LONG_JSON),
     ),
 ]
