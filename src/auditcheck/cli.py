@@ -207,7 +207,7 @@ def baseline_write(file: Path, paths: tuple[Path, ...], **o: Any) -> None:
     result = check(run, lambda _: pipeline.Collect(), o["quiet"])
     if result.errors:
         fail("input errors: fix them before writing a baseline")
-    click.echo(f"wrote {write_baseline(file, result.findings)} finding fingerprints to {file}")
+    click.echo(log_line(f"wrote {write_baseline(file, result.findings)} fingerprints to {file}"))
 
 
 @cli.command("explain")

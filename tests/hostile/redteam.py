@@ -7,11 +7,14 @@ Every case runs through the real command line beside the good record (see harnes
 from __future__ import annotations
 
 import json
+import re
 from typing import Any
+
+import cmarkgfm
 
 from .harness import HEAD, RUN, Case
 from .inputs import HEADER, XLSX_HEADER, records_checked, stderr_lines, workbook
-from .outputs import CONFIG, rules
+from .outputs import CONFIG, record, rules
 
 
 def not_in(text: str, part: str) -> None:
@@ -49,6 +52,22 @@ def present(name: str) -> Any:
         assert not list(folder.rglob(".*.tmp"))
 
     return check
+
+
+def no_workflow_commands(proc: Any, _folder: Any) -> None:
+    """No line a CI runner acts on: ``::`` after leading white space, or ``##[`` anywhere
+    (in a ``--format github`` line, after the command auditcheck meant)."""
+    for line in proc.stdout.splitlines() + proc.stderr.splitlines():
+        meant = re.match(r"::(error|warning|notice) file=[^:]*::", line)
+        body = line[meant.end() :] if meant else line
+        assert meant or not body.lstrip().startswith("::"), line
+        assert "##[" not in body, line
+
+
+def no_links(proc: Any, _folder: Any) -> None:
+    """GitHub renders the Markdown with no link from record text in it."""
+    shown = cmarkgfm.github_flavored_markdown_to_html(proc.stdout)
+    assert "<a " not in shown and "evil" in shown, shown
 
 
 # Legal names of 248 and 255 bytes: the temporary file beside them must not be longer.
@@ -237,6 +256,42 @@ CASES = [
         0,
         None,
         check=records_checked("x2"),
+    ),
+    # Text a CI runner would act on, in every line auditcheck prints
+    *(
+        Case(
+            f"{fmt}-name-holding-{kind}",
+            {"odd.yaml": record(name)},
+            0,
+            None,
+            command=["run", "batch", "--format", fmt],
+            good=False,
+            check=no_workflow_commands,
+        )
+        for kind, name in [
+            ("a-command-after-a-space", " ::error::伪造"),
+            ("a-command-after-u3000", "\u3000::warning::伪造"),
+            ("a-legacy-command", "项目##[error]伪造的错误"),
+        ]
+        for fmt in ("text", "github", "json")
+    ),
+    Case(
+        "file-name-with-a-space-before-a-command",
+        {"../ ::error title=伪造::x.yaml": "id: x\nname: [\n"},
+        2,
+        "::x.yaml:3:1: YAML syntax error",
+        command=["run", " ::error title=伪造::x.yaml", "batch/good.yaml", "--format", "json"],
+        prefix="./ ::error",
+        check=no_workflow_commands,
+    ),
+    Case(
+        "markdown-mail-address",
+        {"odd.yaml": record("联系人 a@evil.example, mailto:b@evil.example")},
+        0,
+        None,
+        command=["run", "batch", "--format", "markdown"],
+        good=False,
+        check=no_links,
     ),
     # Settings: the same checks as batch.yaml and records; usage errors, not internal errors
     Case(
