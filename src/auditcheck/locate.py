@@ -646,20 +646,31 @@ def _value_at(data: Any, path: PathKey) -> Any:
     return data
 
 
-def _note_renamed(doc: Document) -> None:
-    """Warn, with file and line, about each earlier spelling the model read (and forget them)."""
+def _paths(data: Any, path: PathKey = ()) -> Iterator[PathKey]:
+    """Every path in ``data``, depth first."""
+    yield path
+    items = (
+        data.items()
+        if isinstance(data, dict)
+        else enumerate(data)
+        if isinstance(data, list)
+        else ()
+    )
+    for key, value in items:
+        yield from _paths(value, (*path, key))
+
+
+def note_renamed(doc: Document, data: Any = None) -> None:
+    """Warn, with file and line, about each earlier spelling the model read (and forget them).
+
+    ``data`` is what was validated, when ``doc`` does not hold it (a JSON line).
+    """
+    data = doc.data if data is None else data
     for field_name, old, new in RENAMED:
-        path = next(
-            (
-                p[len(doc.prefix) :]
-                for p in doc.positions
-                if p[: len(doc.prefix)] == doc.prefix
-                and p[-1:] == (field_name,)
-                and _value_at(doc.data, p[len(doc.prefix) :]) == old
-            ),
-            (),
+        found = (p for p in _paths(data) if p[-1:] == (field_name,) and _value_at(data, p) == old)
+        error = doc.error(
+            next(found, ()), f"'{old}' is now written '{new}' (read as '{new}'); rename it"
         )
-        error = doc.error(path, f"'{old}' is now written '{new}' (read as '{new}'); rename it")
         warnings.warn(str(error), RecordNote, stacklevel=3)
     RENAMED.clear()
 
@@ -678,8 +689,7 @@ def validate(model: type[BaseModel], doc: Document) -> tuple[Any, list[LocatedEr
         ]
     try:
         value = model.model_validate(doc.data)
-        if RENAMED:
-            _note_renamed(doc)
+        note_renamed(doc)
         return value, []
     except ValidationError as exc:
         RENAMED.clear()

@@ -183,6 +183,18 @@ CASES = [
         prefix="rules",
         good=False,
     ),
+    Case(
+        "jsonl-earlier-topic-id",
+        {
+            "r.jsonl": '{"id": "o1", "name": "旧", "type": "专项", "units": ["u"], '
+            '"observations": [{"topic": "contract-clauses-missing", "evidence": "合同条款缺失"}]}\n'
+        },
+        0,
+        "batch/r.jsonl:1:75: observations[0].topic: 'contract-clauses-missing' is now written "
+        "'contracts' (read as 'contracts'); rename it",
+        prefix="auditcheck: note: batch/r.jsonl",
+        check=found("contract-clauses-missing", "o1"),
+    ),
     # CSV and workbooks
     Case(
         "csv-cr-line-endings",
