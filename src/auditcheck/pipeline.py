@@ -209,7 +209,7 @@ class _Suppression:
             try:
                 self.known = read_baseline(given.baseline)
             except BaselineError as exc:
-                raise SetupError(str(exc)) from None
+                raise SetupError(str(exc), exc.errors) from None
 
     def __call__(self, findings: list[Finding]) -> list[Finding]:
         if self.waivers is not None:

@@ -269,6 +269,41 @@ CASES = [
         None,
         check=records_checked("x2"),
     ),
+    # A baseline that is not one: located, never silently ignored (and never a finding lost)
+    *(
+        Case(
+            f"baseline-{name}",
+            {"../bl.json": text},
+            2,
+            fragment,
+            args=["--baseline", "bl.json"],
+            prefix="bl.json",
+            good=False,
+        )
+        for name, text, fragment in [
+            (
+                "fingerprint-not-text",
+                '{"version": 1, "findings": [{"fingerprint": 5}]}',
+                "bl.json:1:30: findings[0].fingerprint: Input should be a valid string",
+            ),
+            (
+                "key-given-twice",
+                '{"version": 1, "findings": [\n  {"fingerprint": "d9b3fea6ca0f0f7b",'
+                ' "fingerprint": "0000000000000000"}]}',
+                "bl.json:2:39: findings[0].fingerprint: duplicate key",
+            ),
+            (
+                "unknown-version",
+                '{"version": 2, "findings": []}',
+                "bl.json:1:2: version: version 2 is not known",
+            ),
+            (
+                "not-json",
+                '{"version": 1, "findings": [}',
+                "bl.json:1:29: not valid JSON",
+            ),
+        ]
+    ),
     # Text a CI runner would act on, in every line auditcheck prints
     *(
         Case(
