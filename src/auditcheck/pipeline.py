@@ -296,7 +296,10 @@ def execute(
         return check_unit(checker, unit, max_bytes, keep)
 
     with interruptible() as stop_if_interrupted:
-        plan = _with_batch_checks(plan_units(run.sources.paths, max_bytes), checker)
+        given = run.suppressors
+        settings = [p for p in (given.waivers, given.baseline) if p is not None]
+        plan = plan_units(run.sources.paths, max_bytes, settings=settings)
+        plan = _with_batch_checks(plan, checker)
         for item in in_order(plan, work, run.rulebook, max_bytes, jobs):
             for part in [item] if isinstance(item, Checked | LocatedError | Note) else item:
                 accepted = merge.take(part)

@@ -12,9 +12,9 @@ from typing import Any
 
 import cmarkgfm
 
-from .harness import HEAD, RUN, Case
+from .harness import GOOD_BATCH, HEAD, RUN, Case
 from .inputs import HEADER, XLSX_HEADER, records_checked, stderr_lines, workbook
-from .outputs import CONFIG, record, rules
+from .outputs import CONFIG, record, rules, waived
 
 
 def not_in(text: str, part: str) -> None:
@@ -268,6 +268,34 @@ CASES = [
         0,
         None,
         check=records_checked("x2"),
+    ),
+    # What a batch folder holds besides records, and a file reached twice
+    Case(
+        "waivers-kept-in-the-batch",
+        {
+            "waivers.yaml": "waivers:\n  - {rule: low-execution-rate, record: good-record, "
+            "reason: 已说明情况, owner: 某局}\n"
+        },
+        0,
+        "batch/waivers.yaml: note: this run's waivers or baseline; not read as a record",
+        args=["--waivers", "batch/waivers.yaml"],
+        good=False,
+        check=waived,
+    ),
+    Case(
+        "batch-yml",
+        {"batch.yml": GOOD_BATCH},
+        2,
+        "batch/batch.yml:1:1: the batch file is named batch.yaml; rename this one to batch.yaml",
+        batch=None,
+        check=stderr_lines(1),
+    ),
+    Case(
+        "a-file-again-through-a-symlinked-folder",
+        {"../link@": "batch"},
+        0,
+        None,
+        command=["run", "batch", "link/good.yaml", "--format", "json"],
     ),
     # A baseline that is not one: located, never silently ignored (and never a finding lost)
     *(
