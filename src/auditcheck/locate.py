@@ -544,7 +544,14 @@ def describe_error(model: type[BaseModel], error: dict[str, Any], path: PathKey)
             return f"control character U+{ord(bad):04X} in text; remove it"
     if kind == "finite_number":
         return "NaN and infinity are not figures; write the number the source states"
-    return f"{message} (got {value!r})"
+    if kind == "string_too_long" and isinstance(value, str):
+        limit = (error.get("ctx") or {}).get("max_length")
+        return (
+            f"{len(value)} characters, over the {limit} a text may have (a name, or the "
+            "source's words on one matter); quote the passage that matters, or split it"
+        )
+    shown = repr(value)
+    return f"{message} (got {shown if len(shown) <= 80 else shown[:77] + '…'})"
 
 
 def _plain(number: Decimal) -> str:

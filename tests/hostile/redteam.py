@@ -54,6 +54,11 @@ def present(name: str) -> Any:
     return check
 
 
+def short_lines(proc: Any, _folder: Any) -> None:
+    """Errors quote a value in part: no line of a screen's width times two."""
+    assert all(len(line) < 200 for line in proc.stderr.splitlines()), proc.stderr[:500]
+
+
 def no_workflow_commands(proc: Any, _folder: Any) -> None:
     """No line a CI runner acts on: ``::`` after leading white space, or ``##[`` anywhere
     (in a ``--format github`` line, after the command auditcheck meant)."""
@@ -73,6 +78,8 @@ def no_links(proc: Any, _folder: Any) -> None:
 # Legal names of 248 and 255 bytes: the temporary file beside them must not be longer.
 LONG_DRAFT = "晋城市城区财政局二〇二四年度预算绩效评价报告征求意见稿" * 3 + ".docx"
 LONG_JSON = "x" * 250 + ".json"
+HUGE = "部分项目合同签订不规范。" + "附：情况说明。" * 13000
+EDGE = "部分项目合同签订不规范。" + "\U00020000" * (16_000 - 12)  # 64,000 bytes of UTF-8
 LONG_EVIDENCE = "合同签订不规范" + "，情况说明" * 2100
 
 
@@ -194,6 +201,33 @@ CASES = [
         "'contracts' (read as 'contracts'); rename it",
         prefix="auditcheck: note: batch/r.jsonl",
         check=found("contract-clauses-missing", "o1"),
+    ),
+    # Texts: past 65,535 bytes the engine's word match fails silently, so a text is held to
+    # 16,000 characters (64,000 bytes at most); at the limit, the words are still found.
+    Case(
+        "evidence-past-the-text-limit",
+        {"huge.yaml": HEAD + "observations:\n  - topic: contracts\n    evidence: " + HUGE + "\n"},
+        2,
+        "batch/huge.yaml:7:5: observations[0].evidence: 91012 characters, over the 16000 a text "
+        "may have",
+        check=short_lines,
+    ),
+    Case(
+        "evidence-at-the-text-limit-in-four-byte-characters",
+        {
+            "edge.yaml": "id: edge\nname: 项目\ntype: 专项\nunits: [u]\nobservations:\n"
+            "  - topic: contracts\n    evidence: " + EDGE + "\n"
+        },
+        0,
+        None,
+        check=found("contract-clauses-missing", "edge"),
+    ),
+    Case(
+        "a-long-value-quoted-short",
+        {"bad.yaml": HEAD + "schedule: " + "长" * 500 + "\n"},
+        2,
+        "batch/bad.yaml:5:1: schedule: Input should be a valid dictionary",
+        check=short_lines,
     ),
     # CSV and workbooks
     Case(
