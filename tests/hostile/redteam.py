@@ -462,6 +462,16 @@ CASES = [
         prefix="Error:",
         good=False,
     ),
+    Case(
+        "draft-chart-with-a-character-its-font-lacks",
+        {"r.yaml": "id: r1\nname: 𠀀村项目\ntype: 专项\nunits: [u]\nbudget: 100\nspent: 1\n"},
+        0,
+        "wrote d.docx",
+        command=["report", "batch", "-o", "d.docx"],
+        prefix="wrote",
+        good=False,
+        check=stderr_lines(1),  # no warning from the chart library
+    ),
     # Outputs
     Case(
         "draft-with-a-248-byte-name",
