@@ -57,14 +57,6 @@ _DISALLOWED = (nodes.Call, nodes.Macro, nodes.CallBlock, nodes.Import, nodes.Fro
 _DISALLOWED += (nodes.Include, nodes.Extends, nodes.FilterBlock)
 
 
-def _digits(base: Any, exponent: Any) -> float:
-    """About how many digits ``base ** exponent`` has (0 when either is not a number)."""
-    numbers = all(isinstance(v, int | float) and not isinstance(v, bool) for v in (base, exponent))
-    if not numbers or abs(base) <= 1:
-        return 0.0
-    return abs(exponent) * math.log10(abs(base))
-
-
 def _data_size(context: dict[str, Any]) -> int:
     """How much data a message is rendered from: characters of its values, items of its lists."""
     size, stack = 0, list(context.values())
