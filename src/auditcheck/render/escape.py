@@ -21,7 +21,9 @@ _NAMED = {"\n": "\\n", "\r": "\\r", "\t": "\\t"}
 _NOT_XML = re.compile("[^\t\n\r\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
 # Characters that start links, images, emphasis, code and tables, and the marks that make
 # text an autolink (``https://``, ``www.``, ``a@b.c``); figures like 57.81% stay as they are.
-_MARKDOWN = re.compile(r"[\\`*_\[\]()!|~@]|:(?=//)|(?<=www)\.", re.IGNORECASE)
+# Only marks that start syntax: with [ and ] escaped, ( ) and ! open no link or image, and a
+# text read raw (项目(工程)) keeps its parentheses.
+_MARKDOWN = re.compile(r"[\\`*_\[\]|~]|:(?=//)|(?<=www)\.", re.IGNORECASE)
 
 
 def _escape(char: str) -> str:
