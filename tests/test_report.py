@@ -631,6 +631,15 @@ def test_forms_examples_start_with_their_subject(forms_md: str) -> None:
     assert "：绩效指标只有产出指标，没有效益指标、满意度指标" in three
 
 
+def test_an_actual_written_as_a_bound_is_neither_met_nor_missed(forms_md: str) -> None:
+    """中江 copied its targets (≥266米) into 实际完成值: no figure, so no completion rate."""
+    two = section(forms_md, "## 二、项目的基本情况", "## 三")
+    assert "有目标值或完成值的3项均达到目标。" in two
+    assert "等6项的实际完成值只写了界限（如“≥266米”），没有写出实际数" in two
+    appendix = section(forms_md, "## 附件2")
+    assert "| 安装坡面水标尺 | ≥266米 | ≥266米 | — |" in appendix
+
+
 def test_findings_on_one_fact_say_each_figure_once(forms_md: str) -> None:
     three = body(section(forms_md, "## 三、", "## 四"))
     # two rules on the one adjustment: the amount is given by the first only
