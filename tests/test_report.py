@@ -640,6 +640,16 @@ def test_an_actual_written_as_a_bound_is_neither_met_nor_missed(forms_md: str) -
     assert "| 安装坡面水标尺 | ≥266米 | ≥266米 | — |" in appendix
 
 
+def test_findings_that_differ_in_a_quoted_value_are_said_once(forms_md: str) -> None:
+    """Six indicators of 中江 copied their targets: one sentence with 分别, not six."""
+    three = body(section(forms_md, "## 三、", "## 四"))
+    assert three.count("与年度指标值完全相同") == 1
+    assert "“水标尺宽度”、“及时(按期)开工率”" in three
+    assert (
+        "的实际完成值分别写作“≥266米”、“≥50厘米”、“≥90%”、“≥90%”、“≥1000人”、“≥95%”，均与" in three
+    )
+
+
 def test_findings_on_one_fact_say_each_figure_once(forms_md: str) -> None:
     three = body(section(forms_md, "## 三、", "## 四"))
     # two rules on the one adjustment: the amount is given by the first only
