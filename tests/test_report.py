@@ -95,6 +95,7 @@ def test_range_labels() -> None:
 def test_units_written_with_and_without_district_count_once() -> None:
     names = ["区卫体局", "卫体局", "城区财政局", "财政局", "各办事处", "北街办事处"]
     assert distinct_units(names, collective=False) == ["区卫体局", "城区财政局", "北街办事处"]
+    assert distinct_units(["大英县司法局部门", "大英县司法局"]) == ["大英县司法局"]
 
 
 # --- rule messages made into report sentences ----------------------------------------
