@@ -330,6 +330,9 @@ def test_section_two_states_what_the_records_hold(md: str) -> None:
     sme = section(two, "### （六）", "### （七）")
     assert "“创客大赛”奖励资金、“小升规”奖励资金" in sme and "100%" in sme
     assert "结余0" not in two
+    # the states of the 53 add up to 53; how many ran late is counted across them, apart
+    rural = section(two, "### （一）", "### （二）")
+    assert "已完工并验收44个、已完工尚未验收5个、在建4个；从进度看，9个进度未达预期" in rural
 
 
 def test_department_is_not_a_project_carried_out_by_its_unit(md: str) -> None:

@@ -127,15 +127,15 @@ def _counts(counts: SubprojectCounts, as_of: str, subitems: bool = False) -> str
         (counts.completed, "已完工"),
         (counts.completed_not_accepted, "已完工尚未验收"),
         (counts.in_progress, "在建"),
-        (counts.behind_schedule, "进度未达预期"),
-        (counts.completed_late, "存在延迟情况"),
     ]
+    # Counted across the states above, not beside them: said apart, so no sum exceeds the total.
+    pace = [(counts.behind_schedule, "进度未达预期"), (counts.completed_late, "存在延迟情况")]
     named = [f"{word}{n}个" for n, word in states if n is not None]
-    if not named:
-        return total
+    paced = [f"{n}个{word}" for n, word in pace if n is not None]
     if counts.accepted == counts.total:
-        return f"{total}，{as_of}均已完工并验收"
-    return f"{total}，{as_of}" + "、".join(named)
+        named = ["均已完工并验收"]
+    text = f"{total}，{as_of}" + "、".join(named) if named else total
+    return text + ("；从进度看，" + "、".join(paced) if paced else "")
 
 
 def _schedule(s: Schedule) -> str:
