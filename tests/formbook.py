@@ -143,13 +143,16 @@ def xlsx(path: Path, *sheets: tuple[str, list[Row]], edit: Edit = _same) -> Path
     return path
 
 
-def xls(path: Path, *sheets: tuple[str, list[Row]]) -> Path:
-    """The same as :func:`xlsx`, in the old binary format (Excel 97–2003)."""
+def xls(path: Path, *sheets: tuple[str, list[Row]], hidden_rows: tuple[int, ...] = ()) -> Path:
+    """The same as :func:`xlsx`, in the old binary format (Excel 97–2003); ``hidden_rows``
+    (1-based) are hidden in every sheet."""
     import xlwt
 
     book = xlwt.Workbook(encoding="utf-8")
     for name, rows in sheets:
         ws = book.add_sheet(name)
+        for row in hidden_rows:
+            ws.row(row - 1).hidden = True
         plan = layout(rows)
         tops = {(t, left): (b, r) for t, left, b, r in plan.merges}
         for (r, c), text in plan.texts.items():

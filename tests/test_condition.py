@@ -1,3 +1,4 @@
+import random
 from datetime import date
 
 import pytest
@@ -30,11 +31,31 @@ def test_and_or_not_with_de_morgan() -> None:
 def test_field_arithmetic_uses_durable_references() -> None:
     compiled = compile_("balance > budget * share / 100", share=30)
     assert compiled.json == {
-        "$gt": {
-            "balance": {"$div": {"$l": {"$mul": {"$l": {"$m": "budget"}, "$r": 30.0}}, "$r": 100.0}}
-        }
+        "$and": [
+            {"$ex": {"budget": 1}},  # a field referenced on the right must exist (see below)
+            {
+                "$gt": {
+                    "balance": {
+                        "$div": {"$l": {"$mul": {"$l": {"$m": "budget"}, "$r": 30.0}}, "$r": 100.0}
+                    }
+                }
+            },
+        ]
     }
     assert compiled.fields == {"balance", "budget"}
+
+
+def test_a_field_missing_on_the_right_never_fires_whatever_came_before() -> None:
+    """durable_rules reads a missing ``$m`` field as a value left by an earlier fact."""
+    compiled = compile_("abs(spent - received) > 0.1")
+    engine = Engine([EngineRule("r", "project", compiled.json, compiled.fields)])
+    rng = random.Random(7)
+    for fid in range(400):
+        values = {"spent": float(rng.choice([0, 50, 100]))}
+        if rng.random() < 0.5:
+            values["received"] = float(rng.choice([0, 50, 100]))
+        expected = "received" in values and abs(values["spent"] - values["received"]) > 0.1
+        assert bool(engine.check("project", "x", fid, values)) == expected, (fid, values)
 
 
 def test_constant_arithmetic_is_folded() -> None:
@@ -83,7 +104,10 @@ def test_dates_are_day_numbers_and_terms_move_across() -> None:
     assert compiled.json["$and"][1] == {"$lt": {"planned_completion": new_year}}
     # a − b > c is compiled as a > c + b: one side of every comparison is a single field
     assert compile_("spent - received > 10").json == {
-        "$gt": {"spent": {"$add": {"$l": 10.0, "$r": {"$m": "received"}}}}
+        "$and": [
+            {"$ex": {"received": 1}},
+            {"$gt": {"spent": {"$add": {"$l": 10.0, "$r": {"$m": "received"}}}}},
+        ]
     }
     assert compile_("100 - execution_rate > 20").json == {"$lt": {"execution_rate": 80.0}}
 

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from auditcheck.config import ConfigError, RulebookSpec, load_config, rulebook_spec
-from auditcheck.rulebook.load import load_rulebook
+from auditcheck.rulebook.load import RulebookError, load_rulebook
 
 from .conftest import FIXTURES, RULES
 
@@ -172,3 +172,56 @@ def test_severity_rule_over_category_over_dimension(tmp_path: Path) -> None:
     decision = {r.rule.severity for r in book.rules if r.dimension.id == "decision"}
     assert decision >= {"info"}
     assert load_rulebook(RULES).rule("large-unspent-balance").rule.severity == "warning"
+
+
+TAGGED = """rules:
+  - id: tagged
+    category: budget-execution
+    applies_to: [project]
+    severity: warning
+    tags: [{tag}]
+    summary: 示例
+    when: execution_rate < 90
+    field: spent
+    message: "{{{{ label }}}}"
+    doc: d
+"""
+
+
+def tagged_book(tmp_path: Path, tag: str = "self-evaluation") -> Path:
+    folder = tmp_path / "rules"
+    folder.mkdir()
+    write(folder, "categories.yaml", (RULES / "categories.yaml").read_text("utf-8"))
+    plain = TAGGED.format(tag=tag).replace("id: tagged", "id: plain").replace(f"tags: [{tag}]", "")
+    write(folder, "tagged.yaml", TAGGED.format(tag=tag) + plain.removeprefix("rules:\n"))
+    return folder
+
+
+def test_tags_select_ignore_and_set_severity(tmp_path: Path) -> None:
+    folder = tagged_book(tmp_path)
+    selected = rulebook_spec(load_config(start=tmp_path), folder, select=["tag:self-evaluation"])
+    assert [r.id for r in selected.load().rules] == ["tagged"]
+    ignored = rulebook_spec(load_config(start=tmp_path), folder, ignore=["tag:self-evaluation"])
+    assert "tagged" not in {r.id for r in ignored.load().rules}
+    text = '[severity]\nbudget-execution = "error"\n"tag:self-evaluation" = "info"\n'
+    write(tmp_path, "auditcheck.toml", text)
+    levels = {
+        r.id: r.rule.severity
+        for r in rulebook_spec(load_config(start=tmp_path), folder).load().rules
+    }
+    assert levels["tagged"] == "info"  # a tag is more specific than a category
+    assert levels["plain"] == "error"
+
+
+def test_an_unknown_tag_is_refused_where_it_is_written(tmp_path: Path) -> None:
+    folder = tagged_book(tmp_path, "self-evalution")
+    with pytest.raises(RulebookError) as info:
+        load_rulebook(folder)
+    [error] = info.value.errors
+    assert error.file.endswith("tagged.yaml") and error.line == 6
+    assert "unknown tag 'self-evalution'" in error.message
+    spec_ = rulebook_spec(load_config(start=tmp_path), RULES, select=["tag:self-evalution"])
+    with pytest.raises(
+        ConfigError, match="no rule, category, dimension or tag 'tag:self-evalution'"
+    ):
+        spec_.load()

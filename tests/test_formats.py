@@ -150,10 +150,17 @@ def test_select_and_ignore_by_rule_category_and_dimension() -> None:
     assert rules("--ignore", "effect") == every - effect
 
 
-def test_validate_runs_only_the_cross_checks() -> None:
+def test_validate_runs_the_cross_checks_and_the_submission_packs(rulebook) -> None:
     data = json.loads(cli("validate", "fixtures/2023", "--format", "json").stdout)
-    assert {f["dimension"] for f in data["findings"]} == {"consistency"}
-    assert data["summary"]["rules"] < 15
+    chosen = {
+        r.id
+        for r in rulebook.rules
+        if r.dimension.id == "consistency"
+        or {"self-evaluation", "target-review"} & set(r.rule.tags)
+    }
+    assert {f["rule"] for f in data["findings"]} <= chosen
+    assert "consistency" in {f["dimension"] for f in data["findings"]}
+    assert data["summary"]["rules"] == len(chosen) < len(rulebook.rules)
 
 
 def test_explain_shows_values_thresholds_and_outcome() -> None:

@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 
 from auditcheck.forms import FormError, FormRecord, read_forms
+from auditcheck.locate import Note
 
 from . import formbook as fb
 
@@ -43,7 +44,7 @@ TARGET = {
 TEMPLATE = re.compile(r"^(指标\d+:)?(/|……)?$")
 
 
-def read(*files: Path) -> list[FormRecord | FormError]:
+def read(*files: Path) -> list[FormRecord | FormError | Note]:
     return list(read_forms([(f, f.name) for f in files]))
 
 
@@ -241,11 +242,31 @@ def test_three_project_sheets_and_a_stray_one(tmp_path: Path) -> None:
     )
     items = read(book)
     forms = [i for i in items if isinstance(i, FormRecord)]
-    errors = [str(i) for i in items if isinstance(i, FormError)]
     assert [f.sheet for f in forms] == ["天长", "中江", "大英"]
     assert len({f.data["id"] for f in forms}) == 3
-    assert errors == [
-        "三个项目.xlsx:填表说明: not a form auditcheck reads: looked for the label 项目名称 or "
+    # Beside forms, a sheet with no form label at all is noted, not an error.
+    assert not [i for i in items if isinstance(i, FormError)]
+    assert [str(i) for i in items if isinstance(i, Note)] == [
+        "三个项目.xlsx:填表说明: note: not a form (looked for the label 项目名称 or "
+        "部门（单位）名称 and an indicator table headed 一级指标 / 二级指标 / 三级指标); not read"
+    ]
+
+
+def test_a_stray_sheet_alone_or_a_broken_form_is_an_error(tmp_path: Path) -> None:
+    alone = fb.xlsx(tmp_path / "说明.xlsx", ("填表说明", [fb.Row("note", ["请按要求填写。"])]))
+    assert [str(i) for i in read(alone)] == [
+        "说明.xlsx:填表说明: not a form auditcheck reads: looked for the label 项目名称 or "
+        "部门（单位）名称 and an indicator table headed 一级指标 / 二级指标 / 三级指标; move "
+        "other sheets out of the workbook or hide them"
+    ]
+    # A sheet with a form's labels but neither a name nor an indicator table is a form gone
+    # wrong (a label the reader does not know), never a note.
+    broken = [fb.Row("head", ["项目全称", "某项目"]), fb.Row("goal", ["年度总体目标", "建成"])]
+    book = fb.xlsx(
+        tmp_path / "两表.xlsx", ("天长", fb.transcription(fb.TIANCHANG)), ("坏表", broken)
+    )
+    assert [str(i) for i in read(book) if not isinstance(i, FormRecord)] == [
+        "两表.xlsx:坏表: not a form auditcheck reads: looked for the label 项目名称 or "
         "部门（单位）名称 and an indicator table headed 一级指标 / 二级指标 / 三级指标; move "
         "other sheets out of the workbook or hide them"
     ]
@@ -569,7 +590,8 @@ def test_a_national_target_table_with_both_periods(tmp_path: Path) -> None:
     ]
     form = only_record(fb.xlsx(tmp_path / "申报.xlsx", ("Sheet1", rows)))
     assert form.family == "绩效目标表" and form.fiscal_year == 2022
-    assert form.data["units"][0] == {"name": "123-某局", "role": "主管部门"}
+    # The unit's code before its name (主管部门及代码: 123-某局) is not part of its name.
+    assert form.data["units"][0] == {"name": "某局", "role": "主管部门"}
     assert form.data["budget"] == 20
     assert form.data["sources"] == [
         {"name": "财政拨款", "budget": 20},
@@ -584,3 +606,29 @@ def test_the_name_stops_at_the_next_label_of_its_row(tmp_path: Path) -> None:
     rows[2] = fb.Row("head", ["项目名称", "某项目", "项目类型", "专项", "项目编码", "X1"])
     data = only_record(fb.xlsx(tmp_path / "目标.xlsx", ("目标表", rows))).data
     assert (data["name"], data["code"], data["id"]) == ("某项目", "X1", "X1")
+
+
+def test_a_county_sheet_with_its_own_head(tmp_path: Path) -> None:
+    """Title rows above the form, head labels and values in one cell, a unit code before the
+    unit's name, the year without 年度 beside a 填报日期, signatures under the table."""
+    rows = fb.transcription(fb.TIANCHANG)
+    body = [r for r in rows if r.block not in ("title", "head")]
+    county = [
+        fb.Row("note", ["附件3"]),
+        fb.Row("title", ["2022年项目支出绩效自评表"]),
+        fb.Row("note", ["填报日期：2023年3月1日", "", "", "", "", "单位：万元"]),
+        fb.Row("head", ["项目名称：水旱灾害防御经费"]),
+        fb.Row("head", ["主管部门：219-天长市水利局", "", "", "实施单位：天长市水利局"]),
+        *body,
+        fb.Row("note", ["单位负责人：张某", "", "", "填表人：李某"]),
+    ]
+    plain = only_record(fb.xlsx(tmp_path / "a.xlsx", ("自评表", rows)))
+    form = only_record(fb.xlsx(tmp_path / "b.xlsx", ("自评表", county)))
+    assert form.fiscal_year == 2022
+    assert form.data["units"] == [
+        {"name": "天长市水利局", "role": "主管部门"},
+        {"name": "天长市水利局", "role": "实施单位"},
+    ]
+    same = {k: v for k, v in form.data.items() if k not in ("id", "units")}
+    assert same == {k: v for k, v in plain.data.items() if k not in ("id", "units")}
+    assert form.ref(("name",)).cell == "自评表!A4"

@@ -7,7 +7,8 @@ from pathlib import Path
 import pytest
 import yaml
 
-from auditcheck.forms import FormRecord, read_forms, write_batch
+from auditcheck.forms import FormRecord, read_forms, write, write_batch
+from auditcheck.output import OutputError
 
 from . import formbook as fb
 from .conftest import cli_json
@@ -82,3 +83,21 @@ def test_a_project_named_batch_does_not_take_the_batch_file(tmp_path: Path) -> N
         "batch.yaml",
         "batch-2.yaml",
     ]
+
+
+def test_a_folder_is_written_whole_or_not_at_all(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    read = forms(tmp_path, fb.TIANCHANG, fb.ZHONGJIANG)
+    real, calls = write.atomic_path, []
+
+    def failing(path: Path):  # the disk fills up at the third file
+        calls.append(path)
+        if len(calls) == 3:
+            raise OutputError(f"cannot write {path}: No space left on device")
+        return real(path)
+
+    monkeypatch.setattr(write, "atomic_path", failing)
+    with pytest.raises(OutputError, match="No space left"):
+        write_batch(read, tmp_path / "out")
+    assert len(calls) == 3 and not (tmp_path / "out").exists()

@@ -4,6 +4,7 @@ traceback, and every other sheet still read."""
 from __future__ import annotations
 
 import io
+import os
 import subprocess
 import sys
 import zipfile
@@ -95,6 +96,33 @@ def test_figures_without_an_indicator_are_not_dropped_silently(tmp_path: Path) -
         f"天长.xlsx:自评表!C{row}: 三级指标: the row gives 分值 but no indicator; write the "
         "indicator's name, or clear the row"
     ]
+
+
+def test_hidden_rows_and_columns_are_not_read(tmp_path: Path) -> None:
+    row = first_row("ind") + 4  # 质量指标 指标2：, a template row
+    head = first_row("head")
+    book = edited(tianchang(tmp_path), {f"F{row}": 5, f"J{head}": "内部编号X"})
+    assert len(messages(book)) == 1  # the template row with a 分值 is an error …
+    wb = load_workbook(book)
+    wb["自评表"].row_dimensions[row].hidden = True  # … unless the unit hid it
+    wb["自评表"].column_dimensions["J"].hidden = True
+    wb.save(book)
+    (form,) = read_forms([(book, book.name)])
+    assert isinstance(form, FormRecord) and form.data["name"] == "水旱灾害防御经费"
+    rows = fb.transcription(fb.TIANCHANG)
+    rows[row - 1].cells[5] = "5"
+    old = fb.xls(tmp_path / "a.xls", ("自评表", rows), hidden_rows=(row,))
+    assert [type(i).__name__ for i in read_forms([(old, old.name)])] == ["FormRecord"]
+
+
+def test_signatures_under_the_indicators_end_the_table(tmp_path: Path) -> None:
+    rows = [r for r in fb.transcription(fb.ZHONGJIANG) if r.block not in ("total", "note")]
+    signed = [*rows, fb.Row("note", ["填表人：李某", "", "", "审核人：王某", "", "联系电话：123"])]
+    plain = next(read_forms([(fb.xlsx(tmp_path / "a.xlsx", ("自评表", rows)), "a.xlsx")]))
+    book = fb.xlsx(tmp_path / "b.xlsx", ("自评表", signed))
+    (form,) = read_forms([(book, book.name)])
+    assert isinstance(form, FormRecord) and isinstance(plain, FormRecord)
+    assert form.data["targets"] == plain.data["targets"]
 
 
 def test_an_empty_name_is_named_by_its_label(tmp_path: Path) -> None:
@@ -191,7 +219,7 @@ def test_size_is_bounded_before_parsing(tmp_path: Path) -> None:
         and "--max-file-size" in message
     )
     (message,) = messages(book, max_bytes=1_000)
-    assert message.startswith("天长.xlsx: file is ") and "MB limit; split it" in message
+    assert message.startswith("天长.xlsx: file is ") and "KB, over the 1.0 KB limit" in message
 
 
 def test_a_zip_that_is_no_office_file(tmp_path: Path) -> None:
@@ -209,11 +237,31 @@ def test_a_form_is_told_from_a_table(tmp_path: Path) -> None:
     wb.save(table)
     junk = tmp_path / "junk.xlsx"
     junk.write_bytes(b"PK\x03\x04junk")
-    assert looks_like_form(tianchang(tmp_path))
+    assert looks_like_form(tianchang(tmp_path)) is True
     assert looks_like_form(fb.xls(tmp_path / "a.xls", ("自评表", fb.transcription(fb.DAYING))))
     assert looks_like_form(fb.docx(tmp_path / "a.docx", fb.transcription(fb.DAYING)))
-    assert not looks_like_form(table)
-    assert not looks_like_form(junk)
+    assert looks_like_form(table) is False
+    assert looks_like_form(junk) is None  # damaged: the reader its name picks says why
+
+
+def test_documents_and_old_workbooks_without_a_form_are_told_apart(tmp_path: Path) -> None:
+    from docx import Document
+
+    report = Document()
+    report.add_paragraph("评价指标体系")
+    grid = report.add_table(rows=2, cols=4)
+    headers = ["一级指标", "二级指标", "三级指标", "分值"]
+    for cell, text in zip(grid.rows[0].cells, headers, strict=True):
+        cell.text = text
+    report.save(str(tmp_path / "去年的报告.docx"))
+    table = fb.xls(tmp_path / "项目表.xls", ("Sheet1", [fb.Row("head", ["项目名称", "预算资金"])]))
+    assert looks_like_form(tmp_path / "去年的报告.docx") is False  # its table has no 项目名称
+    assert looks_like_form(table) is False
+    os.mkfifo(tmp_path / "管道.xlsx")  # never opened: the reader refuses it by its kind
+    assert looks_like_form(tmp_path / "管道.xlsx") is None
+    assert messages(tmp_path / "管道.xlsx") == [
+        "管道.xlsx: a named pipe (FIFO), not a file; skipped"
+    ]
 
 
 def test_a_damaged_xls(tmp_path: Path) -> None:
@@ -320,8 +368,8 @@ def test_a_corrupt_compressed_part(tmp_path: Path) -> None:
     assert message.startswith("天长.xlsx: cannot read the file (") and "save it again" in message
 
 
-def test_an_oversized_file_is_left_to_the_form_reader_to_refuse(tmp_path: Path) -> None:
+def test_an_oversized_file_cannot_be_told_and_is_refused(tmp_path: Path) -> None:
     book = tianchang(tmp_path)
-    assert looks_like_form(book, max_bytes=1_000)
+    assert looks_like_form(book, max_bytes=1_000) is None
     (message,) = messages(book, max_bytes=1_000)
-    assert "over the 0.0 MB limit" in message
+    assert "over the 1.0 KB limit" in message

@@ -243,7 +243,7 @@ class Checker:
             severity=rule.rule.severity,
             record=subject.record,
             project=subject.name,
-            file=doc.file,
+            file=pos.file or doc.file,
             line=pos.line,
             col=pos.col,
             field=dotted(path),
@@ -251,6 +251,7 @@ class Checker:
             suggestion=rule.category.suggestion,
             evidence=evidence,
             fingerprint=fingerprint(rule.id, subject.record, path),
+            place=pos.place,
         )
 
 
@@ -296,15 +297,15 @@ def all_facts(record: LoadedRecord, ctx: Context, wanted: Wanted | None = None) 
 
 def check_unit(
     checker: Checker, unit: Unit, max_bytes: int, keep: bool = False
-) -> Iterator[Checked | LocatedError]:
-    """Every record of a unit checked, and every input error, in input order; never raises.
+) -> Iterator[Checked | LocatedError | Note]:
+    """Every record of a unit checked, every input error and note, in input order; never raises.
 
     A generator, so that in this process each record's findings can be written
     before the next record is read. ``keep`` keeps each record in its outcome.
     """
     try:
         for item in iter_unit(unit, max_bytes):
-            yield item if isinstance(item, LocatedError) else checker.check(item, keep)
+            yield item if isinstance(item, LocatedError | Note) else checker.check(item, keep)
     except Exception as exc:  # a reader failed in a way no input should make it: keep the rest
         message = f"could not be read to the end: {type(exc).__name__}: {exc} (please report this)"
         yield LocatedError(display(unit.files[0]), 1, 1, "", message)

@@ -24,17 +24,21 @@ from auditcheck.baseline import write_baseline
 from auditcheck.check import RunResult
 from auditcheck.config import Config, GivenPath, Megabytes, RulebookSpec, load_config, rulebook_spec
 from auditcheck.draft import SECTIONS
-from auditcheck.examples import message_errors, run_rulebook_examples
+from auditcheck.examples import run_rulebook_examples
 from auditcheck.explain import explain
-from auditcheck.locate import LocatedError
 from auditcheck.output import open_output, refuse_overlap
 from auditcheck.pipeline import EXIT_ERROR, Run, Sink, exit_code
 from auditcheck.progress import Progress
 from auditcheck.render import console
+from auditcheck.render.console import say
 from auditcheck.render.escape import log_line
+from auditcheck.render.review import finish_review
+from auditcheck.render.rule_pages import write_pages
 from auditcheck.render.summary import summary_line
 from auditcheck.render.writers import make_writer, use_colour
+from auditcheck.review import SUBMITTED, Reviewing, sheet
 from auditcheck.rulebook.load import Rulebook
+from auditcheck.rulelint import lint_rulebook
 from auditcheck.vocabulary import describe as describe_fields
 from auditcheck.waivers import today
 
@@ -43,21 +47,15 @@ LEVELS = click.Choice(["error", "warning", "info"])
 COLOURS = click.Choice(["auto", "always", "never"])
 FILE = GivenPath(dir_okay=False, path_type=Path)
 FOLDER = GivenPath(exists=True, file_okay=False, path_type=Path)
+NEW_FOLDER = GivenPath(file_okay=False, path_type=Path)
 BUNDLED = Path(__file__).parent / "rules"
-MEGABYTES = Megabytes()
+MEGABYTES, JOBS = Megabytes(), click.IntRange(1, 64)
 EXIT_PIPE = 141
-
-
-def say(text: str) -> None:
-    """One line on stderr, with nothing in it a terminal or a CI log would act on."""
-    click.echo(log_line(text), err=True)
 
 
 def fail(message: str, errors: Any = ()) -> NoReturn:
     """Print located errors, then what to do, and end with exit code 2."""
-    for error in errors:
-        say(str(error))
-    say(f"auditcheck: {message}")
+    say(*errors, f"auditcheck: {message}")
     raise click.exceptions.Exit(EXIT_ERROR)
 
 
@@ -65,7 +63,7 @@ def config() -> Config:
     return click.get_current_context().find_object(Config) or Config()
 
 
-def spec(o: dict[str, Any], only: str | None = None) -> RulebookSpec:
+def spec(o: dict[str, Any], only: str = "") -> RulebookSpec:
     """The rulebook the options ask for (``--param`` merged over the file key by key)."""
     ctx = click.get_current_context()
     sources = {ctx.get_parameter_source(k) for k in ("select", "ignore")}
@@ -74,12 +72,12 @@ def spec(o: dict[str, Any], only: str | None = None) -> RulebookSpec:
     return rulebook_spec(config(), o["rules_dir"], *given, only, where)
 
 
-def make_run(paths: tuple[Path, ...], o: dict[str, Any], *outputs: Path, only: str = "") -> Run:
+def make_run(paths: tuple[Path, ...], o: dict[str, Any], *outs: Path | None, only: str = "") -> Run:
     """A run from the checking options; outputs that would overwrite an input are refused."""
     given = pipeline.Suppressors(o["waivers"], o["baseline"], today())
     sources = pipeline.Sources(paths, int(o["max_file_size"] * 2**20))
-    run = Run(spec(o, only or None), sources, given, o["jobs"])
-    refuse_overlap(outputs, [*run.inputs(), *filter(None, [config().path])])
+    run = Run(spec(o, only), sources, given, o["jobs"])
+    refuse_overlap(outs, [*run.inputs(), *filter(None, [config().path])])
     return run
 
 
@@ -87,8 +85,7 @@ def check(run: Run, sink: Callable[[Rulebook], Sink], quiet: bool, **kw: Any) ->
     """Execute a run; print its notes and input errors once."""
     with Progress(enabled=not quiet and sys.stderr.isatty()) as progress:
         result = pipeline.execute(run, sink, on_progress=progress.advance, **kw)
-    for line in [*result.notes, *result.errors]:
-        say(str(line))
+    say(*result.notes, *result.errors)
     if result.records == 0 and not result.errors:
         say("auditcheck: no project records found in the given paths")
     return result
@@ -110,18 +107,17 @@ def opt(names: str, env: str, text: str, **kw: Any) -> Callable[..., Any]:
 RULES = opt("--rules rules_dir", "RULES", "Rules (default: bundled).", type=FOLDER, default=BUNDLED)
 PARAM = opt("--param params", "PARAM", "e.g. low-execution-rate.threshold=85", multiple=True)
 PATHS = click.argument("paths", nargs=-1, required=True, type=GivenPath(path_type=Path))
+MAX_SIZE = opt("--max-file-size", "MAX_FILE_SIZE", "MB a file may have.", type=MEGABYTES, default=5)
 CHECK = options(
     RULES,
     PARAM,
-    opt("--select", "SELECT", "Only these rules, categories or dimensions (a,b).", multiple=True),
-    opt("--ignore", "IGNORE", "Leave out rules, categories or dimensions (a,b).", multiple=True),
+    opt("--select", "SELECT", "Only these rules, tag:TAGs, categories, dimensions.", multiple=True),
+    opt("--ignore", "IGNORE", "Leave out rules, tag:TAGs, categories, dimensions.", multiple=True),
     opt("--waivers", "WAIVERS", "YAML file of waived findings.", type=FILE),
     opt("--baseline", "BASELINE", "Findings in this baseline do not fail the run.", type=FILE),
-    opt(
-        "--jobs -j", "JOBS", "Worker processes; same output.", type=click.IntRange(1, 64), default=1
-    ),
+    opt("--jobs -j", "JOBS", "Worker processes; same output.", type=JOBS, default=1),
     opt("--quiet -q", "", "No progress bar on long runs.", is_flag=True),
-    opt("--max-file-size", "MAX_FILE_SIZE", "MB a record may have.", type=MEGABYTES, default=5),
+    MAX_SIZE,
 )
 OUTPUT = options(
     opt("--format fmt", "", "Output format.", type=FORMATS, default="text"),
@@ -146,18 +142,19 @@ def cli(ctx: click.Context, config_path: Path | None) -> None:
     """
     ctx.obj = load_config(config_path)
     defaults = ctx.obj.command_defaults()
-    ctx.default_map = dict.fromkeys(("run", "validate", "explain", "report"), defaults)
+    ctx.default_map = dict.fromkeys(("run", "validate", "explain", "report", "convert"), defaults)
     ctx.default_map["baseline"] = {"write": defaults}
-    ctx.default_map["rules"] = dict.fromkeys(("list", "show", "test", "check"), defaults)
+    ctx.default_map["rules"] = dict.fromkeys(("list", "show", "test", "check", "docs"), defaults)
 
 
-def _checking(name: str, only: str, help_text: str) -> None:
+def _checking(name: str, only: str, help_text: str, *extra: Callable[..., Any]) -> None:
     @cli.command(name, help=help_text)
     @PATHS
     @CHECK
     @OUTPUT
+    @options(*extra)
     def command(paths: tuple[Path, ...], fmt: str, output: Path, **o: Any) -> None:
-        run = make_run(paths, o, output, only=only)
+        run = make_run(paths, o, output, o.get("review"), only=only)
         with open_output(output) as out:
             baselined = run.suppressors.baseline is not None
             colour = use_colour(o["color"], output is None and sys.stdout.isatty())
@@ -165,14 +162,18 @@ def _checking(name: str, only: str, help_text: str) -> None:
             def make(book: Rulebook) -> Sink:
                 return make_writer(fmt, out, book.rules, colour, o["show_waived"], baselined)
 
-            result = check(run, make, o["quiet"], keep_checked=fmt == "junit")
+            review = Reviewing(make) if extra else None
+            hooks = {"on_record": review.keep} if review else {}
+            result = check(run, review or make, o["quiet"], keep_checked=fmt == "junit", **hooks)
         if output is not None:
             say(summary_line(result))
+        say(*(finish_review(review, o["review"]) if review else []))
         raise click.exceptions.Exit(exit_code(result, o["fail_on"], o["exit_zero"]))
 
 
 _checking("run", "", "Check the records in PATHS (batch folders or files) against every rule.")
-_checking("validate", "consistency", "The gate for submitted data: schema and stated figures.")
+REVIEW = opt("--review", "", "Also write a sheet per unit: .md, .html.", type=FILE, callback=sheet)
+_checking("validate", SUBMITTED, "The gate for submitted data and forms (自评抽查复核).", REVIEW)
 
 
 @cli.command("report")
@@ -182,8 +183,7 @@ _checking("validate", "consistency", "The gate for submitted data: schema and st
 @opt("--with-consistency", "", "Also list the 数据核对 findings in 三.", is_flag=True)
 @CHECK
 def report(paths: tuple[Path, ...], output: Path, sections: str, **o: Any) -> None:
-    """Write a draft evaluation report: 一 table and grades, 二 projects, 三 problems found
-    (per dimension and heading, numbered examples, 改进建议; waived findings left out)."""
+    """Write a draft report: 一 table and grades, 二 projects, 三 problems and 改进建议."""
     drafting = pipeline.Drafting(output, sections, o["with_consistency"])
     result = check(make_run(paths, o, output), drafting, o["quiet"], on_record=drafting.keep)
     if exit_code(result, "error") == EXIT_ERROR:
@@ -210,6 +210,18 @@ def baseline_write(file: Path, paths: tuple[Path, ...], **o: Any) -> None:
     click.echo(log_line(f"wrote {write_baseline(file, result.findings)} fingerprints to {file}"))
 
 
+@cli.command("convert")
+@click.argument("files", nargs=-1, required=True, type=FILE)
+@opt("--output -o", "", "The batch folder to write.", type=NEW_FOLDER, required=True)
+@opt("--region", "", "The batch's region (forms do not state it).")
+@MAX_SIZE
+def convert(files: tuple[Path, ...], output: Path, region: str | None, **o: Any) -> None:
+    """Write forms (自评表, 绩效目标表: .xlsx, .xls, .docx) as a batch folder for `run`."""
+    done = pipeline.convert(files, output, region, int(o["max_file_size"] * 2**20))
+    say(*done.notes)
+    say(f"wrote {output}: batch.yaml and {len(done.written) - 1} project record(s)")
+
+
 @cli.command("explain")
 @PATHS
 @opt("--rule rule_id", "", "The rule to explain.", required=True)
@@ -219,22 +231,13 @@ def baseline_write(file: Path, paths: tuple[Path, ...], **o: Any) -> None:
 def explain_command(paths: tuple[Path, ...], rule_id: str, record_id: str | None, **o: Any) -> None:
     """Show, for every fact the rule looks at, the values compared and whether it fired."""
     rulebook = pipeline.load_checker(spec(o)).rulebook
-    rule = rulebook.rule(rule_id)
-    if rule is None:
-        fail(f"no rule '{rule_id}'; see `auditcheck rules list`")
-    click.echo("\n".join(console.explain_header(rule)))
-    shown = fired = errors = 0
-    for item in explain(paths, rulebook, rule, record_id):
-        if isinstance(item, LocatedError):
-            errors += 1
-            say(str(item))
-        else:
-            shown, fired = shown + 1, fired + item.fired
-            click.echo("\n".join(console.explanation_lines(item)))
-    click.echo(f"{shown} 条事实，{fired} 条触发。")
-    if errors:
+    rule = pipeline.rule_named(rulebook, rule_id)
+    tally = console.ExplainTally()
+    for to_stdout, text in tally.lines(rule, explain(paths, rulebook, rule, record_id)):
+        (click.echo if to_stdout else say)(text)
+    if tally.errors:
         raise click.exceptions.Exit(EXIT_ERROR)
-    if shown == 0:
+    if tally.shown == 0:
         fail(f"no fact of the kinds this rule looks at in {record_id or 'the records'}")
 
 
@@ -257,9 +260,7 @@ def rules_list(**o: Any) -> None:
 @PARAM
 def rules_show(rule_id: str, **o: Any) -> None:
     """A rule's documentation, parameters, condition and examples."""
-    rule = pipeline.load_checker(spec(o)).rulebook.rule(rule_id)
-    if rule is None:
-        fail(f"no rule '{rule_id}'; see `auditcheck rules list`")
+    rule = pipeline.rule_named(pipeline.load_checker(spec(o)).rulebook, rule_id)
     click.echo("\n".join(console.rule_lines(rule)))
 
 
@@ -268,24 +269,27 @@ def rules_show(rule_id: str, **o: Any) -> None:
 def rules_test(rules_dir: Path) -> None:
     """Run every rule's examples with default parameters; a rule without both kinds fails."""
     reports = run_rulebook_examples(pipeline.load_checker(RulebookSpec(rules_dir)).rulebook)
-    for report in reports:
-        click.echo(f"{'PASS' if report.passed else 'FAIL'}  {report.rule.id}")
-        for failure in report.failures:
-            click.echo(log_line(f"      {report.rule.file}:{report.rule.line}: {failure}"))
-    failed = sum(not r.passed for r in reports)
-    click.echo(f"{len(reports) - failed} passed, {failed} failed")
-    raise click.exceptions.Exit(pipeline.EXIT_FINDINGS if failed else 0)
+    click.echo("\n".join(console.test_lines(reports)))
+    raise click.exceptions.Exit(pipeline.EXIT_FINDINGS if not all(r.passed for r in reports) else 0)
 
 
 @rules.command("check")
 @RULES
 def rules_check(rules_dir: Path) -> None:
-    """Lint the rulebook: schema, conditions, engine limits, messages rendered on examples."""
-    loaded = pipeline.load_checker(RulebookSpec(rules_dir))
-    if errors := message_errors(loaded):
-        fail(f"{len(errors)} message(s) cannot be written; fix them and rerun", errors)
-    book = loaded.rulebook
+    """Lint the rulebook: schema, conditions, messages, examples' coverage, sources."""
+    book = pipeline.load_checker(RulebookSpec(rules_dir)).rulebook
+    if errors := lint_rulebook(book):
+        fail(f"{len(errors)} problem(s) in the rulebook; fix them and rerun", errors)
     click.echo(f"{len(book.all_rules)} rules in {len(book.categories)} categories: OK")
+
+
+@rules.command("docs")
+@RULES
+@click.argument("folder", type=click.Path(file_okay=False, path_type=Path), default="docs/rules")
+def rules_docs(rules_dir: Path, folder: Path) -> None:
+    """Write a page per rule into FOLDER: what it checks, why, its source, parameters, examples."""
+    changed = write_pages(pipeline.load_checker(RulebookSpec(rules_dir)).rulebook, folder)
+    click.echo(f"{len(changed)} page(s) written or removed in {folder}")
 
 
 @rules.command("fields")
@@ -332,10 +336,9 @@ def main(argv: list[str] | None = None) -> NoReturn:
         _silence_stdout()
         code = EXIT_PIPE
     except (Exception, KeyboardInterrupt) as exc:  # the last boundary: never a traceback
-        if isinstance(exc, OSError):
+        if isinstance(exc, OSError):  # standard output full or gone: stop writing to it
             _silence_stdout()
         with suppress(OSError):  # a terminal that hung up (SIGHUP) cannot show them
-            for line in console.last_words(exc):
-                click.echo(line, err=True)
+            say(*console.last_words(exc))
         code = console.exit_status(exc)
     sys.exit(code)

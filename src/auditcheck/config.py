@@ -6,8 +6,8 @@ become the commands' ``default_map``, which click consults after the command
 line and the option's environment variable. Rule parameters are merged key by
 key instead, so that ``--param a.x=1`` does not discard the file's ``b.y``, and
 each value is checked against the type of the parameter's default. Severity
-overrides (like yamllint's ``level:``) name a rule, a category or a dimension;
-the most specific wins.
+overrides (like yamllint's ``level:``) name a rule, a tag (``tag:self-evaluation``),
+a category or a dimension; the most specific wins.
 
 Every value is checked here, and an error names the file and the key (or the
 flag) it came from: ``threshold = true``, ``"90"`` or ``nan`` is
@@ -27,6 +27,9 @@ Example ``auditcheck.toml``::
     [severity]
     data-consistency = "warning"        # a category: every rule in it
     figure-stated-twice-differs = "info"  # a rule: wins over its category
+
+``preset = "sichuan"`` names a set of parameters and rules left out for a kind
+of form (:data:`PRESETS`); the file's own parameters and ``--param`` win over it.
 """
 
 from __future__ import annotations
@@ -44,7 +47,7 @@ from pydantic import ValidationError
 from auditcheck.engine import MAX_NUMBER
 from auditcheck.formulas import GRADE_RULE
 from auditcheck.records.model import GradeBands
-from auditcheck.rulebook.load import Rulebook, load_rulebook, select_rules
+from auditcheck.rulebook.load import Rulebook, load_rulebook, select_rules, unknown_name
 from auditcheck.rulebook.schema import SEVERITY_RANK, CompiledRule
 
 CONFIG_FILE = "auditcheck.toml"
@@ -63,7 +66,7 @@ def _level(value: Any) -> Any:
 
 def _names(value: Any) -> Any:
     if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
-        raise ValueError("must be a list of rule ids, categories or dimensions")
+        raise ValueError("must be a list of rule ids, tags (tag:NAME), categories or dimensions")
     return value
 
 
@@ -124,7 +127,30 @@ SETTINGS: dict[str, tuple[str, Callable[[Any], Any]]] = {
     "jobs": ("jobs", _jobs),
 }
 PATH_KEYS = {"rules", "waivers", "baseline"}
-KEYS = {*SETTINGS, "params", "severity"}
+KEYS = {*SETTINGS, "params", "severity", "preset"}
+
+
+@dataclass(frozen=True)
+class Preset:
+    """Settings for a kind of form, by name: parameter values and rules left out."""
+
+    doc: str
+    params: dict[str, dict[str, Any]] = field(default_factory=dict)
+    ignore: tuple[str, ...] = ()
+
+
+PRESETS: dict[str, Preset] = {
+    # 四川 provincial 自评表 (报表编号 510000_0013zp): 预算执行情况 10 分 + 绩效指标 90 分, the 90
+    # split among the 一级指标 by the unit. County forms in 四川 print the national 50/30/10/10.
+    "sichuan": Preset(
+        "四川省级自评表（510000_0013zp）：预算执行10分、绩效指标90分，一级指标之间不设固定分值",
+        {
+            "execution-weight-not-standard": {"standard": 10},
+            "weights-do-not-add-up": {"total": 100},
+        },
+        ("first-level-weights-not-standard",),
+    ),
+}
 
 
 @dataclass(frozen=True)
@@ -157,6 +183,11 @@ class Config:
             for rule, values in self.params.items()
             for name, value in values.items()
         ]
+
+    def preset(self) -> tuple[str, Preset] | None:
+        """The preset the file names, if any."""
+        name = self.values.get("preset")
+        return None if name is None else (name, PRESETS[name])
 
     def severity(self) -> tuple[tuple[str, str, str], ...]:
         """(rule, category or dimension, level, where it is set) for each severity override."""
@@ -206,6 +237,9 @@ def _check(values: dict[str, Any], where: str) -> dict[str, Any]:
                     f"{where}: `params.{rule}.{name}` must be a finite number, true/false "
                     f"or text, got {value!r}"
                 )
+    if "preset" in values and values["preset"] not in PRESETS:
+        known = ", ".join(PRESETS)
+        raise ConfigError(f"{where}: `preset` must be one of {known}, got {values['preset']!r}")
     severity = values.get("severity", {})
     if not isinstance(severity, dict):
         raise ConfigError(f'{where}: write severities as a [severity] table: RULE-ID = "error"')
@@ -351,7 +385,7 @@ class RulebookSpec:
     select: tuple[str, ...] = ()
     ignore: tuple[str, ...] = ()
     severity: tuple[tuple[str, str, str], ...] = ()
-    only_dimension: str | None = None
+    only: tuple[str, ...] = ()  # a command's own selection (validate: the submission checks)
     selection: str = "--select/--ignore"  # where select and ignore came from, for errors
 
     def load(self) -> Rulebook:
@@ -359,27 +393,24 @@ class RulebookSpec:
         book = load_rulebook(self.folder)
         if values := settle(book.all_rules, self.params):
             book = load_rulebook(self.folder, values)
-        known = {r.id for r in book.all_rules} | set(book.categories) | set(book.dimensions)
+        known = book.names()
         for name in (*self.select, *self.ignore):
             if name not in known:
-                raise ConfigError(f"{self.selection}: no rule, category or dimension '{name}'")
+                raise ConfigError(f"{self.selection}: {unknown_name(name)}")
         rules = [self._level(rule, known) for rule in book.all_rules]
         book.all_rules = rules
-        book.rules = select_rules(rules, self.select, self.ignore, book.categories, book.dimensions)
-        if self.only_dimension is not None:
-            book.rules = [r for r in book.rules if r.dimension.id == self.only_dimension]
+        book.rules = select_rules(rules, self.select, self.ignore)
+        if self.only:
+            book.rules = select_rules(book.rules, self.only, ())
         return book
 
     def _level(self, rule: CompiledRule, known: set[str]) -> CompiledRule:
         levels = {}
         for name, level, source in self.severity:
             if name not in known:
-                raise ConfigError(f"{source}: no rule, category or dimension '{name}'")
+                raise ConfigError(f"{source}: {unknown_name(name)}")
             levels[name] = level
-        level = next(
-            (levels[n] for n in (rule.id, rule.category.id, rule.dimension.id) if n in levels),
-            rule.rule.severity,
-        )
+        level = next((levels[n] for n in rule.names if n in levels), rule.rule.severity)
         if level == rule.rule.severity:
             return rule
         return rule.model_copy(update={"rule": rule.rule.model_copy(update={"severity": level})})
@@ -395,13 +426,25 @@ def rulebook_spec(
     flags: Iterable[str] = (),
     select: Iterable[str] = (),
     ignore: Iterable[str] = (),
-    only_dimension: str | None = None,
+    only: str = "",
     selection: str | None = None,
 ) -> RulebookSpec:
-    """The rulebook the settings ask for: the file's parameters, then ``--param`` flags, key by
-    key; ``select``/``ignore`` comma-separated. Raises ConfigError for a malformed flag."""
-    params = (*config.param_values(), *param_flags(flags))
+    """The rulebook the settings ask for: the preset's parameters, the file's, then ``--param``
+    flags, key by key; ``select``/``ignore``/``only`` comma-separated, and the rules the preset
+    leaves out. Raises ConfigError for a malformed flag."""
+    preset: tuple[ParamValue, ...] = ()
+    left_out: tuple[str, ...] = ()
+    if chosen := config.preset():
+        name, found = chosen
+        preset = tuple(
+            ParamValue(rule, key, value, f"{config.path}: preset {name} ({rule}.{key})")
+            for rule, values in found.params.items()
+            for key, value in values.items()
+        )
+        left_out = found.ignore
+    params = (*preset, *config.param_values(), *param_flags(flags))
     where = selection or "--select/--ignore"
+    ignored = (*_split(ignore), *left_out)
     return RulebookSpec(
-        folder, params, _split(select), _split(ignore), config.severity(), only_dimension, where
+        folder, params, _split(select), ignored, config.severity(), _split([only]), where
     )

@@ -61,13 +61,13 @@ class Pair:
 
     @property
     def stated_at(self) -> str:
-        """``file:line`` of the stated figure."""
-        return f"{self.doc.file}:{self.doc.line(self.stated_path)}"
+        """``file:line`` (a workbook's ``file:Sheet!E12``) of the stated figure."""
+        return self.doc.short(self.stated_path)
 
     @property
     def basis_at(self) -> str:
-        """``file:line`` of the figures the computed one follows from."""
-        return self.basis_place or f"{self.doc.file}:{self.doc.line(self.computed_path)}"
+        """``file:line`` (or cell) of the figures the computed one follows from."""
+        return self.basis_place or self.doc.short(self.computed_path)
 
 
 class _Builder:
@@ -376,7 +376,7 @@ def _table_row(record: LoadedRecord, plan: Plan | None) -> Iterator[Fact]:
             (formulas.budget(project), ("table", i, "amount")),
             partial("项目记录中的{}".format, formulas.AMOUNT_LABELS[key]),
             WAN,
-            basis_at=f"{record.doc.file}:{record.doc.line((key,))}",
+            basis_at=record.doc.short((key,)),
         )
         yield from b.facts
 

@@ -124,12 +124,12 @@ def explain(
         for fid, (fact, hits) in enumerate(checker.matches(item)):
             if fact.kind not in leaves:
                 continue
-            pos = (fact.doc or item.doc).position(fact.source(rule.rule.field_for(fact.kind)))
+            path = fact.source(rule.rule.field_for(fact.kind))
             explanation = Explanation(
                 record=item.project.id,
                 kind=fact.kind,
                 label=fact.label,
-                location=f"{(fact.doc or item.doc).file}:{pos.line}",
+                location=(fact.doc or item.doc).short(path),
                 fired=rule.id in hits,
                 comparisons=leaves[fact.kind].compare(item.project.id, fid, fact.kind, fact.values),
             )

@@ -36,6 +36,12 @@ class Finding:
     fingerprint: str = ""
     status: str = "open"  # open | waived | baselined
     justification: str = ""  # the waiver's reason and owner, when waived
+    place: str = ""  # a workbook cell (自评表!E12), shown instead of line:col, which stay set
+
+    @property
+    def location(self) -> str:
+        """``file:line:col``, or ``file.xlsx:自评表!E12`` for a cell."""
+        return f"{self.file}:{self.place or f'{self.line}:{self.col}'}"
 
     @property
     def is_open(self) -> bool:

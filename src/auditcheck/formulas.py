@@ -147,6 +147,16 @@ def bands_text(bands: GradeBands) -> str:
     return f"{e}（含）以上为“优”，{g}（含）至{e}为“良”，{p}（含）至{g}为“中”，{p}以下为“差”"
 
 
+def band_text(score: float, bands: GradeBands) -> str:
+    """The band a score falls in, as a report states it: ``80分（含）至90分``."""
+    e, g, p = (f"{v:g}分" for v in (bands.excellent, bands.good, bands.passing))
+    if score >= bands.excellent:
+        return f"{e}（含）以上"
+    if score >= bands.good:
+        return f"{g}（含）至{e}"
+    return f"{p}（含）至{g}" if score >= bands.passing else f"{p}以下"
+
+
 def grade(score: float, bands: GradeBands) -> str:
     """优 / 良 / 中 / 差 for a score under the bands (lower bounds, inclusive)."""
     if score >= bands.excellent:

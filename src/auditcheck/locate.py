@@ -58,6 +58,20 @@ class Position:
 
     line: int
     col: int
+    place = ""  # a line of text is no cell (see CellPosition)
+    file = ""  # the document's own file
+
+
+@dataclass(frozen=True)
+class CellPosition(Position):
+    """A cell of a workbook: its row and column, and its name, shown instead of them.
+
+    ``file`` is set when a record is read from several files (a 绩效目标表 joined to
+    its 自评表), so that each value names the workbook it came from.
+    """
+
+    place: str = ""  # 自评表!E12
+    file: str = ""
 
 
 class LocatedError(Exception):
@@ -139,7 +153,13 @@ class Document:
     def error(self, path: PathKey, message: str) -> LocatedError:
         """A located error about the value at ``path``."""
         pos = self.position(path)
-        return LocatedError(self.file, pos.line, pos.col, dotted((*self.prefix, *path)), message)
+        field = dotted((*self.prefix, *path))
+        return LocatedError(pos.file or self.file, pos.line, pos.col, field, message, pos.place)
+
+    def short(self, path: PathKey) -> str:
+        """``file:line`` of ``path`` (``file.xlsx:自评表!E12`` for a cell), as messages cite it."""
+        pos = self.position(path)
+        return f"{pos.file or self.file}:{pos.place or pos.line}"
 
 
 def dotted(path: PathKey) -> str:

@@ -26,11 +26,12 @@ from typing import Any, TypeVar
 
 from auditcheck.check import Checked, Checker, check_unit
 from auditcheck.config import RulebookSpec
-from auditcheck.locate import LocatedError
+from auditcheck.locate import LocatedError, Note
 from auditcheck.records.load import Unit
 
 IN_FLIGHT_PER_JOB = 3
-Result = list[Checked | LocatedError]
+Outcome = Checked | LocatedError | Note
+Result = list[Outcome]
 T = TypeVar("T")
 
 
@@ -56,11 +57,11 @@ def _check(unit: Unit) -> Result:
 
 def in_order(
     plan: Iterable[Unit | T],
-    work: Callable[[Unit], Iterable[Checked | LocatedError]],
+    work: Callable[[Unit], Iterable[Outcome]],
     spec: RulebookSpec,
     max_bytes: int,
     jobs: int,
-) -> Iterator[Iterable[Checked | LocatedError] | T]:
+) -> Iterator[Iterable[Outcome] | T]:
     """Each unit's result, and each other item of ``plan`` as it is, in plan order.
 
     With ``jobs`` 1 the units are checked here by ``work``; otherwise in worker

@@ -8,10 +8,13 @@ input are checked in this process or in workers (``--jobs``) and merged here in
 input order by the same code, so both give the same bytes: record ids are
 claimed here, counts are added here, and each record's findings pass through
 waivers, baseline and the tally to the sink here.
+
+:func:`convert` is the one other job: forms written as a batch folder, whole or not at all.
 """
 
 from __future__ import annotations
 
+import os
 import signal
 import threading
 from collections.abc import Callable, Iterable, Iterator
@@ -27,14 +30,16 @@ from auditcheck.config import ConfigError, RulebookSpec
 from auditcheck.draft import SECTIONS, Draft, ProjectInfo, build_draft
 from auditcheck.engine import EngineError
 from auditcheck.findings import Finding
+from auditcheck.forms import FormError, FormRecord, read_forms, write_batch
 from auditcheck.locate import DEFAULT_MAX_BYTES, LocatedError, Note
-from auditcheck.output import atomic_path
+from auditcheck.output import OutputError, atomic_path
 from auditcheck.parallel import in_order
 from auditcheck.records.load import (
     BATCH_FILE,
     IdRegistry,
     LoadedRecord,
     Unit,
+    display,
     duplicate_id,
     plan_units,
 )
@@ -42,7 +47,7 @@ from auditcheck.records.model import Batch
 from auditcheck.render.report_docx import write_docx
 from auditcheck.render.report_text import render_report_html, render_report_markdown
 from auditcheck.rulebook.load import Rulebook, RulebookError
-from auditcheck.rulebook.schema import SEVERITY_RANK
+from auditcheck.rulebook.schema import SEVERITY_RANK, CompiledRule
 from auditcheck.waivers import WaiversError, WaiverSet, load_waivers
 
 EXIT_OK, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
@@ -178,6 +183,14 @@ class SetupError(Exception):
         self.errors = list(errors)
 
 
+def rule_named(rulebook: Rulebook, rule_id: str) -> CompiledRule:
+    """The rule with this id, selected or not; or SetupError saying where to look."""
+    rule = rulebook.rule(rule_id)
+    if rule is None:
+        raise SetupError(f"no rule '{rule_id}'; see `auditcheck rules list`")
+    return rule
+
+
 def load_checker(spec: RulebookSpec) -> Checker:
     """The rulebook a run uses, loaded into the engine; or SetupError saying why not."""
     try:
@@ -292,7 +305,7 @@ def execute(
     jobs = 1 if on_record is not None else run.jobs
     keep = on_record is not None
 
-    def work(unit: Unit) -> Iterator[Checked | LocatedError]:
+    def work(unit: Unit) -> Iterator[Checked | LocatedError | Note]:
         return check_unit(checker, unit, max_bytes, keep)
 
     with interruptible() as stop_if_interrupted:
@@ -378,6 +391,54 @@ class _Merge:
         if item.findings:
             self.emit(item.findings)
         return item.loaded
+
+
+@dataclass
+class Converted:
+    """What ``convert`` wrote (batch.yaml first), and the notes on sheets it did not read."""
+
+    written: list[Path]
+    notes: list[Note]
+
+
+class ConvertError(SetupError):
+    """Forms that cannot be converted as they are: their errors (and notes), then what to do."""
+
+
+def convert(
+    files: Iterable[Path], folder: Path, region: str | None, max_bytes: int = DEFAULT_MAX_BYTES
+) -> Converted:
+    """Forms → a batch folder (``batch.yaml`` and a YAML record per project) that ``run`` reads.
+
+    All or nothing: an error in any form, or two forms of one project, and nothing is
+    written (ConvertError). OutputError when the folder holds an input (``run`` on it
+    would read the project twice) or a file it would write.
+    """
+    files = list(dict.fromkeys(Path(os.path.realpath(file)) for file in files))  # once each
+    for file in files:
+        if file.is_relative_to(os.path.realpath(folder)):
+            raise OutputError(f"{folder}: holds {display(file)}; write the records elsewhere")
+    notes: list[Note] = []
+    errors: list[LocatedError] = []
+    forms: list[FormRecord] = []
+    ids = IdRegistry()
+    for item in read_forms([(file, display(file)) for file in files], max_bytes):
+        if isinstance(item, FormError):
+            errors.append(item.located())
+        elif isinstance(item, Note):
+            notes.append(item)
+        else:
+            anchor = item.document().error(("id",), "")
+            if first := ids.claim(item.data["id"], anchor.short):
+                errors.append(duplicate_id(anchor, item.data["id"], first))
+            forms.append(item)
+    if errors:
+        message = "nothing was written: fix the errors above and rerun"
+        raise ConvertError(message, [*notes, *errors])
+    try:
+        return Converted(write_batch(forms, folder, region), notes)
+    except FileExistsError as exc:
+        raise OutputError(str(exc)) from None
 
 
 def exit_code(result: RunResult, fail_on: str, exit_zero: bool = False) -> int:

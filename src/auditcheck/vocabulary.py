@@ -11,6 +11,7 @@ prints them. Formulas live in :mod:`auditcheck.formulas`; a field only names one
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import date
@@ -241,6 +242,68 @@ def _funded(source: FundingSource) -> bool:
     return any(a for a in amounts)
 
 
+def _weights(project: Project, ctx: Context, attr: str, *levels: str) -> float | None:
+    """Σ of the targets' ``attr`` (weight or score), of those at ``levels`` when given; None
+    when a target does not state it (or, for a level's sum, its level), or there are none."""
+    targets = project.targets
+    values = [getattr(t, attr) for t in targets]
+    if not targets or any(v is None for v in values):
+        return None
+    if not levels:
+        return sum(values)
+    found = [_level(t, ctx) for t in targets]
+    if any(level is None for level in found):
+        return None
+    return sum(v for v, level in zip(values, found, strict=True) if level in levels)
+
+
+def _sources_sum(attr: str) -> Getter:
+    def get(funds: Funds, _ctx: Context) -> float | None:
+        values = [getattr(s, attr) for s in funds.sources]
+        return None if not values or any(v is None for v in values) else sum(values)
+
+    return get
+
+
+def _capped_share(rate: float | None, weight: float | None) -> float | None:
+    """``min(rate, 100) ÷ 100 × weight``: the score a rate earns on the forms' scoring method."""
+    return None if rate is None or weight is None else min(rate, 100) / 100 * weight
+
+
+def _budget_change(funds: Funds, _ctx: Context) -> float | None:
+    budget = formulas.budget(funds)
+    return None if budget is None or funds.initial_budget is None else budget - funds.initial_budget
+
+
+# A target written into an indicator's name: a figure with a percent sign, or a bound with
+# its number (年度资金支付完成率100%, 满意度不低于90). Years and counts in names are not targets.
+_NAME_FIGURE = re.compile(
+    r"(?:[≥≤><=＞＜＝]|不低于|不少于|不高于|不超过|达到)\s*\d+(?:\.\d+)?\s*[%％]?"
+    r"|\d+(?:\.\d+)?\s*[%％]"
+)
+# A template's placeholder left in place: XX, ××, ** (two or more), or a lone *.
+_PLACEHOLDER = re.compile(r"[XxＸｘ×＊*]{2,}|^\s*[＊*]\s*$")
+
+
+def _name_figure(t: Target, _ctx: Context) -> str | None:
+    found = _NAME_FIGURE.search(t.indicator)
+    return found.group(0).strip() if found else None
+
+
+def _placeholder_in(t: Target) -> str | None:
+    """Which of the indicator's cells holds a placeholder: ``planned_text`` or ``indicator``."""
+    for name in ("planned_text", "indicator"):
+        text = getattr(t, name)
+        if text and _PLACEHOLDER.search(text):
+            return name
+    return None
+
+
+def _placeholder(t: Target, _ctx: Context) -> str | None:
+    name = _placeholder_in(t)
+    return None if name is None else getattr(t, name)
+
+
 def _used_before_acceptance(f: Facility, _ctx: Context) -> bool | None:
     if f.in_use_since is not None and f.accepted_on is not None:
         return f.in_use_since < f.accepted_on
@@ -382,6 +445,13 @@ _GRADE = (
         choices=lambda: _GRADES,
     ),
     derived(
+        "score_band",
+        "text",
+        "得分所在的档次，如“80分（含）至90分”（档次的来源同 score_grade）",
+        lambda i, c: None if i.score is None else formulas.band_text(i.score, c.bands),
+        ("score",),
+    ),
+    derived(
         "grade_bands",
         "text",
         "所用评分档次，如“90分（含）以上为“优”，80分（含）至90分为“良”……”",
@@ -430,6 +500,91 @@ _PROGRESS = (
         "竣工到决算审计的天数 = final_audit − actual_completion",
         _audit_days,
         ("schedule", "final_audit"),
+    ),
+)
+
+# The form's own figures: the money block's 分值 / 得分 / 原因, the 总分 line, the sums.
+_SELF_EVALUATION = (
+    stated("execution_weight", "number", "自评表中预算执行率的分值"),
+    stated("execution_score", "number", "自评表中预算执行率的得分"),
+    derived(
+        "formula_execution_score",
+        "number",
+        "按执行率应得的执行率得分 = min(execution_rate, 100) ÷ 100 × execution_weight",
+        lambda p, _c: _capped_share(formulas.execution_rate(p), p.execution_weight),
+        ("execution_score",),
+    ),
+    stated("execution_reason", "text", "自评表预算执行情况一栏所填的原因"),
+    stated("adjustment_reason", "text", "年中预算调整（追加或调减）的理由"),
+    derived(
+        "budget_change",
+        "number",
+        "年中预算调整额 = 全年预算（或调整后预算）− 年初预算（万元），追加为正、调减为负",
+        _budget_change,
+        lambda p: (formulas.budget_key(p),),
+        origin="budget（或 adjusted_budget）",
+    ),
+    stated("total_weight", "number", "自评表总分一栏的分值"),
+    derived(
+        "indicator_weights",
+        "number",
+        "各项绩效指标的分值之和（有一项未写分值即不计）",
+        lambda p, c: _weights(p, c, "weight"),
+        ("targets",),
+    ),
+    derived(
+        "indicator_scores",
+        "number",
+        "各项绩效指标的得分之和（有一项未写得分即不计）",
+        lambda p, c: _weights(p, c, "score"),
+        ("targets",),
+    ),
+    derived(
+        "output_weight",
+        "number",
+        "产出指标（含成本指标）的分值之和；有一项指标未写分值或看不出一级指标即不计",
+        lambda p, c: _weights(p, c, "weight", "产出指标", "成本指标"),
+        ("targets",),
+    ),
+    derived(
+        "effect_weight",
+        "number",
+        "效益指标的分值之和（同上）",
+        lambda p, c: _weights(p, c, "weight", "效益指标"),
+        ("targets",),
+    ),
+    derived(
+        "satisfaction_weight",
+        "number",
+        "满意度指标的分值之和（同上）",
+        lambda p, c: _weights(p, c, "weight", "满意度指标"),
+        ("targets",),
+    ),
+    derived(
+        "sources_initial_budget",
+        "number",
+        "各资金来源年初预算数之和（有一行未写即不计）",
+        _sources_sum("initial_budget"),
+        ("sources",),
+    ),
+    derived(
+        "sources_budget",
+        "number",
+        "各资金来源全年预算数（调整后预算数）之和（同上）",
+        _sources_sum("budget"),
+        ("sources",),
+    ),
+    derived(
+        "sources_spent",
+        "number",
+        "各资金来源执行数之和（同上）",
+        _sources_sum("spent"),
+        ("sources",),
+    ),
+    stated(
+        "template_rows",
+        "number",
+        "指标表中没有指标名称的行数（模板中的“指标2：”“……”等行未删除）",
     ),
 )
 
@@ -520,6 +675,7 @@ PROJECT = FactKind(
             origin="surveys[i].rate（最低的一项）",
             computed=False,
         ),
+        *_SELF_EVALUATION,
     ),
     _project,
     lambda p: p.name,
@@ -598,6 +754,28 @@ TARGET = FactKind(
             "是否有目标值和计量单位；资料未载明（unstated）或只有文字目标（planned_text）时不作判断",
             _measurable,
             ("planned",),
+        ),
+        derived(
+            "formula_score",
+            "number",
+            "按完成率应得的得分 = min(completion_rate, 100) ÷ 100 × weight",
+            lambda t, c: _capped_share(_completion_rate(t, c), t.weight),
+            ("score",),
+        ),
+        derived(
+            "name_figure",
+            "text",
+            "指标名称中写着的目标值，如“年度资金支付完成率100%”中的“100%”",
+            _name_figure,
+            ("indicator",),
+        ),
+        derived(
+            "placeholder",
+            "text",
+            "指标值或指标名称中留下的模板占位符（XX、××、**，或只有一个 *）所在的原文",
+            _placeholder,
+            lambda t: (_placeholder_in(t) or "indicator",),
+            origin="planned_text（或 indicator）",
         ),
     ),
     _listed("targets"),

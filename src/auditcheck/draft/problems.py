@@ -257,9 +257,7 @@ class _Writer:
             name = next((n for n in reversed(names) if subject.endswith(n)), "")
             owner = names[0] if names and _path(f)[0] == "subitems" else ""
             entry = facts.setdefault((subject, fact_key(f)), _Subject(subject, name, owner))
-            # A clause an earlier finding on the same fact already gave is not given again.
-            given = {c for p in entry.predicates for c in p.split("，")}
-            predicate = "，".join(c for c in predicate.split("，") if c not in given)
+            predicate = _not_given_again(predicate, entry.predicates)
             if predicate:
                 entry.predicates.append(predicate)
         return f"{info.short}：{_sentences(list(facts.values()))}"
@@ -287,6 +285,18 @@ class _Writer:
         rule = self.rulebook.rule(f.rule)
         text = "，".join(kept) if kept else (rule.rule.summary if rule else "")
         return f"{text}（另见{earlier.label}）"
+
+
+def _not_given_again(predicate: str, earlier: list[str]) -> str:
+    """The clauses of ``predicate`` that earlier findings on the same fact did not give: not
+    the same words, nor an amount (万元) already stated (``调整为3.36万元``, ``追加3.36万元``)."""
+    given = {c for p in earlier for c in p.split("，")}
+    amounts = set().union(*(_numbers(c) for c in given if "万元" in c))
+    return "，".join(
+        c
+        for c in predicate.split("，")
+        if c not in given and not ("万元" in c and _numbers(c) and _numbers(c) <= amounts)
+    )
 
 
 def _drop_repeated_limits(f: Finding, predicate: str, written: set[str]) -> str:
@@ -317,10 +327,15 @@ def _subjects(named: list[_Subject], predicate: str) -> tuple[str, str]:
 
 def _predicates(predicates: list[str]) -> str:
     """One subject's predicates: a finding that names the same figure again (``预算执行率写作…``,
-    ``预算执行率两处…``) starts a clause of its own after ；, the others run on after ，."""
+    ``预算执行率两处…``) or a part of the subject (``的年度指标值…``) starts a clause of its own
+    after ；, the others run on after ，."""
     text = predicates[0] if predicates else ""
     for predicate in predicates[1:]:
-        text += ("；" if predicate[:ECHO_CHARS] == predicates[0][:ECHO_CHARS] else "，") + predicate
+        if predicate.startswith("的"):  # ``“指标”的年度指标值…``: its subject is said again as 其
+            text += "；其" + predicate[1:]
+        else:
+            echo = predicate[:ECHO_CHARS] == predicates[0][:ECHO_CHARS]
+            text += ("；" if echo else "，") + predicate
     return text
 
 
@@ -337,6 +352,7 @@ def _sentences(facts: list[_Subject]) -> str:
     by_predicate: dict[str, list[_Subject]] = {}
     for fact in facts:
         by_predicate.setdefault(_predicates(fact.predicates), []).append(fact)
+    by_predicate = _respectively(by_predicate)
     sentences = []
     previous = ""
     for predicate, named in by_predicate.items():
@@ -351,6 +367,33 @@ def _sentences(facts: list[_Subject]) -> str:
         previous = owner
         sentences.append(subject + predicate)
     return "；".join(sentences) + "。"
+
+
+# A predicate's first clause quoting one value after its verb (``的实际完成值写作“≥266米”``).
+_QUOTED = re.compile(r"^(.*?)(写作|为)“([^“”]*)”([^“”，]*)$")
+
+
+def _respectively(by_predicate: dict[str, list[_Subject]]) -> dict[str, list[_Subject]]:
+    """Named subjects whose predicates differ only in the value their first clause quotes are
+    said once: ``“A”和“B”的实际完成值分别写作“≥266米”、“≥50厘米”，均与…``."""
+    merged: dict[tuple[str, ...], list[tuple[str, list[_Subject]]]] = {}
+    for predicate, named in by_predicate.items():
+        head, _, tail = predicate.partition("，")
+        quoted = _QUOTED.match(head)
+        key = (*quoted.group(1, 2, 4), tail) if quoted and tail else (predicate,)
+        merged.setdefault(key, []).append((predicate, named))
+    out: dict[str, list[_Subject]] = {}
+    for key, groups in merged.items():
+        subjects = [n for _, named in groups for n in named]
+        if len(groups) == 1 or not all(n.name for n in subjects):
+            out.update(groups)
+            continue
+        before, verb, after, tail = key
+        values = [_QUOTED.match(p.partition("，")[0]).group(3) for p, g in groups for _ in g]  # type: ignore[union-attr]
+        quoted = "、".join(f"“{v}”" for v in values)
+        shared = tail if tail.startswith("均") else "均" + tail
+        out[f"{before}分别{verb}{quoted}{after}，{shared}"] = subjects
+    return out
 
 
 def _fact(f: Finding, rule: CompiledRule | None, project: Project) -> tuple[str, object]:
@@ -457,7 +500,7 @@ def problem_parts(
                             rule.rule.summary if rule else f.rule,
                             f.rule,
                             SEVERITY_WORDS.get(f.severity, f.severity),
-                            f"{shown.get(f.file, f.file)}:{f.line}",
+                            f"{shown.get(f.file, f.file)}:{f.place or f.line}",
                             _basis(f, rule, by_id[e.project].project),
                             f.fingerprint,
                         )

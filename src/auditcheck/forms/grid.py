@@ -12,6 +12,8 @@ from datetime import date, datetime
 
 from openpyxl.utils.cell import get_column_letter
 
+from auditcheck.locate import LocatedError
+
 
 @dataclass(frozen=True)
 class Uncached:
@@ -77,12 +79,22 @@ class FormError(Exception):
         self.label = label  # the form's words for the cell, shown to the user
         self.field = field  # the record field (targets[3].actual), for programs
 
+    @property
+    def place(self) -> str:
+        """``自评表!E12``; ``自评表`` without a cell; empty without a sheet."""
+        if self.sheet is None:
+            return ""
+        if self.row is None or self.col is None:
+            return self.sheet
+        return f"{self.sheet}!{get_column_letter(self.col)}{self.row}"
+
+    def located(self) -> LocatedError:
+        """The error as every input error is reported (a whole file's at its row 1, column 1)."""
+        name = self.label or self.field
+        return LocatedError(self.file, self.row or 1, self.col or 1, name, self.message, self.place)
+
     def __str__(self) -> str:
-        where = self.file
-        if self.sheet is not None:
-            where += f":{self.sheet}"
-            if self.row is not None and self.col is not None:
-                where += f"!{get_column_letter(self.col)}{self.row}"
+        where = f"{self.file}:{self.place}" if self.place else self.file
         name = self.label or self.field
         return f"{where}: {name}: {self.message}" if name else f"{where}: {self.message}"
 

@@ -38,6 +38,8 @@ UNIT_ROLES = {
     "项目单位": "项目单位",
 }
 CODE_LABELS = {"项目编码", "项目代码", "项目编号"}
+# Head labels whose value may share their cell (项目名称：…).
+HEAD_LABELS = {NAME, *DEPARTMENT_NAMES, *UNIT_ROLES, *CODE_LABELS}
 # Other labels of the head rows (not read): a value read right of a label stops at one.
 OTHER_HEAD = {
     "项目负责人及电话",
@@ -104,8 +106,29 @@ GOAL_ACTUAL = {
 }
 # Phrases of the template's printed instructions: a cell holding them states no reason.
 INSTRUCTIONS = ("需说明原因", "应单独说明理由")
-# Closing rows of the indicator table.
+# Closing rows of the indicator table: the total line; a footnote or the signatures under it.
 TOTAL_SCORE = {"总分", "合计", "总计"}
+CLOSING = (
+    "注:",
+    "说明:",
+    "备注:",
+    "填表说明",
+    "填表人",
+    "填报人",
+    "制表人",
+    "经办人",
+    "审核人",
+    "负责人",
+    "单位负责人",
+    "财务负责人",
+    "分管领导",
+    "联系人",
+    "联系电话",
+    "填表日期",
+    "填报日期",
+    "填报单位",
+    "单位(盖章)",
+)
 PROBLEMS = "存在问题"
 
 # Labels that start a block: a block ends where another begins.
@@ -128,3 +151,5 @@ BLOCKS = {
     PROBLEMS,
     "改进措施",
 }
+# Labels only forms have: a sheet with none of them is not a form at all (a 填表说明).
+FORM_LABELS = (BLOCKS - TOTAL_SCORE) | {"一级指标", "二级指标", "三级指标"}

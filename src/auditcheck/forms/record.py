@@ -17,7 +17,8 @@ from typing import Any
 from auditcheck.forms import labels as L
 from auditcheck.forms.grid import Cell, CellRef, FormError, Sheet, Uncached
 from auditcheck.forms.values import figure, operator, shown, target_value, unit_name, unstated
-from auditcheck.locate import PathKey
+from auditcheck.locate import CellPosition, Document, Note, PathKey
+from auditcheck.records.model import Project
 
 SELF_EVAL = "项目支出绩效自评表"
 DEPARTMENT = "部门整体支出绩效自评表"
@@ -25,7 +26,12 @@ TARGETS = "绩效目标表"
 
 _CODE = re.compile(r"^\s*(?P<code>\d{6,}[A-Za-z]\d{6,})\s*[-－—–_]\s*(?P<name>\S.*)$", re.S)
 _TEMPLATE_NUMBER = re.compile(r"^\s*指标\s*\d*\s*[:：]\s*")
-_YEAR = re.compile(r"((?:19|20)\d{2})\s*年度")
+# The year of the title: 2022年度, else 2022年 not followed by a month (a 填报日期).
+_YEARS = (re.compile(r"((?:19|20)\d{2})\s*年度"), re.compile(r"((?:19|20)\d{2})\s*年(?!\s*\d)"))
+# A head label and its value in one cell: 项目名称：水旱灾害防御经费.
+_INLINE = re.compile(r"^(?P<label>[^:：]{2,20}?)\s*[:：]\s*(?P<value>\S.*)$", re.S)
+# A unit's code before its name: 219-池州市水利局.
+_UNIT_CODE = re.compile(r"^\s*\d{3,}\s*[-－—–_]\s*(?=\S)")
 # Every label a value never is: a value read right of (or below) a label stops at one.
 _LABELS = (
     L.BLOCKS
@@ -58,6 +64,15 @@ class FormRecord:
     positions: dict[PathKey, CellRef]
     fiscal_year: int | None = None
     sheets: list[str] = field(default_factory=list)
+    project: Project | None = None  # the record validated, once read_forms has checked it
+
+    def document(self) -> Document:
+        """The record as the checker reads it: its data, and the cell of every field."""
+        cells = {
+            path: CellPosition(ref.row, ref.col, ref.cell, ref.file)
+            for path, ref in self.positions.items()
+        }
+        return Document(self.file, self.data, cells)
 
     def ref(self, path: PathKey) -> CellRef:
         """The cell of ``path``, else of the nearest enclosing field, else the name's."""
@@ -76,11 +91,18 @@ class _SheetReader:
         self.errors: list[FormError] = []
         self.columns: dict[str, int] = {}  # the indicator table's columns, by target field
         self.heads: dict[str, str] = {}  # their headers as written
+        self.template_rows: list[Place] = []  # indicator rows naming no indicator (指标2：, ……)
         self.keys: dict[Place, str] = {
             place: L.key(cell.value)
             for place, cell in sheet.cells.items()
             if isinstance(cell.value, str)
         }
+        self.inline: dict[Place, tuple[str, str]] = {}  # a head label's cell → (label, value)
+        for place, cell in sheet.cells.items():
+            found = _INLINE.match(cell.value) if isinstance(cell.value, str) else None
+            if found and L.key(found["label"]) in L.HEAD_LABELS:
+                self.keys[place] = L.key(found["label"])
+                self.inline[place] = (re.sub(r"\s+", "", found["label"]), found["value"].strip())
 
     # -- finding things -------------------------------------------------------------
 
@@ -94,6 +116,8 @@ class _SheetReader:
 
     def label_text(self, place: Place) -> str:
         """A label as written, on one line (分散对齐 spaces kept out of messages)."""
+        if place in self.inline:
+            return self.inline[place][0]
         return re.sub(r"\s+", "", self.sheet.text(*place))
 
     def right(self, place: Place) -> list[Place]:
@@ -143,6 +167,9 @@ class _SheetReader:
         return self.readable(origin, label)
 
     def text_right(self, place: Place) -> tuple[str, Place] | None:
+        """The text a head label gives: in its own cell (项目名称：…), else right of it."""
+        if place in self.inline:
+            return self.inline[place][1], place
         values = self.right(place)
         if not values:
             return None
@@ -182,7 +209,7 @@ class _SheetReader:
                 if unit is not None:
                     path = ("units", len(units))
                     self.positions[path] = self.ref(unit[1], self.label_text(role_place))
-                    units.append({"name": unit[0].strip(), "role": role})
+                    units.append({"name": _UNIT_CODE.sub("", unit[0]).strip(), "role": role})
         if units:
             data["units"] = units
         identity = "|".join([data["name"], *(u["name"] for u in units)])
@@ -347,14 +374,14 @@ class _SheetReader:
         return found, row
 
     def row_closes(self, row: int) -> bool:
-        """A total line, the conclusions or the footnote end the indicator table."""
+        """A total line, the conclusions, the footnote or the signatures end the indicator table."""
         for col in range(1, self.columns["indicator"] + 1):
             origin = self.sheet.origin(row, col)
             if origin[0] != row:
                 continue
             if self.keys.get(origin) in L.TOTAL_SCORE | {"评价结论", L.PROBLEMS, "改进措施"}:
                 return True
-            if L.fold(self.sheet.text(*origin)).startswith(("注:", "说明:")):
+            if re.sub(r"\s+", "", L.fold(self.sheet.text(*origin))).startswith(L.CLOSING):
                 return True
         return False
 
@@ -377,7 +404,8 @@ class _SheetReader:
                         "indicator's name, or clear the row"
                     )
                 )
-            return None  # a template row left in place (指标2：, ……)
+            self.template_rows.append(origin)
+            return None  # a template row left in place (指标2：, ……): counted, not an indicator
         target: dict[str, Any] = {}
         self.positions[path] = self.ref(origin, heads["indicator"])
         for name_ in ("level", "category"):
@@ -464,11 +492,17 @@ class _SheetReader:
             self.positions[(*path, "unit")] = self.positions[(*path, "actual")]
 
     def total(self, data: dict[str, Any], row: int) -> None:
-        """The 总分 line: the weights' total, and the score the unit gave itself."""
+        """The 总分 line: the weights' total, and the score the unit gave itself.
+
+        ``row`` is the row that closed the indicator table: a footnote or the
+        signatures end it too, on a form without a total line.
+        """
         if row > self.sheet.rows:
             return
         origins = [self.sheet.origin(row, col) for col in range(1, self.sheet.cols + 1)]
         label = next((self.label_text(o) for o in origins if self.keys.get(o) in L.TOTAL_SCORE), "")
+        if not label:
+            return
         missing = []
         for field_, column in (("total_weight", "weight"), ("score", "score")):
             place = (row, self.columns.get(column, 0))
@@ -518,18 +552,34 @@ def _level_of(category: str) -> str | None:
     return None
 
 
-def _not_a_form(sheet: Sheet, file: str) -> FormError:
-    return FormError(
-        file,
-        "not a form auditcheck reads: looked for the label 项目名称 or 部门（单位）名称 and an "
-        "indicator table headed 一级指标 / 二级指标 / 三级指标; move other sheets out of the "
-        "workbook or hide them",
-        sheet.name,
-    )
+LOOKED_FOR = (
+    "looked for the label 项目名称 or 部门（单位）名称 and an indicator table headed "
+    "一级指标 / 二级指标 / 三级指标"
+)
 
 
-def read_sheet(sheet: Sheet, file: str) -> FormRecord | list[FormError] | None:
-    """The record of one sheet; its errors; or None for an empty sheet."""
+@dataclass(frozen=True)
+class Stray:
+    """A sheet holding no label any form has (a 填表说明, a list of codes)."""
+
+    file: str
+    sheet: str
+
+    def error(self) -> FormError:
+        """What it is in a file that holds no form at all."""
+        message = (
+            f"not a form auditcheck reads: {LOOKED_FOR}; move other sheets out of the "
+            "workbook or hide them"
+        )
+        return FormError(self.file, message, self.sheet)
+
+    def note(self) -> Note:
+        """What it is beside forms: a sheet left unread."""
+        return Note(f"{self.file}:{self.sheet}", f"not a form ({LOOKED_FOR}); not read")
+
+
+def read_sheet(sheet: Sheet, file: str) -> FormRecord | list[FormError] | Stray | None:
+    """The record of one sheet; its errors; a stray sheet; or None for an empty sheet."""
     if not sheet.cells:
         return None
     reader = _SheetReader(sheet, file)
@@ -546,7 +596,8 @@ def read_sheet(sheet: Sheet, file: str) -> FormRecord | list[FormError] | None:
         ]
     if not names or not headers:
         if not names and not headers:
-            return [_not_a_form(sheet, file)]
+            stray = Stray(file, sheet.name)
+            return [stray.error()] if L.FORM_LABELS & set(reader.keys.values()) else stray
         missing = "an indicator table headed 三级指标" if names else "the label 项目名称"
         return [
             FormError(file, f"a form without {missing}; add it or move the sheet out", sheet.name)
@@ -568,6 +619,10 @@ def read_sheet(sheet: Sheet, file: str) -> FormRecord | list[FormError] | None:
     targets, end = reader.targets(header_row)
     if targets:
         data["targets"] = targets
+    if reader.template_rows:
+        data["template_rows"] = len(reader.template_rows)
+        first = reader.template_rows[0]
+        reader.positions[("template_rows",)] = reader.ref(first, reader.heads["indicator"])
     reader.total(data, end)
     reader.problems(data)
     if reader.errors:
@@ -575,7 +630,7 @@ def read_sheet(sheet: Sheet, file: str) -> FormRecord | list[FormError] | None:
     family = DEPARTMENT if data.get("type") == "部门整体" else SELF_EVAL
     if "actual" not in reader.columns:
         family = TARGETS  # no 实际完成值: the targets as declared
-    year = _YEAR.search(L.fold(title))
+    year = next(filter(None, (pattern.search(L.fold(title)) for pattern in _YEARS)), None)
     return FormRecord(
         file,
         sheet.name,

@@ -10,15 +10,18 @@ becomes one :class:`FormError` naming the file.
 from __future__ import annotations
 
 import io
+import os
 import re
+import stat
 import warnings
 import zipfile
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 from auditcheck.forms.grid import MAX_CELLS, Cell, FormError, Range, Sheet, Uncached
-from auditcheck.forms.labels import key
-from auditcheck.locate import DEFAULT_MAX_BYTES
+from auditcheck.forms.labels import DEPARTMENT_NAMES, NAME, key
+from auditcheck.locate import DEFAULT_MAX_BYTES, LocatedError, open_regular, size_text
 
 ZIP_MAGIC = b"PK\x03\x04"
 OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
@@ -34,28 +37,33 @@ _SPANS = re.compile(rb"<w:(?:gridSpan|gridBefore|gridAfter)\b[^>]*?w:val=\"(\d+)
 MAX_SPAN = 63  # the widest table Word makes
 # Labels only a form has (a table's header row has none): see looks_like_form.
 FORM_MARKERS = {"三级指标", "项目资金", "资金情况", "预算执行情况", "部门总体资金", "年度总体目标"}
+NAME_LABELS = {NAME, *DEPARTMENT_NAMES}
 FIRST_SHEETS, FIRST_ROWS = 3, 40
+Cells = dict[tuple[int, int], Cell]
 DOCX_TITLE_LINES = 3  # paragraphs above a Word table kept as its title (year, form name)
 
 
-def _mb(size: int) -> str:
-    return f"{size / 1048576:.1f} MB"
-
-
 def read_bytes(path: Path, display: str, max_bytes: int) -> bytes:
-    """The file's bytes, refused before reading when it is over ``max_bytes``."""
+    """The file's bytes, refused before reading when it is over ``max_bytes``.
+
+    A FIFO, socket or device is refused without being opened (see ``open_regular``).
+    """
     try:
-        size = path.stat().st_size
-        if size > max_bytes:
-            raise FormError(
-                display,
-                f"file is {_mb(size)}, over the {_mb(max_bytes)} limit; "
-                "split it or raise --max-file-size",
-            )
-        return path.read_bytes()
+        with open_regular(path, display) as handle:
+            raw = handle.read(max_bytes + 1)
+            size = os.fstat(handle.fileno()).st_size
+    except LocatedError as exc:
+        raise FormError(display, exc.message) from None
     except OSError as exc:
         reason = exc.strerror or type(exc).__name__
         raise FormError(display, f"cannot read file: {reason}") from None
+    if len(raw) > max_bytes:
+        raise FormError(
+            display,
+            f"file is {size_text(size)}, over the {size_text(max_bytes)} limit; "
+            "split it or raise --max-file-size",
+        )
+    return raw
 
 
 def open_sheets(path: Path, display: str, max_bytes: int) -> list[Sheet | FormError]:
@@ -95,7 +103,7 @@ def _zip_sheets(raw: bytes, display: str, max_bytes: int) -> list[Sheet | FormEr
     if unpacked > max_bytes:
         raise FormError(
             display,
-            f"the file unpacks to {_mb(unpacked)}, over the {_mb(max_bytes)} limit; "
+            f"the file unpacks to {size_text(unpacked)}, over the {size_text(max_bytes)} limit; "
             "split it or raise --max-file-size",
         )
     try:
@@ -166,12 +174,12 @@ def _xlsx_sheets(raw: bytes, display: str) -> list[Sheet | FormError]:
 
     # Full mode, not read-only: read-only worksheets do not expose merged ranges.
     book = load_workbook(io.BytesIO(raw), data_only=False, rich_text=False)
-    found: list[tuple[str, dict[tuple[int, int], Cell], list[Range]]] = []
+    found: list[tuple[str, Cells, list[Range], Hidden]] = []
     formulas: dict[str, list[tuple[int, int]]] = {}
     for ws in book.worksheets:
         if ws.sheet_state != "visible":
             continue
-        cells: dict[tuple[int, int], Cell] = {}
+        cells: Cells = {}
         # The cells the file holds (ws._cells): iter_rows() would walk the whole rectangle
         # up to the farthest cell, which a hostile file puts at XFD1048576.
         for (row, col), c in ws._cells.items():
@@ -185,23 +193,53 @@ def _xlsx_sheets(raw: bytes, display: str) -> list[Sheet | FormError]:
                 value = value.strip()
             cells[(row, col)] = Cell(value, *_percent(c.number_format or "General"))
         ranges = [(m.min_row, m.min_col, m.max_row, m.max_col) for m in ws.merged_cells.ranges]
-        found.append((ws.title, cells, ranges))
+        right = max((c for _, c in cells), default=0)
+        hidden = (
+            {r for r, dim in ws.row_dimensions.items() if dim.hidden},
+            {
+                c
+                for dim in ws.column_dimensions.values()
+                if dim.hidden and dim.min
+                for c in range(dim.min, min(dim.max or dim.min, right) + 1)
+            },
+        )
+        found.append((ws.title, cells, ranges, hidden))
     if formulas:
         cached = _cached_values(raw, formulas)
-        for name, cells, _ in found:
+        for name, cells, *_ in found:
             for place in formulas.get(name, []):
                 value = cached.get(name, {}).get(place)
                 if value is not None:
                     old = cells[place]
                     text = value.strip() if isinstance(value, str) else value
                     cells[place] = Cell(text, old.percent, old.decimals)
-    return [_sheet(display, name, cells, ranges) for name, cells, ranges in found]
+    return [
+        _sheet(display, name, _shown(cells, ranges, hidden), ranges)
+        for name, cells, ranges, hidden in found
+    ]
+
+
+Hidden = tuple[set[int], set[int]]  # hidden rows, hidden columns
+
+
+def _shown(cells: Cells, ranges: list[Range], hidden: Hidden) -> Cells:
+    """The cells a person sees: those of hidden rows and columns are left out (template rows
+    and helper columns a unit hid), except a merged range's value, which shows elsewhere."""
+    rows, cols = hidden
+    if not rows and not cols:
+        return cells
+    tops = {(top, left) for top, left, _, _ in ranges}
+    return {
+        place: cell
+        for place, cell in cells.items()
+        if place in tops or (place[0] not in rows and place[1] not in cols)
+    }
 
 
 def _sheet(
     display: str,
     name: str,
-    cells: dict[tuple[int, int], Cell],
+    cells: Cells,
     ranges: list[Range],
     preamble: list[str] | None = None,
 ) -> Sheet | FormError:
@@ -265,7 +303,7 @@ def _xls_sheet(book: Any, index: int, display: str) -> Sheet | FormError:
     import xlrd
 
     ws = book.sheet_by_index(index)
-    cells: dict[tuple[int, int], Cell] = {}
+    cells: Cells = {}
     for r in range(ws.nrows):
         for c, kind in enumerate(ws.row_types(r)):
             if kind in (xlrd.XL_CELL_EMPTY, xlrd.XL_CELL_BLANK):
@@ -286,7 +324,11 @@ def _xls_sheet(book: Any, index: int, display: str) -> Sheet | FormError:
             cells[(r + 1, c + 1)] = Cell(value, percent, decimals)
     # xlrd's ranges are 0-based and end-exclusive.
     ranges = [(rlo + 1, clo + 1, rhi, chi) for rlo, rhi, clo, chi in ws.merged_cells]
-    return _sheet(display, ws.name, cells, ranges)
+    hidden = (
+        {r + 1 for r, info in ws.rowinfo_map.items() if info.hidden},
+        {c + 1 for c, info in ws.colinfo_map.items() if info.hidden},
+    )
+    return _sheet(display, ws.name, _shown(cells, ranges, hidden), ranges)
 
 
 def _docx_sheets(raw: bytes, display: str) -> list[Sheet | FormError]:
@@ -301,7 +343,7 @@ def _docx_sheets(raw: bytes, display: str) -> list[Sheet | FormError]:
             if block.text.strip():
                 above = [*above, block.text.strip()][-DOCX_TITLE_LINES:]
             continue
-        cells: dict[tuple[int, int], Cell] = {}
+        cells: Cells = {}
         ranges: dict[Any, list[int]] = {}
         # python-docx gives a merged cell's element for every grid cell it spans; the dict
         # keeps the elements alive, so each is the same object wherever it is met again.
@@ -323,38 +365,63 @@ def _docx_sheets(raw: bytes, display: str) -> list[Sheet | FormError]:
     return sheets
 
 
-def looks_like_form(path: Path, max_bytes: int = DEFAULT_MAX_BYTES) -> bool:
-    """Whether a file holds forms rather than a table with a row per project.
+def looks_like_form(path: Path, max_bytes: int = DEFAULT_MAX_BYTES) -> bool | None:
+    """Whether a file holds forms (True), something else (False), or cannot be told (None).
 
-    A Word document or an .xls is always read as forms. An .xlsx is a form when one
-    of its first sheets has a form's block label (项目资金, 三级指标 …) in its first
-    rows; a table's header row never does. Only those rows are read. A file over
-    ``max_bytes`` (on disk or unpacked) counts as a form, for the form reader, which
-    bounds what it reads, to refuse it.
+    A workbook (.xlsx, .xls) holds forms when one of its first sheets has a form's block
+    label (项目资金, 三级指标 …) in its first rows: a table's header row never does. A Word
+    document holds one when a table has both a name label (项目名称) and a block label: a
+    report's tables do not. Only those rows are read. A file that cannot be looked into
+    (too large on disk or unpacked, password-protected, damaged, not a workbook or a
+    document, not a regular file) cannot be told: the reader its name picks says why.
     """
     try:
-        if path.stat().st_size > max_bytes:
-            return True
-        with path.open("rb") as handle:
-            if handle.read(8).startswith(OLE_MAGIC):
-                return True
-        with zipfile.ZipFile(path) as archive:
-            if "word/document.xml" in archive.namelist():
-                return True
-            if sum(info.file_size for info in archive.infolist()) > max_bytes:
-                return True
-        from openpyxl import load_workbook
+        info = path.stat()
+        if not stat.S_ISREG(info.st_mode) or info.st_size > max_bytes:
+            return None
+        raw = path.read_bytes()
+        if raw.startswith(OLE_MAGIC):
+            return None if ENCRYPTED in raw else _has_form(_xls_labels(raw))
+        archive = zipfile.ZipFile(io.BytesIO(raw))
+        if sum(info.file_size for info in archive.infolist()) > max_bytes:
+            return None
+        if "word/document.xml" in archive.namelist():
+            _bound_spans(archive, path.name)
+            return _has_form(_docx_labels(raw), NAME_LABELS)
+        return _has_form(_xlsx_labels(raw))
+    except Exception:  # unreadable or hostile (a FormError too): the reader says why
+        return None
 
-        book = load_workbook(path, read_only=True, data_only=True)
-    except Exception:  # unreadable: let the reader chosen by suffix say why
-        return False
+
+def _has_form(tables: Iterator[set[str]], needed: set[str] | None = None) -> bool:
+    """Whether any of these tables' labels (keys) has a block label (and one of ``needed``)."""
+    return any(labels & FORM_MARKERS and (needed is None or labels & needed) for labels in tables)
+
+
+def _xlsx_labels(raw: bytes) -> Iterator[set[str]]:
+    from openpyxl import load_workbook
+
+    book = load_workbook(io.BytesIO(raw), read_only=True, data_only=True)
     try:
         for ws in book.worksheets[:FIRST_SHEETS]:
-            for row in ws.iter_rows(max_row=FIRST_ROWS, values_only=True):
-                if any(isinstance(v, str) and key(v) in FORM_MARKERS for v in row):
-                    return True
-        return False
-    except Exception:  # as above
-        return False
+            rows = ws.iter_rows(max_row=FIRST_ROWS, values_only=True)
+            yield {key(v) for row in rows for v in row if isinstance(v, str)}
     finally:
         book.close()
+
+
+def _xls_labels(raw: bytes) -> Iterator[set[str]]:
+    import xlrd
+
+    book = xlrd.open_workbook(file_contents=raw, on_demand=True)
+    for index in range(min(book.nsheets, FIRST_SHEETS)):
+        ws = book.sheet_by_index(index)
+        rows = (ws.row_values(r) for r in range(min(ws.nrows, FIRST_ROWS)))
+        yield {key(v) for row in rows for v in row if isinstance(v, str)}
+
+
+def _docx_labels(raw: bytes) -> Iterator[set[str]]:
+    from docx import Document
+
+    for table in Document(io.BytesIO(raw)).tables:
+        yield {key(cell.text) for row in table.rows[:FIRST_ROWS] for cell in row.cells}

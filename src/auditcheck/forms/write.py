@@ -3,19 +3,22 @@
 The folder is what ``auditcheck run DIR`` reads, so a user can check what was read
 from the forms, correct it and keep it. Fields come in the order a form gives
 them, Chinese text as it is, each cell as written (``planned_text``) beside the
-figure read from it. Nothing is ever overwritten.
+figure read from it. Nothing is ever overwritten, and the folder is written whole
+or not at all.
 """
 
 from __future__ import annotations
 
 import re
 from collections.abc import Iterable
+from contextlib import suppress
 from pathlib import Path
 from typing import Any
 
 import yaml
 
 from auditcheck.forms.record import FormRecord
+from auditcheck.output import atomic_path
 
 # The order fields are written in; any other field follows these.
 _ORDER = {
@@ -95,7 +98,10 @@ def write_batch(forms: Iterable[FormRecord], folder: Path, region: str | None = 
     """Write ``folder/batch.yaml`` and a record per form; the paths written, batch.yaml first.
 
     ``region`` is the batch's region (forms do not state it). Raises FileExistsError
-    before writing anything when a file to write is already there.
+    before writing anything when a file to write is already there. The folder is
+    written whole or not at all: each file goes through a temporary file, and when
+    one cannot be written (or the run is interrupted) those already written are
+    removed again; OutputError says why.
     """
     forms = list(forms)
     batch_file = folder / "batch.yaml"
@@ -110,15 +116,29 @@ def write_batch(forms: Iterable[FormRecord], folder: Path, region: str | None = 
     batch: dict[str, Any] = {"region": region or UNNAMED_REGION}
     if len(years) == 1 and None not in years:
         batch["fiscal_year"] = years.pop()
-    folder.mkdir(parents=True, exist_ok=True)
     note = "" if region else "# 表中没有写明地区：请改为本批次所属地区。\n"
-    batch_file.write_text(
-        "# 由 auditcheck convert 从绩效自评表、绩效目标表读出。\n" + note + _dump(batch), "utf-8"
-    )
+    texts = {
+        batch_file: "# 由 auditcheck convert 从绩效自评表、绩效目标表读出。\n" + note + _dump(batch)
+    }
     for path, form in files.items():
         header = (
             f"# 读自 {'、'.join(form.sheets)}（auditcheck convert）。\n"
             "# planned_text、actual_text 照录表中写法；unstated 是表中留空或填“—”“/”的数值。\n"
         )
-        path.write_text(header + _dump(_plain(form.data, _ORDER["project"])), "utf-8")
-    return [batch_file, *files]
+        texts[path] = header + _dump(_plain(form.data, _ORDER["project"]))
+    created = not folder.exists()
+    written: list[Path] = []
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        for path, text in texts.items():
+            with atomic_path(path) as temp:
+                temp.write_text(text, "utf-8")
+            written.append(path)
+    except BaseException:
+        for path in written:
+            path.unlink(missing_ok=True)
+        if created:
+            with suppress(OSError):
+                folder.rmdir()
+        raise
+    return written

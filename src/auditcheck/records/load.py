@@ -1,15 +1,19 @@
 """Paths → units of work → validated records, or located errors. Never raises on bad input.
 
 A folder is a batch: ``batch.yaml`` plus record files (YAML, JSON Lines, CSV,
-XLSX). Single files may also be given; their batch is the ``batch.yaml`` beside
-them, if any. Records are yielded one at a time so that memory does not grow
-with the batch.
+XLSX, and the forms units hold: .xlsx/.xlsm/.xls workbooks and .docx tables, see
+:mod:`auditcheck.forms`). A folder holding only forms needs no ``batch.yaml``.
+Single files may also be given; their batch is the ``batch.yaml`` beside them, if
+any. Records are yielded one at a time so that memory does not grow with the
+batch. The form files of one batch are read together, so that a 绩效目标表 is
+joined to the 自评表 of its project.
 
-What a batch folder may hold besides records: hidden files are skipped; other
-files (a README.md, a SOURCE.md, last year's draft) and sub-folders are noted
-on stderr and not read, and do not change the exit code; an entry with a record
-suffix that is not a regular file (a FIFO, a socket, a device) is an error and
-is never opened.
+What a batch folder may hold besides records: hidden files and Office's lock files
+(``~$天长.xlsx``) are skipped; other files (a README.md, a SOURCE.md, last year's
+draft) and sub-folders are noted on stderr and not read, and do not change the
+exit code; so is a workbook or Word document in it that holds no form. An entry
+with a record suffix that is not a regular file (a FIFO, a socket, a device) is an
+error and is never opened.
 """
 
 from __future__ import annotations
@@ -21,6 +25,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
+from auditcheck.forms import FormError, FormRecord, looks_like_form, read_forms
 from auditcheck.locate import (
     DEFAULT_MAX_BYTES,
     Document,
@@ -36,8 +41,12 @@ from auditcheck.records.tabular import tabular_documents
 
 BATCH_FILE = "batch.yaml"
 MISNAMED_BATCH = "batch.yml"  # records may be .yml; the batch file is one name, said when missed
-RECORD_SUFFIXES = (".yaml", ".yml", ".jsonl", ".csv", ".xlsx")
-TABULAR = (".csv", ".xlsx")
+WORKBOOKS = (".xlsx", ".xlsm")  # a table with a row per project, or forms
+FORMS_ONLY = (".xls", ".docx")
+RECORD_SUFFIXES = (".yaml", ".yml", ".jsonl", ".csv", *WORKBOOKS, *FORMS_ONLY)
+TABULAR = (".csv", *WORKBOOKS)
+YAML = (".yaml", ".yml")
+FORMS = "forms"  # the kind of a file read by the form reader
 
 
 @dataclass(frozen=True)
@@ -100,7 +109,8 @@ def _folder_entries(
     own ``settings`` files (its waivers, its baseline) are not records, wherever they lie.
     """
     try:
-        entries = sorted(p for p in folder.iterdir() if not p.name.startswith("."))
+        # Office writes ~$name.xlsx beside a workbook it has open: a lock, not a file to read.
+        entries = sorted(p for p in folder.iterdir() if not p.name.startswith((".", "~$")))
     except OSError as exc:
         return [], [LocatedError(display(folder), 1, 1, "", f"cannot list folder: {exc.strerror}")]
     records: list[Path] = []
@@ -149,7 +159,7 @@ def _expand(
             files, other = _folder_entries(path, settings)
             yield from other
             if not files:
-                message = "no project records here (*.yaml, *.jsonl, *.csv, *.xlsx)"
+                message = "no project records here (*.yaml, *.jsonl, *.csv, *.xlsx, forms)"
                 yield LocatedError(display(path), 1, 1, "", message)
         elif os.path.lexists(path):
             files = [path]  # whatever it is, reading it says what is wrong (never opening a FIFO)
@@ -206,9 +216,31 @@ class Unit:
     batch: BatchRef
     lines: list[tuple[int, str | LocatedError]] | None = None
     docs: list[Document | LocatedError] | None = None
+    forms: bool = False  # the files are forms, read together (a 目标表 joins its 自评表)
 
 
 Planned = Unit | LocatedError | Note
+
+
+def file_kind_of(file: Path, named: bool, max_bytes: int) -> str | Note:
+    """How a record file is read: by its suffix, a workbook by what it holds (forms or a
+    table; one that cannot be looked into by its suffix, for its reader to say why).
+
+    A Word document found in a folder is read only when it holds a form (a folder is
+    where last year's draft lies); else it is a note, as an .xls without a form is.
+    A file named on the command line is read as forms, for the reader to say what is wrong.
+    """
+    kind = suffix(file)
+    if kind not in (*WORKBOOKS, *FORMS_ONLY):
+        return kind
+    holds = looks_like_form(file, max_bytes)
+    if holds or (holds is None and kind == ".xls") or (kind in FORMS_ONLY and named):
+        return FORMS
+    if kind in WORKBOOKS:
+        return kind
+    if holds is None:
+        return Note(display(file), "cannot be opened to look for a form; not read")
+    return Note(display(file), "holds no form (项目名称 and 三级指标); not read")
 
 
 def plan_units(
@@ -219,46 +251,71 @@ def plan_units(
 ) -> Iterator[Planned]:
     """Split the input into units in a stable order, reading JSON Lines and tables as a stream.
 
-    A folder must hold a batch.yaml; a record file given on its own takes the
-    batch.yaml beside it when there is one. Batch errors are reported once here.
-    ``settings`` are the run's other files (waivers, baseline): a folder holding one
-    does not offer it as a record.
+    A folder must hold a batch.yaml, unless it holds only forms; a record file given on
+    its own takes the batch.yaml beside it when there is one. Batch errors are reported
+    once here. Forms of one batch are read together, as one unit: the form files of a
+    folder (at the place of the first), and form files named one after another that lie
+    in one folder. Paths are taken one at a time, as they come. ``settings`` are the
+    run's other files (waivers, baseline): a folder holding one does not offer it as a record.
     """
     batches: dict[Path, BatchRef] = {}
+    named: list[Path] = []  # form files named one after another in one folder
     for item in _expand(paths, frozenset(_real(p) for p in settings)):
         if isinstance(item, LocatedError | Note):
             yield item
             continue
         path, files = item
-        folders = [path] if path.is_dir() else [f.parent for f in files]
-        for folder in folders:
-            key = folder.resolve()
-            if key not in batches:
-                batch, doc, errors = (None, None, [])
-                if path.is_dir() or _batch_beside(folder):
-                    batch, doc, errors = load_batch(folder)
-                yield from errors
-                batches[key] = (batch, doc)
-        pending: list[Path] = []  # YAML files of one folder, checked together
-        for file in files:
-            batch_ref = batches[file.parent.resolve()]
-            if pending and (
-                suffix(file) in (".jsonl", *TABULAR)
-                or file.parent.resolve() != pending[0].parent.resolve()
-            ):
-                yield Unit(pending, batches[pending[0].parent.resolve()])
+        folder = path if path.is_dir() else path.parent
+        kinds = {file: file_kind_of(file, not path.is_dir(), max_bytes) for file in files}
+        form = not path.is_dir() and FORMS in kinds.values()
+        if named and not (form and folder.resolve() == named[0].parent.resolve()):
+            yield Unit(named, batches[named[0].parent.resolve()], forms=True)
+            named = []
+        yield from (kind for kind in kinds.values() if isinstance(kind, Note))
+        files = [file for file in files if not isinstance(kinds[file], Note)]
+        key = folder.resolve()
+        if key not in batches and (files or path.is_dir()):
+            only_forms = bool(files) and all(kinds[f] == FORMS for f in files)
+            batch, doc, errors = (None, None, [])
+            if _batch_beside(folder) or (path.is_dir() and not only_forms):
+                batch, doc, errors = load_batch(folder)
+            yield from errors
+            batches[key] = (batch, doc)
+        if not files:
+            continue
+        if form:
+            named += files
+            continue
+        yield from _file_units(files, kinds, batches[key], size, max_bytes)
+    if named:
+        yield Unit(named, batches[named[0].parent.resolve()], forms=True)
+
+
+def _file_units(
+    files: list[Path], kinds: dict[Path, str | Note], batch: BatchRef, size: int, max_bytes: int
+) -> Iterator[Planned]:
+    """The units of one folder's files (or of one file named), in file order."""
+    pending: list[Path] = []  # YAML files, checked together
+    forms = [file for file in files if kinds[file] == FORMS]
+    for file in files:
+        kind = kinds[file]
+        if pending and kind not in YAML:
+            yield Unit(pending, batch)
+            pending = []
+        if kind == FORMS:
+            if file == forms[0]:
+                yield Unit(forms, batch, forms=True)
+        elif kind == ".jsonl":
+            yield from _jsonl_units(file, batch, size, max_bytes)
+        elif kind in TABULAR:
+            yield from _table_units(file, batch, size, max_bytes)
+        else:
+            pending.append(file)
+            if len(pending) == size:
+                yield Unit(pending, batch)
                 pending = []
-            if suffix(file) == ".jsonl":
-                yield from _jsonl_units(file, batch_ref, size, max_bytes)
-            elif suffix(file) in TABULAR:
-                yield from _table_units(file, batch_ref, size, max_bytes)
-            else:
-                pending.append(file)
-                if len(pending) == size:
-                    yield Unit(pending, batch_ref)
-                    pending = []
-        if pending:
-            yield Unit(pending, batches[pending[0].parent.resolve()])
+    if pending:
+        yield Unit(pending, batch)
 
 
 def _jsonl_units(file: Path, batch: BatchRef, size: int, max_bytes: int) -> Iterator[Planned]:
@@ -299,8 +356,12 @@ def _table_units(file: Path, batch: BatchRef, size: int, max_bytes: int) -> Iter
 
 def iter_unit(
     unit: Unit, max_bytes: int = DEFAULT_MAX_BYTES
-) -> Iterator[LoadedRecord | LocatedError]:
-    """The records of one unit, or located errors, in input order (ids are not checked here)."""
+) -> Iterator[LoadedRecord | LocatedError | Note]:
+    """The records of one unit, located errors, and notes on what a workbook holds besides
+    forms, in input order (ids are not checked here)."""
+    if unit.forms:
+        yield from _form_records(unit, max_bytes)
+        return
     if unit.docs is not None:
         for doc in unit.docs:
             if isinstance(doc, LocatedError):
@@ -334,6 +395,15 @@ def iter_unit(
             yield _loaded(project, doc, unit.batch)
 
 
+def _form_records(unit: Unit, max_bytes: int) -> Iterator[LoadedRecord | LocatedError | Note]:
+    for item in read_forms([(file, display(file)) for file in unit.files], max_bytes):
+        if isinstance(item, FormRecord):
+            assert item.project is not None, "read_forms validates every record it yields"
+            yield _loaded(item.project, item.document(), unit.batch)
+        else:
+            yield item.located() if isinstance(item, FormError) else item
+
+
 def _loaded(project: Project, doc: Document, batch: BatchRef) -> LoadedRecord:
     return LoadedRecord(project=project, batch=batch[0], doc=doc, batch_doc=batch[1])
 
@@ -359,6 +429,8 @@ def iter_records(
             yield unit
             continue
         for item in iter_unit(unit, max_bytes):
+            if isinstance(item, Note):
+                continue
             if isinstance(item, LoadedRecord):
                 anchor = item.doc.error(("id",), "")
                 if first := seen.claim(item.project.id, anchor.short):

@@ -52,7 +52,8 @@ class _Strict(BaseModel):
 class _Item(_Strict):
     """Anything that may say which of its values the source does not state."""
 
-    # Values the source does not state: unknown, never "missing" (no rule reads them as a gap).
+    # Values the source does not state: unknown, never "missing" (no evaluation rule reads them as
+    # a gap; the form-review packs read a blank on a line the form scored, docs/review.md).
     # A list named here with items is one the source shows only in part (a form cut off).
     unstated: list[Str] = Field(default_factory=list)
 
@@ -414,6 +415,8 @@ class Project(Funds):
     execution_reason: Str | None = None
     adjustment_reason: Str | None = None
     total_weight: Annotated[float, Field(ge=0)] | None = None  # 总分 分值 (100 on every form)
+    # Rows of a form's indicator table that name no indicator (the template's 指标2：, ……).
+    template_rows: Count | None = None
     # Special bonds: the project's income and the bonds' principal and interest over the same
     # term, as the 融资平衡方案 states them, and the coverage ratio it gives (本息覆盖倍数).
     expected_revenue: Amount | None = None

@@ -40,6 +40,7 @@ from pydantic import BaseModel
 
 from auditcheck.locate import (
     TOO_LARGE,
+    CellPosition,
     Document,
     LineDecoder,
     LocatedError,
@@ -107,16 +108,16 @@ class Row:
 
 @dataclass
 class TableDocument(Document):
-    """A project read from a table; in a workbook, errors name the sheet and the cell."""
+    """A project read from a table; in a workbook, errors and findings name the sheet and cell."""
 
     sheet: str = ""
 
-    def error(self, path: PathKey, message: str) -> LocatedError:
-        """A located error about the value at ``path``, named by cell in a workbook."""
-        error = super().error(path, message)
-        if self.sheet:
-            error.place = f"{self.sheet}!{column_letter(error.col)}{error.line}"
-        return error
+    def position(self, path: PathKey) -> Position:
+        """Where ``path`` stands: its row and column, and in a workbook its cell."""
+        pos = super().position(path)
+        if not self.sheet:
+            return pos
+        return CellPosition(pos.line, pos.col, f"{self.sheet}!{column_letter(pos.col)}{pos.line}")
 
 
 class _Table:

@@ -1,5 +1,5 @@
-"""Lines the browsing commands print (rules list / show, explain, config show), and the lines
-a run that could not complete ends with.
+"""Lines the commands print: on stderr (:func:`say`), the browsing commands' (rules list /
+show / test, explain, config show), and the last words of a run that could not complete.
 
 Rule files and records are text like any other input: every line goes through
 :func:`~auditcheck.render.escape.log_line`.
@@ -9,12 +9,15 @@ from __future__ import annotations
 
 import io
 import signal
+from collections.abc import Iterable, Iterator
 
 import click
 import yaml
 
 from auditcheck.config import Config, ConfigError
+from auditcheck.examples import RuleReport
 from auditcheck.explain import Explanation
+from auditcheck.locate import LocatedError
 from auditcheck.output import OutputError
 from auditcheck.parallel import WorkerFailed
 from auditcheck.pipeline import EXIT_ERROR, SetupError
@@ -22,6 +25,42 @@ from auditcheck.render.escape import log_line
 from auditcheck.rulebook.schema import CompiledRule
 
 _OUTCOME = {True: "成立", False: "不成立", None: "缺数据，不成立"}
+
+
+def say(*lines: object) -> None:
+    """Lines on stderr, each with nothing in it a terminal or a CI log would act on."""
+    for line in lines:
+        click.echo(log_line(str(line)), err=True)
+
+
+def last_words(exc: BaseException) -> list[str]:
+    """What a run that stopped on ``exc`` says: a usage error as click words it, the signal
+    that stopped it, or its located errors and one line saying what to do (one line, too,
+    for what nobody foresaw). Never a traceback."""
+    if isinstance(exc, click.ClickException):
+        shown = io.StringIO()
+        exc.show(file=shown)
+        return shown.getvalue().rstrip("\n").split("\n")
+    if isinstance(exc, KeyboardInterrupt | click.exceptions.Abort):
+        signum = getattr(exc, "signum", signal.SIGINT)
+        if signum == signal.SIGINT:
+            return ["auditcheck: interrupted"]
+        return [f"auditcheck: stopped by {signal.Signals(signum).name}"]
+    lines = [str(error) for error in getattr(exc, "errors", [])]  # a rulebook's, a form's …
+    if isinstance(exc, SetupError | ConfigError | OutputError | WorkerFailed):
+        return [*lines, f"auditcheck: {exc}"]
+    if isinstance(exc, OSError):  # standard output full or gone (`> /dev/full`)
+        where = exc.filename or "standard output"
+        return [*lines, f"auditcheck: cannot write {where}: {exc.strerror}"]
+    return [*lines, f"auditcheck: internal error: {type(exc).__name__}: {exc} (please report this)"]
+
+
+def exit_status(exc: BaseException) -> int:
+    """The exit code of a run that stopped on ``exc``: 128 + the signal's number when stopped
+    from outside, else 2 (a usage error too; never 0 or 1)."""
+    if isinstance(exc, KeyboardInterrupt | click.exceptions.Abort):
+        return 128 + getattr(exc, "signum", signal.SIGINT)
+    return EXIT_ERROR
 
 
 def _safe(lines: list[str]) -> list[str]:
@@ -73,6 +112,27 @@ def explanation_lines(item: Explanation) -> list[str]:
     return _safe(lines)
 
 
+class ExplainTally:
+    """``explain``'s output: each fact's lines (stdout), input errors (stderr), and the count."""
+
+    def __init__(self) -> None:
+        self.shown = self.fired = self.errors = 0
+
+    def lines(
+        self, rule: CompiledRule, items: Iterable[Explanation | LocatedError]
+    ) -> Iterator[tuple[bool, str]]:
+        """(to standard output?, text): the rule, each item, then the count of facts."""
+        yield True, "\n".join(explain_header(rule))
+        for item in items:
+            if isinstance(item, LocatedError):
+                self.errors += 1
+                yield False, str(item)
+            else:
+                self.shown, self.fired = self.shown + 1, self.fired + item.fired
+                yield True, "\n".join(explanation_lines(item))
+        yield True, f"{self.shown} 条事实，{self.fired} 条触发。"
+
+
 def config_lines(config: Config) -> list[str]:
     """The configuration file found and every setting it gives."""
     lines = [f"file: {config.path or '(none: built-in defaults)'}"]
@@ -80,39 +140,19 @@ def config_lines(config: Config) -> list[str]:
     lines += [f"{k} = {v!r}" for k, v in sorted(config.values.items()) if k not in skip]
     lines += [f"params.{p.rule}.{p.name} = {p.value!r}" for p in config.param_values()]
     lines += [f"severity.{name} = {level!r}" for name, level, _ in config.severity()]
+    if chosen := config.preset():
+        name, preset = chosen
+        lines.append(f"preset {name}: {preset.doc}; leaves out {', '.join(preset.ignore)}")
     lines.append("flags override AUDITCHECK_* environment variables, which override the file.")
     return _safe(lines)
 
 
-def last_words(exc: BaseException) -> list[str]:
-    """What a run that stopped on ``exc`` says: a usage error as click words it, the signal
-    that stopped it, or its located errors and one line saying what to do (one line, too,
-    for what nobody foresaw). Never a traceback."""
-    if isinstance(exc, click.ClickException):
-        shown = io.StringIO()
-        exc.show(file=shown)
-        return _safe(shown.getvalue().rstrip("\n").split("\n"))
-    if isinstance(exc, KeyboardInterrupt | click.exceptions.Abort):
-        signum = getattr(exc, "signum", signal.SIGINT)
-        if signum == signal.SIGINT:
-            return ["auditcheck: interrupted"]
-        return [f"auditcheck: stopped by {signal.Signals(signum).name}"]
-    lines = [str(error) for error in getattr(exc, "errors", [])]  # a rulebook's, a waivers file's
-    if isinstance(exc, SetupError | ConfigError | OutputError | WorkerFailed):
-        lines.append(f"auditcheck: {exc}")
-    elif isinstance(exc, OSError):  # standard output full or gone (`> /dev/full`)
-        where = exc.filename or "standard output"
-        lines.append(f"auditcheck: cannot write {where}: {exc.strerror}")
-    else:
-        lines.append(
-            f"auditcheck: internal error: {type(exc).__name__}: {exc} (please report this)"
-        )
-    return [log_line(line) for line in lines]
-
-
-def exit_status(exc: BaseException) -> int:
-    """The exit code of a run that stopped on ``exc``: 128 + the signal's number when stopped
-    from outside, else 2 (a usage error too; never 0 or 1)."""
-    if isinstance(exc, KeyboardInterrupt | click.exceptions.Abort):
-        return 128 + getattr(exc, "signum", signal.SIGINT)
-    return EXIT_ERROR
+def test_lines(reports: list[RuleReport]) -> list[str]:
+    """``rules test``: PASS or FAIL per rule, each problem at the rule's file and line, totals."""
+    lines = []
+    for report in reports:
+        lines.append(f"{'PASS' if report.passed else 'FAIL'}  {report.rule.id}")
+        for failure in [*report.failures, *report.uncovered]:
+            lines.append(log_line(f"      {report.rule.file}:{report.rule.line}: {failure}"))
+    failed = sum(not r.passed for r in reports)
+    return [*lines, f"{len(reports) - failed} passed, {failed} failed"]

@@ -25,7 +25,9 @@ _NAMED = {"\n": "\\n", "\r": "\\r", "\t": "\\t"}
 _NOT_XML = re.compile("[^\t\n\r\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
 # Characters that start links, images, emphasis, code and tables, and the marks that make
 # text an autolink (``https://``, ``www.``); figures like 57.81% stay as they are.
-_MARKDOWN = re.compile(r"[\\`*_\[\]()!|~@]|:(?=//)|(?<=www)\.", re.IGNORECASE)
+# Only marks that start syntax: with [ and ] escaped, ( ) and ! open no link or image, and a
+# text read raw (项目(工程)) keeps its parentheses.
+_MARKDOWN = re.compile(r"[\\`*_\[\]|~]|:(?=//)|(?<=www)\.", re.IGNORECASE)
 # GFM links ``a@b.c`` whatever escapes its ``@``: a zero-width space before it (an entity,
 # visible in the source) leaves no letter for the address to start with.
 _BEFORE_AT = "&#8203;"
@@ -71,7 +73,7 @@ def markdown_text(text: str) -> str:
 
     The marks that make links, images, emphasis and autolinks are backslash-escaped
     (``\\[``, ``https\\://``, ``www\\.``), ``&``, ``<`` and ``>`` become entities, and
-    ``@`` follows a zero-width space (``a&#8203;\\@b.c``: no mail link).
+    ``@`` follows a zero-width space (``a&#8203;@b.c``: no mail link).
     """
     flat = html.escape(printable(" ".join(str(text).split())), quote=False)
-    return _MARKDOWN.sub(lambda m: _BEFORE_AT * (m.group() == "@") + "\\" + m.group(), flat)
+    return _MARKDOWN.sub(lambda m: "\\" + m.group(), flat).replace("@", _BEFORE_AT + "@")

@@ -20,7 +20,7 @@ def _case(suite: ET.Element, rule: str, record: str, file: str, findings: list[F
     case = ET.SubElement(suite, "testcase", classname=x(rule), name=x(record), file=x(file))
     open_ = [f for f in findings if f.is_open]
     if open_:
-        text = "\n".join(f"{f.file}:{f.line}:{f.col}: {f.message}" for f in open_)
+        text = "\n".join(f"{f.location}: {f.message}" for f in open_)
         first = open_[0]
         failure = ET.SubElement(case, "failure", message=x(first.message), type=first.severity)
         failure.text = x(text)

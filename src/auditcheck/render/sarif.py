@@ -13,6 +13,7 @@ from urllib.parse import quote
 from auditcheck import __version__
 from auditcheck.check import RunResult
 from auditcheck.findings import Finding
+from auditcheck.locate import LocatedError
 from auditcheck.render.escape import xml_text
 from auditcheck.rulebook.schema import CompiledRule
 from auditcheck.templating import join_cjk
@@ -59,13 +60,26 @@ def _waiver_rule(rule_id: str, title: str) -> dict[str, Any]:
     }
 
 
-def _location(file: str, line: int, col: int) -> dict[str, Any]:
-    return {
+def _location(file: str, line: int, col: int, place: str) -> dict[str, Any]:
+    """Row and column as the region; a workbook cell also as a logical location by its name."""
+    out: dict[str, Any] = {
         "physicalLocation": {
             "artifactLocation": {"uri": _uri(file)},
             "region": {"startLine": line, "startColumn": col},
         }
     }
+    if place:
+        out["logicalLocations"] = [{"fullyQualifiedName": place, "kind": "element"}]
+    return out
+
+
+def _said(error: LocatedError) -> str:
+    return f"{error.field}: {error.message}" if error.field else error.message
+
+
+def _text(place: str, message: str) -> str:
+    """The message, with a workbook cell named first: viewers show only the region's numbers."""
+    return f"{place}: {message}" if place else message
 
 
 def _result(finding: Finding, index: dict[str, int], baselined: bool) -> dict[str, Any]:
@@ -73,8 +87,8 @@ def _result(finding: Finding, index: dict[str, int], baselined: bool) -> dict[st
         "ruleId": finding.rule,
         "ruleIndex": index[finding.rule],
         "level": _LEVEL[finding.severity],
-        "message": {"text": finding.message},
-        "locations": [_location(finding.file, finding.line, finding.col)],
+        "message": {"text": _text(finding.place, finding.message)},
+        "locations": [_location(finding.file, finding.line, finding.col, finding.place)],
         "partialFingerprints": {"auditcheckFingerprint/v1": finding.fingerprint},
         "properties": {
             "record": finding.record,
@@ -96,8 +110,8 @@ def render_sarif(result: RunResult, rules: list[CompiledRule], baselined: bool =
     notifications = [
         {
             "level": "error",
-            "message": {"text": f"{e.field}: {e.message}" if e.field else e.message},
-            "locations": [_location(e.file, e.line, e.col)],
+            "message": {"text": _text(e.place, _said(e))},
+            "locations": [_location(e.file, e.line, e.col, e.place)],
         }
         for e in result.errors
     ]

@@ -507,9 +507,16 @@ def leaf_json(leaf: Leaf) -> dict[str, Any]:
         if isinstance(leaf.value, int) and not isinstance(leaf.value, bool)
         else leaf.value
     )
-    if leaf.op == "==":
-        return {leaf.field: value}
-    return {_DURABLE_OP[leaf.op]: {leaf.field: value}}
+    compare = (
+        {leaf.field: value} if leaf.op == "==" else {_DURABLE_OP[leaf.op]: {leaf.field: value}}
+    )
+    # durable_rules reads a field the fact lacks on the right-hand side ({"$m": …}) as a stale
+    # value left by an earlier fact (measured: tests/test_condition.py); ask it to exist first,
+    # so that missing data never fires here either.
+    others = sorted(_fields_of(value))
+    if not others:
+        return compare
+    return {"$and": [*({"$ex": {name: 1}} for name in others), compare]}
 
 
 def _to_json(node: Node) -> dict[str, Any]:

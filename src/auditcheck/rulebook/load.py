@@ -1,6 +1,6 @@
 """rules/*.yaml → a checked, compiled rulebook. Every mistake is a located error.
 
-``categories.yaml`` holds the dimensions and categories, ``topics.yaml`` the
+``categories.yaml`` holds the dimensions, categories and tags (rule packs), ``topics.yaml`` the
 observation topics records may name; every other YAML file in the folder holds
 ``rules:``, a list of rules. Parameter values may be
 overridden (config file, ``--param``); conditions are compiled with the values
@@ -19,7 +19,7 @@ import jinja2
 from auditcheck.engine import condition_problems
 from auditcheck.locate import Document, LocatedError, read, validate
 from auditcheck.rulebook.condition import ConditionError, compile_condition
-from auditcheck.rulebook.schema import Category, CompiledRule, Dimension, Rule
+from auditcheck.rulebook.schema import TAG_PREFIX, Category, CompiledRule, Dimension, Rule, Tag
 from auditcheck.templating import compile_template, template_names
 from auditcheck.vocabulary import FIELDS
 
@@ -39,16 +39,22 @@ class RulebookError(Exception):
 
 @dataclass
 class Rulebook:
-    """Dimensions and categories in report order, and the rules in force."""
+    """Dimensions and categories in report order, the tags, and the rules in force."""
 
     dimensions: dict[str, Dimension]
     categories: dict[str, Category]
     rules: list[CompiledRule]
     all_rules: list[CompiledRule] = field(default_factory=list)
+    tags: dict[str, Tag] = field(default_factory=dict)
 
     def rule(self, rule_id: str) -> CompiledRule | None:
         """The rule with this id, selected or not."""
         return next((r for r in self.all_rules if r.id == rule_id), None)
+
+    def names(self) -> set[str]:
+        """Every name --select and --ignore accept: rule ids, categories, dimensions, tags."""
+        tags = {f"{TAG_PREFIX}{t}" for t in self.tags}
+        return {r.id for r in self.all_rules} | set(self.categories) | set(self.dimensions) | tags
 
 
 def _read(path: Path) -> Document:
@@ -58,7 +64,10 @@ def _read(path: Path) -> Document:
         raise RulebookError([exc]) from None
 
 
-def _load_categories(folder: Path) -> tuple[dict[str, Dimension], dict[str, Category]]:
+Book = tuple[dict[str, Dimension], dict[str, Category], dict[str, Tag]]
+
+
+def _load_categories(folder: Path) -> Book:
     path = folder / CATEGORIES_FILE
     if not path.is_file():
         raise RulebookError(
@@ -69,11 +78,13 @@ def _load_categories(folder: Path) -> tuple[dict[str, Dimension], dict[str, Cate
     errors: list[LocatedError] = []
     dimensions: dict[str, Dimension] = {}
     categories: dict[str, Category] = {}
+    tags: dict[str, Tag] = {}
     for key, model, target in (
         ("dimensions", Dimension, dimensions),
         ("categories", Category, categories),
+        ("tags", Tag, tags),
     ):
-        items = data.get(key)
+        items = data.get(key, [] if key == "tags" else None)
         if not isinstance(items, list):
             errors.append(doc.error((key,), "expected a list"))
             continue
@@ -88,7 +99,7 @@ def _load_categories(folder: Path) -> tuple[dict[str, Dimension], dict[str, Cate
             errors.append(doc.error(("categories", i, "dimension"), f"unknown dimension '{dim}'"))
     if errors:
         raise RulebookError(errors)
-    return dimensions, categories
+    return dimensions, categories, tags
 
 
 def _settle_params(rule: Rule, overrides: Mapping[str, Any]) -> dict[str, Any]:
@@ -110,14 +121,19 @@ def _settle_params(rule: Rule, overrides: Mapping[str, Any]) -> dict[str, Any]:
 def _compile_rule(
     rule: Rule,
     doc: Document,
-    book: tuple[dict[str, Dimension], dict[str, Category]],
+    book: Book,
     overrides: Mapping[str, Any],
     line: int,
 ) -> CompiledRule:
-    dimensions, categories = book
+    dimensions, categories, tags = book
     category = categories.get(rule.category)
     if category is None:
         raise doc.error(("category",), f"unknown category '{rule.category}'; see {CATEGORIES_FILE}")
+    for i, tag in enumerate(rule.tags):
+        if tag not in tags:
+            known = ", ".join(tags) or "none"
+            message = f"unknown tag '{tag}' (tags declared in {CATEGORIES_FILE}: {known})"
+            raise doc.error(("tags", i), message)
     try:
         params = _settle_params(rule, overrides)
     except ValueError as exc:
@@ -179,10 +195,11 @@ def load_rulebook(
     """Load, check and compile every rule in ``folder``; raise :class:`RulebookError` on mistakes.
 
     ``overrides`` maps rule id → parameter → value. ``select`` / ``ignore`` name
-    rule ids, categories or dimensions.
+    rule ids, categories, dimensions or tags (``tag:self-evaluation``).
     """
     overrides = dict(overrides or {})
-    dimensions, categories = _load_categories(folder)
+    book = _load_categories(folder)
+    dimensions, categories, tags = book
     errors: list[LocatedError] = []
     compiled: list[CompiledRule] = []
     seen: dict[str, str] = {}
@@ -210,11 +227,7 @@ def load_rulebook(
             seen[rule.id] = doc.file
             try:
                 line = sub.position(()).line
-                compiled.append(
-                    _compile_rule(
-                        rule, sub, (dimensions, categories), overrides.get(rule.id, {}), line
-                    )
-                )
+                compiled.append(_compile_rule(rule, sub, book, overrides.get(rule.id, {}), line))
             except LocatedError as exc:
                 errors.append(exc)
     unknown = sorted(set(overrides) - set(seen))
@@ -226,30 +239,28 @@ def load_rulebook(
         raise RulebookError(errors)
     order = {cid: i for i, cid in enumerate(categories)}
     compiled.sort(key=lambda r: (order[r.category.id], r.file, r.line))
-    chosen = select_rules(compiled, select, ignore, categories, dimensions)
-    return Rulebook(dimensions, categories, chosen, compiled)
+    rulebook = Rulebook(dimensions, categories, compiled, compiled, tags)
+    if unknown := sorted({*select, *ignore} - rulebook.names()):
+        raise RulebookError(
+            [LocatedError("--select/--ignore", 1, 1, "", unknown_name(u)) for u in unknown]
+        )
+    rulebook.rules = select_rules(compiled, select, ignore)
+    return rulebook
+
+
+def unknown_name(name: str) -> str:
+    """The message for a selection name no rule answers to."""
+    return f"no rule, category, dimension or tag '{name}' (a tag is written tag:NAME)"
 
 
 def select_rules(
-    rules: list[CompiledRule],
-    select: Iterable[str],
-    ignore: Iterable[str],
-    categories: Mapping[str, Category],
-    dimensions: Mapping[str, Dimension],
+    rules: list[CompiledRule], select: Iterable[str], ignore: Iterable[str]
 ) -> list[CompiledRule]:
-    """Rules named (by id, category or dimension) in ``select`` (all if empty), less ``ignore``."""
+    """Rules named (by id, tag, category or dimension) in ``select`` (all if empty), less
+    ``ignore``. Names are checked against :meth:`Rulebook.names` by the caller."""
     select, ignore = set(select), set(ignore)
-    known = {r.id for r in rules} | set(categories) | set(dimensions)
-    unknown = sorted((select | ignore) - known)
-    if unknown:
-        raise RulebookError(
-            [
-                LocatedError("--select/--ignore", 1, 1, "", f"no rule, category or dimension '{u}'")
-                for u in unknown
-            ]
-        )
-
-    def names(rule: CompiledRule) -> set[str]:
-        return {rule.id, rule.category.id, rule.dimension.id}
-
-    return [r for r in rules if (not select or names(r) & select) and not names(r) & ignore]
+    return [
+        r
+        for r in rules
+        if (not select or select.intersection(r.names)) and not ignore.intersection(r.names)
+    ]
