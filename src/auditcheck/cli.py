@@ -3,7 +3,8 @@
 ``main`` is the one place where a run ends: every outcome becomes an exit code
 and at most one line. 0 clean; 1 findings at or above ``--fail-on``; 2 the check
 could not complete (bad input, rulebook, settings, usage, output, or an internal
-error — never a traceback); 130 Ctrl-C; 141 standard output closed early.
+error — never a traceback); 128 + the signal when stopped (130 Ctrl-C, 143 SIGTERM, 129
+SIGHUP); 141 standard output closed early.
 """
 
 from __future__ import annotations
@@ -138,7 +139,8 @@ def cli(ctx: click.Context, config_path: Path | None) -> None:
 
     Settings come from flags, then AUDITCHECK_* environment variables, then the
     configuration file; see `auditcheck config show`. Exit codes: 0 clean, 1
-    findings at or above --fail-on, 2 the check could not complete, 130 Ctrl-C.
+    findings at or above --fail-on, 2 the check could not complete, 130 Ctrl-C,
+    143 SIGTERM, 129 SIGHUP.
     """
     ctx.obj = load_config(config_path)
     defaults = ctx.obj.command_defaults()
