@@ -95,7 +95,8 @@ def _errors(result: RunResult) -> list[dict[str, Any]]:
 
 
 def _dumps(value: Any) -> str:
-    return json.dumps(value, ensure_ascii=False)
+    # "##[" can only stand inside a string: written \u005b there, no CI log reads a command.
+    return json.dumps(value, ensure_ascii=False).replace("##[", "##\\u005b")
 
 
 class JsonWriter(Writer):
