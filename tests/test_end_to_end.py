@@ -166,7 +166,7 @@ DEFENSIBLE_EXTRAS = {
     ("village-clinics", "output-completion"): "目标 88 个，完成 83 个",
     ("social-assistance", "budget-execution"): "2770.45/3378.22 = 82.01%",
     ("public-culture", "output-completion"): "未开展公共文化设施提升项目",
-    ("government-affairs", "budget-execution"): "年初 2737.45 调至 3888.28，+42.04%",
+    ("government-affairs", "budget-adjustment"): "年初 2737.45 调至 3888.28，+42.04%",
 }
 
 

@@ -87,7 +87,7 @@ def test_findings_point_at_the_cell_in_every_format(tmp_path: Path) -> None:
     assert result["message"]["text"].startswith(f"{cell}: ")
     failure = ET.fromstring(out("junit")).find(".//testcase/failure")
     assert failure is not None and failure.text.startswith(f"大英.xlsx:{cell}: ")
-    assert f"| 大英.xlsx:{cell.replace('!', chr(92) + '!')} |" in out("markdown")
+    assert f"| 大英.xlsx:{cell} |" in out("markdown")
 
 
 def test_a_bad_cell_is_one_line_and_every_other_form_is_checked(tmp_path: Path) -> None:

@@ -12,10 +12,10 @@ from pathlib import Path
 
 import pytest
 
-from .hostile import cases, inputs, outputs
+from .hostile import cases, inputs, outputs, redteam
 from .hostile.harness import RUN, Case, build, cli
 
-CORPUS = [*cases.CASES, *inputs.CASES, *outputs.CASES]
+CORPUS = [*cases.CASES, *inputs.CASES, *outputs.CASES, *redteam.CASES]
 
 
 def test_the_corpus_is_large_enough() -> None:

@@ -86,19 +86,47 @@ def test_dotted_paths() -> None:
 
 
 @pytest.mark.parametrize(
-    ("written", "hint"),
+    ("field", "written", "hint"),
     [
-        ("67,289.03", "write it as a plain number: 67289.03"),
-        ("15645.41万元", "write it as a plain number: 15645.41 (the unit 万元 is implied)"),
-        ("387664.62元", "amounts are in 万元: write 38.766462"),
-        ("1,234,567.891", "write it as a plain number: 1234567.891"),
-        ("５７.８１％", "write it as a plain number: 57.81 (the unit % is implied)"),
-        ("90.00", "write it as a plain number: 90"),
-        ("约100", "write a number"),
+        ("budget", "67,289.03", "write it as a plain number: 67289.03"),
+        (
+            "budget",
+            "15645.41万元",
+            "write it as a plain number: 15645.41 (the unit 万元 is implied)",
+        ),
+        ("budget", "387664.62元", "amounts are in 万元: write 38.766462"),
+        ("budget", "1,234,567.891", "write it as a plain number: 1234567.891"),
+        ("stated_execution_rate", "５７.８１％", "plain number: 57.81 (the unit % is implied)"),
+        ("budget", "90.00", "write it as a plain number: 90"),
+        ("budget", "约100", "write a number"),
+        # No figure where the text could mean two, or is in another unit than the field.
+        (
+            "budget",
+            "12,5",
+            "may be a decimal point or a thousands separator; write the figure "
+            "in plain digits, with a point for decimals",
+        ),
+        (
+            "budget",
+            "1.234,5",
+            "may be a decimal point or a thousands separator; write the "
+            "figure in plain digits, with a point for decimals",
+        ),
+        ("budget", "50%", "this is an amount in 万元, not in %; write the figure in its unit"),
+        (
+            "stated_execution_rate",
+            "90万元",
+            "this is a rate in percent, not in 万元; write the figure in its unit",
+        ),
+        (
+            "budget",
+            "1" + "0" * 5000,
+            "larger than 10^15: no figure is this large; check the number and its unit",
+        ),
     ],
 )
-def test_number_hints_keep_every_digit(written: str, hint: str) -> None:
-    doc = parse(f"id: p1\nname: 项目\nbudget: '{written}'\n", "p.yaml")
+def test_number_hints_keep_every_digit(field: str, written: str, hint: str) -> None:
+    doc = parse(f"id: p1\nname: 项目\n{field}: '{written}'\n", "p.yaml")
     _, [error] = validate(Project, doc)
     assert error.message.endswith(hint), error.message
 
@@ -120,3 +148,44 @@ def test_did_you_mean_only_for_close_names(key: str, suggestion: str | None) -> 
         assert suggestion in error.message
     else:
         assert error.message == "unknown field; remove it or check the spelling"
+
+
+@pytest.mark.parametrize(
+    ("written", "value"),
+    [("12", 12), ("+12", 12), ("-3", -3), (".5", 0.5), ("010.5", 10.5), ("1.5e+3", 1500.0)],
+)
+def test_decimal_numbers_are_read_as_written(written: str, value: float) -> None:
+    assert parse(f"a: {written}\n", "p.yaml").data == {"a": value}
+
+
+def test_negative_zero_is_read_as_zero() -> None:
+    assert str(parse("a: -0.0\n", "p.yaml").data["a"]) == "0.0"
+
+
+@pytest.mark.parametrize(
+    ("written", "message"),
+    [
+        ("010", "a leading 0 makes YAML read 010 as the octal number 8; write 10"),
+        ("-007", "a leading 0 makes YAML read -007 as the octal number -7; write -7"),
+        ("0x10", "YAML reads 0x10 as a hexadecimal or binary number (16)"),
+        ("0b11", "YAML reads 0b11 as a hexadecimal or binary number (3)"),
+        ("1:30", "YAML reads 1:30 as a base-60 number (90)"),
+        ("1_000", "digits grouped with _ are not read; write 1000"),
+        ("1_000.5", "digits grouped with _ are not read; write 1000.5"),
+    ],
+)
+def test_yaml_1_1_numbers_are_refused(written: str, message: str) -> None:
+    with pytest.raises(LocatedError) as caught:
+        parse(f"id: p1\nbudget: {written}\n", "p.yaml")
+    assert str(caught.value).startswith(f"p.yaml:2:9: budget: {message}")
+
+
+def test_lines_are_counted_as_an_editor_shows_them() -> None:
+    # PyYAML ends lines at U+2028 and U+0085 too; editors show them inside a line.
+    text = "a: 1\n# 注释\u2028\u2028x: 2\u0085\nb: [\n"
+    with pytest.raises(LocatedError) as caught:
+        parse(text, "p.yaml")
+    assert str(caught.value).startswith("p.yaml:4:1: YAML syntax error")
+    doc = parse("a: 1\r# 注释\u2028x: 2\nb: 3\n", "p.yaml")
+    assert doc.position(("x",)) == Position(2, 6)
+    assert doc.position(("b",)) == Position(3, 1)

@@ -1,4 +1,5 @@
-"""How a run ends when it is stopped from outside: Ctrl-C, a reader that goes away, a full disk.
+"""How a run ends when it is stopped from outside: Ctrl-C, SIGTERM and SIGHUP, a reader that
+goes away, a full disk.
 
 Ctrl-C is sent to the whole process group, as a terminal does, so worker
 processes receive it too; only the parent may answer, with one line and 130.
@@ -60,6 +61,22 @@ def test_ctrl_c_ends_with_one_line_130_and_no_output_file(big: Path, tmp_path: P
     assert stderr.decode() == "auditcheck: interrupted\n"
     assert sorted(p.name for p in tmp_path.iterdir()) == []  # no output, no temporary file
     assert not group_alive(proc.pid)  # the workers are gone with it
+
+
+@pytest.mark.parametrize(
+    ("sent", "code", "line"),
+    [(signal.SIGTERM, 143, "stopped by SIGTERM"), (signal.SIGHUP, 129, "stopped by SIGHUP")],
+)
+def test_a_cancelled_job_or_a_closed_terminal_leaves_no_file(
+    big: Path, tmp_path: Path, sent: int, code: int, line: str
+) -> None:
+    """CI cancels a job with SIGTERM; a closed terminal sends SIGHUP (to the parent alone)."""
+    proc = start("run", str(big), "--format", "json", "-o", "out.json", cwd=tmp_path)
+    wait_for_output(tmp_path, proc)
+    proc.send_signal(sent)
+    _, stderr = proc.communicate(timeout=60)
+    assert (proc.returncode, stderr.decode()) == (code, f"auditcheck: {line}\n")
+    assert sorted(p.name for p in tmp_path.iterdir()) == []  # no output, no temporary file
 
 
 def group_alive(group: int) -> bool:

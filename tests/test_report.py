@@ -95,6 +95,7 @@ def test_range_labels() -> None:
 def test_units_written_with_and_without_district_count_once() -> None:
     names = ["区卫体局", "卫体局", "城区财政局", "财政局", "各办事处", "北街办事处"]
     assert distinct_units(names, collective=False) == ["区卫体局", "城区财政局", "北街办事处"]
+    assert distinct_units(["大英县司法局部门", "大英县司法局"]) == ["大英县司法局"]
 
 
 # --- rule messages made into report sentences ----------------------------------------
@@ -309,7 +310,9 @@ def test_one_project_reads_as_one(tmp_path: Path) -> None:
 
 def test_conclusion_names_the_main_problems_by_dimension(md: str) -> None:
     conclusion = section(md, "### 4、评价结论", "## 二")
-    assert "投入决策方面，预算编制不够准确、执行率偏低的有7个项目" in conclusion
+    assert "投入决策方面，预算编制不够准确、执行率偏低的有6个项目" in conclusion
+    # 机关事务中心 spent 92.7%: its 42.04% adjustment is counted under a heading of its own
+    assert "部分项目年中预算调整较大、调整理由说明不充分的有1个项目" in conclusion
     assert "预期效果方面，" in conclusion
 
 
@@ -327,6 +330,9 @@ def test_section_two_states_what_the_records_hold(md: str) -> None:
     sme = section(two, "### （六）", "### （七）")
     assert "“创客大赛”奖励资金、“小升规”奖励资金" in sme and "100%" in sme
     assert "结余0" not in two
+    # the states of the 53 add up to 53; how many ran late is counted across them, apart
+    rural = section(two, "### （一）", "### （二）")
+    assert "已完工并验收44个、已完工尚未验收5个、在建4个；从进度看，9个进度未达预期" in rural
 
 
 def test_department_is_not_a_project_carried_out_by_its_unit(md: str) -> None:
@@ -369,7 +375,7 @@ def test_examples_of_one_project_merge(md: str) -> None:
         "（1）乡村振兴补助资金：预算资金6223.15万元，实际支出3597.53万元，预算执行率57.81%，低于90%，结余资金2625.62万元"
         in budget
     )
-    planning = section(md, "#### 3、项目前期谋划不足", "####")
+    planning = section(md, "#### 4、项目前期谋划不足", "####")
     assert "张岭村村东新建公厕和张岭村村北新建公厕均未接入所需的管网" in planning
 
 
@@ -397,9 +403,9 @@ def test_threshold_is_said_once_under_a_heading(md: str) -> None:
 
 def test_a_fact_is_stated_under_one_heading(md: str) -> None:
     three = body(section(md, "## 三、", "## 四"))
-    assert three.count("88个") == 1  # the target, stated in 三（一）2
-    assert "“更新医疗及办公设备的村卫生室数量”完成率94.32%（另见三（一）2（2））" in three
-    assert "张岭村村北新建公厕已停用（另见三（一）3（2））" in three
+    assert three.count("88个") == 1  # the target, stated in 三（一）3
+    assert "“更新医疗及办公设备的村卫生室数量”完成率94.32%（另见三（一）3（2））" in three
+    assert "张岭村村北新建公厕已停用（另见三（一）4（2））" in three
 
 
 def test_no_parenthesis_only_repeats_its_sentence(md: str) -> None:
@@ -425,7 +431,7 @@ def test_each_example_and_suggestion_is_its_own_paragraph(md: str) -> None:
 def test_suggestions_name_the_examples_and_units(md: str) -> None:
     quality = section(md, "#### 2、部分项目建设质量不高", "###")
     assert "本条建议针对上述第（1）项问题，由城区财政局对照落实。" in quality
-    performance = section(md, "#### 2、绩效管理意识不强", "####")
+    performance = section(md, "#### 3、绩效管理意识不强", "####")
     assert "第（1）至（4）项" in performance and performance.count("卫体局") == 1
 
 
@@ -437,6 +443,7 @@ def test_markdown_covers_every_finding_once(md: str, findings: list[dict]) -> No
         "1",
         "2",
         "3",
+        "4",
         "1",
         "2",
         "1",
@@ -490,7 +497,7 @@ def test_application_lists_what_each_project_must_put_right(md: str) -> None:
     assert (
         "（5）村卫生室服务能力提升工程（区卫体局）：预算编制不够准确、执行率偏低；"
         "绩效管理意识不强、绩效工作落实不到位；部分项目执行不规范；部分项目未完成、完成不及时"
-        "（见第三部分（一）1、（一）2、（二）1、（三）1）。" in four
+        "（见第三部分（一）1、（一）3、（二）1、（三）1）。" in four
     )
     assert "共9个项目（子项目）" in four
 
@@ -626,6 +633,25 @@ def test_forms_examples_start_with_their_subject(forms_md: str) -> None:
     three = body(section(forms_md, "## 三、", "## 四"))
     assert "：的" not in three
     assert "：绩效指标只有产出指标，没有效益指标、满意度指标" in three
+
+
+def test_an_actual_written_as_a_bound_is_neither_met_nor_missed(forms_md: str) -> None:
+    """中江 copied its targets (≥266米) into 实际完成值: no figure, so no completion rate."""
+    two = section(forms_md, "## 二、项目的基本情况", "## 三")
+    assert "有目标值或完成值的3项均达到目标。" in two
+    assert "等6项的实际完成值只写了界限（如“≥266米”），没有写出实际数" in two
+    appendix = section(forms_md, "## 附件2")
+    assert "| 安装坡面水标尺 | ≥266米 | ≥266米 | — |" in appendix
+
+
+def test_findings_that_differ_in_a_quoted_value_are_said_once(forms_md: str) -> None:
+    """Six indicators of 中江 copied their targets: one sentence with 分别, not six."""
+    three = body(section(forms_md, "## 三、", "## 四"))
+    assert three.count("与年度指标值完全相同") == 1
+    assert "“水标尺宽度”、“及时(按期)开工率”" in three
+    assert (
+        "的实际完成值分别写作“≥266米”、“≥50厘米”、“≥90%”、“≥90%”、“≥1000人”、“≥95%”，均与" in three
+    )
 
 
 def test_findings_on_one_fact_say_each_figure_once(forms_md: str) -> None:

@@ -158,7 +158,7 @@ def test_paragraphs_of_reasonable_length(doc) -> None:
     assert max(len(t) for t in texts) <= 400  # about 15 lines of 三号
     # Each heading's examples start their own paragraphs, after the lead.
     leads = [i for i, t in enumerate(texts) if t.endswith("例如：")]
-    assert len(leads) == 10
+    assert len(leads) == 11  # one per heading of 三 with examples
     assert all(texts[i + 1].startswith("（1）") for i in leads)
 
 
@@ -245,3 +245,10 @@ def test_indicators_appendix_is_per_project(doc) -> None:
     headings = [p.text for p in doc.paragraphs if p.style.name.startswith("Heading")]
     after = headings[headings.index("附件2　绩效指标完成情况") + 1 :]
     assert after == ["政府专项债券", "村卫生室服务能力提升工程"]
+
+
+def test_the_appendices_start_a_page_without_an_empty_paragraph(doc) -> None:
+    """A break alone in a paragraph leaves a blank page when the text before fills one."""
+    [heading] = [p for p in doc.paragraphs if p.text.startswith("附件1")]
+    assert heading.paragraph_format.page_break_before is True
+    assert not any('w:type="page"' in p._p.xml for p in doc.paragraphs)

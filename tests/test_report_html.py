@@ -168,6 +168,17 @@ def test_in_a_real_browser(browser, html_path: Path, findings: list[dict], tmp_p
     assert (
         browser.execute_script("return getComputedStyle(arguments[0]).display", toolbar) == "none"
     )
+    # A header repeated on each printed page draws no buttons: it prints its label instead.
+    heads = browser.find_elements(By.CSS_SELECTOR, "#findings th")
+    labels = [
+        browser.execute_script(
+            "return getComputedStyle(arguments[0], '::before').content", th
+        ).strip('"')
+        for th in heads
+    ]
+    assert labels[:2] == ["序号", "项目"] and all(labels), labels
+    button = heads[0].find_element(By.TAG_NAME, "button")
+    assert browser.execute_script("return getComputedStyle(arguments[0]).display", button) == "none"
     browser.execute_cdp_cmd("Emulation.setEmulatedMedia", {"media": ""})
     shot = tmp_path / "draft.png"
     assert browser.save_screenshot(str(shot))

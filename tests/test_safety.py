@@ -1,11 +1,14 @@
 """The small pieces that keep outputs safe: escaping, the template sandbox, atomic files,
 regular files only, one decoding policy, errors that cross processes."""
 
+import html
 import os
 import pickle
+import re
 import stat
 from pathlib import Path
 
+import cmarkgfm
 import pytest
 from jinja2 import TemplateSyntaxError
 from jinja2.sandbox import SecurityError
@@ -32,9 +35,18 @@ def test_printable_escapes_what_a_terminal_would_act_on(text: str, shown: str) -
     assert visible("甲\n\r乙") == "甲\n\\r乙"
 
 
-def test_a_log_line_never_starts_a_workflow_command() -> None:
-    assert log_line("::error::x.yaml:1:1: 坏") == "./::error::x.yaml:1:1: 坏"
-    assert log_line("batch/x.yaml: 好") == "batch/x.yaml: 好"
+@pytest.mark.parametrize(
+    ("text", "line"),
+    [
+        ("::error::x.yaml:1:1: 坏", "./::error::x.yaml:1:1: 坏"),
+        (" ::error::伪造", "./ ::error::伪造"),  # the runner trims white space first
+        ("\u3000::warning::伪造", "./\u3000::warning::伪造"),
+        ("项目##[error]伪造", "项目##\\[error]伪造"),  # the legacy syntax, anywhere in a line
+        ("batch/x.yaml: 好", "batch/x.yaml: 好"),
+    ],
+)
+def test_a_log_line_never_starts_a_workflow_command(text: str, line: str) -> None:
+    assert log_line(text) == line
 
 
 def test_xml_text_keeps_what_xml_allows() -> None:
@@ -43,12 +55,46 @@ def test_xml_text_keeps_what_xml_allows() -> None:
 
 @pytest.mark.parametrize(
     "text",
-    ["[点此](https://evil.example)", "![图](x.png)", "<img src=x>", "www.evil.example", "a|b"],
+    [
+        "[点此](https://evil.example)",
+        "![图](x.png)",
+        "<img src=x>",
+        "www.evil.example",
+        "见 http://evil.example/a_b",
+        "a|b",
+        "*强调* _下划_ ~~删~~ `代码`",
+        "项目(工程)验收合格率!",
+    ],
 )
-def test_markdown_text_has_no_live_syntax(text: str) -> None:
-    out = markdown_text(text)
-    assert "](" not in out and "<img" not in out and "www." not in out and "![" not in out
-    assert "|" not in out.replace("\\|", "")
+def test_markdown_text_renders_as_written(text: str) -> None:
+    """Rendered by GitHub's own Markdown (a table cell, as our outputs use it): the text
+    comes back as written, with no link, image, emphasis or HTML."""
+    cell = markdown_text(text)
+    page = cmarkgfm.github_flavored_markdown_to_html(f"| 问题 |\n| --- |\n| {cell} |")
+    shown = page.split("<td>")[1].split("</td>")[0]
+    assert shown == html.escape(text, quote=False)
+
+
+def test_markdown_text_escapes_only_what_would_act() -> None:
+    assert markdown_text("项目(工程)验收合格率!") == "项目(工程)验收合格率!"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "联系人 a@evil.example",
+        "mailto:a@evil.example",
+        "<http://evil.example> <a@evil.example>",
+        "HTTPS://evil.example/a ftp://evil.example WWW.evil.example",
+        "[点此](https://evil.example) ![图](https://evil.example/x.png)",
+    ],
+)
+def test_github_shows_markdown_text_as_written(text: str) -> None:
+    """As GitHub renders it (cmark-gfm): no link, no image, and the text itself."""
+    shown = cmarkgfm.github_flavored_markdown_to_html(markdown_text(text))
+    assert "<a " not in shown and "<img" not in shown, shown
+    plain = html.unescape(re.sub("<[^>]+>", "", shown)).replace("\u200b", "").strip()
+    assert plain == text
 
 
 @pytest.mark.parametrize(

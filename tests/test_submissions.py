@@ -162,7 +162,8 @@ def test_daying_budget_added_mid_year_without_a_reason(reviewed) -> None:
     assert "需说明原因" in total[head.index("原因")]  # the template's note is all the cell holds
     [finding] = of(report, forms[fb.DAYING], "adjustment-reason-missing")
     added = float(adjusted) - float(initial)
-    assert f"年初预算{float(initial):g}万元，年中追加{added:g}万元" in finding["message"]
+    assert float(initial) == 0  # nothing at the start of the year: said in words
+    assert f"年初未安排预算，年中追加{added:g}万元" in finding["message"]
     assert finding["message"].endswith("原因一栏没有说明调整理由。")
     # the form is cut after its first indicator: nothing is concluded from the missing rest
     rules = {f["rule"] for f in report["findings"] if f["record"] == forms[fb.DAYING].data["id"]}

@@ -1,5 +1,7 @@
 """Observation topics are data (rules/topics.yaml): neutral, renamable, and never the verdict."""
 
+import json
+import warnings
 from pathlib import Path
 
 import pytest
@@ -8,6 +10,7 @@ import yaml
 from auditcheck.check import Checker
 from auditcheck.examples import example_record
 from auditcheck.locate import RecordNote, parse, validate
+from auditcheck.records.jsonl import parse_line
 from auditcheck.records.model import TOPICS_FILE, Project, topic_ids, topic_renames
 from auditcheck.rulebook.load import Rulebook, RulebookError, load_rulebook
 
@@ -37,6 +40,37 @@ def test_an_earlier_topic_id_is_read_with_a_located_note() -> None:
         "p.yaml:4:6: observations[0].topic: 'contract-clauses-missing' is now written "
         "'contracts' (read as 'contracts'); rename it"
     )
+
+
+def test_a_json_line_gets_the_note_yaml_gets() -> None:
+    line = json.dumps(
+        {
+            "id": "p1",
+            "name": "项目",
+            "observations": [{"topic": "contract-clauses-missing", "evidence": "x"}],
+        },
+        ensure_ascii=False,
+    )
+    with pytest.warns(RecordNote) as notes:
+        project, _, errors = parse_line(line, "r.jsonl", 7)
+    assert errors == [] and project.observations[0].topic == "contracts"
+    [note] = notes
+    col = line.index('"topic"') + 1
+    assert str(note.message) == (
+        f"r.jsonl:7:{col}: observations[0].topic: 'contract-clauses-missing' is now written "
+        "'contracts' (read as 'contracts'); rename it"
+    )
+
+
+def test_a_line_refused_leaves_no_note_for_the_next_record() -> None:
+    bad = '{"id": "p1", "budget": "x", "observations": [{"topic": "contract-clauses-missing"}]}'
+    project, _, errors = parse_line(bad, "r.jsonl", 1)
+    assert project is None and errors
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        validate(
+            Project, parse(HEAD + "observations: [{topic: contracts, evidence: x}]\n", "p.yaml")
+        )
 
 
 def test_every_earlier_topic_id_still_loads() -> None:

@@ -11,9 +11,12 @@ import dataclasses
 import json
 from collections.abc import Iterable
 from pathlib import Path
+from typing import Annotated, Any
+
+from pydantic import BaseModel, ConfigDict, Field, StrictInt, ValidationError, field_validator
 
 from auditcheck.findings import Finding
-from auditcheck.locate import LocatedError, open_regular
+from auditcheck.locate import LocatedError, decode, open_regular, parse, validate
 from auditcheck.output import atomic_path
 
 BASELINE_VERSION = 1
@@ -21,7 +24,47 @@ MAX_BASELINE_BYTES = 100 * 1024 * 1024  # a million findings' fingerprints fit
 
 
 class BaselineError(Exception):
-    """The baseline file cannot be used."""
+    """The baseline file cannot be used: located errors, when there are any, and why."""
+
+    def __init__(self, message: str, errors: list[LocatedError] | None = None) -> None:
+        super().__init__(message)
+        self.errors = errors or []
+
+
+class _Entry(BaseModel):
+    """A finding in the baseline: its fingerprint; rule, record and field are for readers."""
+
+    model_config = ConfigDict(strict=True)
+
+    fingerprint: Annotated[str, Field(pattern="^[0-9a-f]{16}$")]
+    rule: str = ""
+    record: str = ""
+    field: str = ""
+
+
+class _Baseline(BaseModel):
+    model_config = ConfigDict(strict=True)
+
+    version: StrictInt
+    findings: list[_Entry]
+
+    @field_validator("version")
+    @classmethod
+    def _known(cls, version: int) -> int:
+        if version != BASELINE_VERSION:
+            raise ValueError(f"version {version} is not known; this auditcheck writes version 1")
+        return version
+
+
+class _KeyTwice(ValueError):
+    pass
+
+
+def _once_each(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    keys = [key for key, _ in pairs]
+    if len(set(keys)) < len(keys):
+        raise _KeyTwice
+    return dict(pairs)
 
 
 def write_baseline(path: Path, findings: Iterable[Finding]) -> int:
@@ -46,21 +89,45 @@ def write_baseline(path: Path, findings: Iterable[Finding]) -> int:
 
 
 def read_baseline(path: Path) -> set[str]:
-    """The fingerprints in a baseline file."""
+    """The fingerprints in a baseline file; :class:`BaselineError` if it is not one.
+
+    The file is parsed as JSON (fast, for a million entries); what is wrong with it is
+    located by reading it again with positions (JSON is YAML), so an error names the line
+    and the entry: a key given twice, a fingerprint that is not one, a version not known.
+    """
+    name = str(path)
     try:
-        with open_regular(path, str(path)) as handle:
-            data = json.loads(handle.read(MAX_BASELINE_BYTES).decode("utf-8-sig"))
-        if data.get("version") != BASELINE_VERSION:
-            raise BaselineError(f"{path}: unsupported baseline version {data.get('version')!r}")
-        return {entry["fingerprint"] for entry in data["findings"]}
+        with open_regular(path, name) as handle:
+            raw = handle.read(MAX_BASELINE_BYTES + 1)
     except LocatedError as exc:
         raise BaselineError(f"{path}: {exc.message}") from None
     except OSError as exc:
         raise BaselineError(f"{path}: cannot read baseline: {exc.strerror}") from None
-    except (ValueError, KeyError, TypeError, AttributeError, RecursionError):
-        raise BaselineError(
-            f"{path}: not a baseline file; write one with `auditcheck baseline write`"
-        ) from None
+    if len(raw) > MAX_BASELINE_BYTES:
+        raise BaselineError(f"{path}: over {MAX_BASELINE_BYTES // 2**20} MB; not a baseline file")
+    again = (
+        f"{path} is not a baseline file; fix it or write it again with `auditcheck baseline write`"
+    )
+    try:
+        text = decode(raw, name)
+        data = json.loads(text, object_pairs_hook=_once_each)
+        return {entry.fingerprint for entry in _Baseline.model_validate(data).findings}
+    except LocatedError as exc:  # bytes that are not text
+        raise BaselineError(again, [exc]) from None
+    except json.JSONDecodeError as exc:
+        error = LocatedError(name, exc.lineno, exc.colno, "", f"not valid JSON: {exc.msg}")
+        raise BaselineError(again, [error]) from None
+    except (_KeyTwice, ValidationError, RecursionError):
+        raise BaselineError(again, _located(text, name)) from None
+
+
+def _located(text: str, name: str) -> list[LocatedError]:
+    """What is wrong with a baseline, with lines: its text read again, with positions."""
+    try:
+        _, errors = validate(_Baseline, parse(text, name))
+    except LocatedError as exc:
+        return [exc]
+    return errors or [LocatedError(name, 1, 1, "", "not a baseline file")]
 
 
 def apply_baseline(findings: Iterable[Finding], known: set[str]) -> list[Finding]:

@@ -3,7 +3,8 @@
 ``main`` is the one place where a run ends: every outcome becomes an exit code
 and at most one line. 0 clean; 1 findings at or above ``--fail-on``; 2 the check
 could not complete (bad input, rulebook, settings, usage, output, or an internal
-error — never a traceback); 130 Ctrl-C; 141 standard output closed early.
+error — never a traceback); 128 + the signal when stopped (130 Ctrl-C, 143 SIGTERM, 129
+SIGHUP); 141 standard output closed early.
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ import functools
 import os
 import sys
 from collections.abc import Callable
+from contextlib import suppress
 from pathlib import Path
 from typing import Any, NoReturn
 
@@ -21,7 +23,7 @@ from click.core import ParameterSource
 from auditcheck import __version__, pipeline
 from auditcheck.baseline import write_baseline
 from auditcheck.check import RunResult
-from auditcheck.config import Config, RulebookSpec, load_config, rulebook_spec
+from auditcheck.config import Config, GivenPath, Megabytes, RulebookSpec, load_config, rulebook_spec
 from auditcheck.draft import SECTIONS
 from auditcheck.examples import run_rulebook_examples
 from auditcheck.explain import explain
@@ -30,6 +32,7 @@ from auditcheck.pipeline import EXIT_ERROR, Run, Sink, exit_code
 from auditcheck.progress import Progress
 from auditcheck.render import console
 from auditcheck.render.console import say
+from auditcheck.render.escape import log_line
 from auditcheck.render.review import finish_review
 from auditcheck.render.rule_pages import write_pages
 from auditcheck.render.summary import summary_line
@@ -43,12 +46,12 @@ from auditcheck.waivers import today
 FORMATS = click.Choice(["text", "json", "jsonl", "sarif", "junit", "github", "markdown"])
 LEVELS = click.Choice(["error", "warning", "info"])
 COLOURS = click.Choice(["auto", "always", "never"])
-FILE = click.Path(dir_okay=False, path_type=Path)
-FOLDER = click.Path(exists=True, file_okay=False, path_type=Path)
-NEW_FOLDER = click.Path(file_okay=False, path_type=Path)
+FILE = GivenPath(dir_okay=False, path_type=Path)
+FOLDER = GivenPath(exists=True, file_okay=False, path_type=Path)
+NEW_FOLDER = GivenPath(file_okay=False, path_type=Path)
 BUNDLED = Path(__file__).parent / "rules"
-MEGABYTES, JOBS = click.FloatRange(0, min_open=True), click.IntRange(1, 64)
-EXIT_INTERRUPTED, EXIT_PIPE = 130, 141
+MEGABYTES, JOBS = Megabytes(), click.IntRange(1, 64)
+EXIT_PIPE = 141
 
 
 def fail(message: str, errors: Any = ()) -> NoReturn:
@@ -104,7 +107,7 @@ def opt(names: str, env: str, text: str, **kw: Any) -> Callable[..., Any]:
 
 RULES = opt("--rules rules_dir", "RULES", "Rules (default: bundled).", type=FOLDER, default=BUNDLED)
 PARAM = opt("--param params", "PARAM", "e.g. low-execution-rate.threshold=85", multiple=True)
-PATHS = click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))
+PATHS = click.argument("paths", nargs=-1, required=True, type=GivenPath(path_type=Path))
 MAX_SIZE = opt("--max-file-size", "MAX_FILE_SIZE", "MB a file may have.", type=MEGABYTES, default=5)
 CHECK = options(
     RULES,
@@ -136,7 +139,8 @@ def cli(ctx: click.Context, config_path: Path | None) -> None:
 
     Settings come from flags, then AUDITCHECK_* environment variables, then the
     configuration file; see `auditcheck config show`. Exit codes: 0 clean, 1
-    findings at or above --fail-on, 2 the check could not complete, 130 Ctrl-C.
+    findings at or above --fail-on, 2 the check could not complete, 130 Ctrl-C,
+    143 SIGTERM, 129 SIGHUP.
     """
     ctx.obj = load_config(config_path)
     defaults = ctx.obj.command_defaults()
@@ -205,7 +209,7 @@ def baseline_write(file: Path, paths: tuple[Path, ...], **o: Any) -> None:
     result = check(run, lambda _: pipeline.Collect(), o["quiet"])
     if result.errors:
         fail("input errors: fix them before writing a baseline")
-    click.echo(f"wrote {write_baseline(file, result.findings)} finding fingerprints to {file}")
+    click.echo(log_line(f"wrote {write_baseline(file, result.findings)} fingerprints to {file}"))
 
 
 @cli.command("convert")
@@ -328,19 +332,15 @@ def main(argv: list[str] | None = None) -> NoReturn:
     for stream in (sys.stdout, sys.stderr):
         stream.reconfigure(errors="backslashreplace")  # type: ignore[union-attr]
     try:
-        code = _invoke(list(sys.argv[1:] if argv is None else argv))
-    except click.ClickException as exc:
-        exc.show()
-        code = exc.exit_code
-    except (KeyboardInterrupt, click.exceptions.Abort):
-        say("auditcheck: interrupted")
-        code = EXIT_INTERRUPTED
+        with pipeline.interruptible():
+            code = _invoke(list(sys.argv[1:] if argv is None else argv))
     except BrokenPipeError:
         _silence_stdout()
         code = EXIT_PIPE
-    except Exception as exc:  # the last boundary: one line, never a traceback, never 0 or 1
+    except (Exception, KeyboardInterrupt) as exc:  # the last boundary: never a traceback
         if isinstance(exc, OSError):  # standard output full or gone: stop writing to it
             _silence_stdout()
-        say(*console.last_words(exc))
-        code = EXIT_ERROR
+        with suppress(OSError):  # a terminal that hung up (SIGHUP) cannot show them
+            say(*console.last_words(exc))
+        code = console.exit_status(exc)
     sys.exit(code)

@@ -10,8 +10,9 @@ overrides (like yamllint's ``level:``) name a rule, a tag (``tag:self-evaluation
 a category or a dimension; the most specific wins.
 
 Every value is checked here, and an error names the file and the key (or the
-flag) it came from: ``threshold = true`` or ``nan`` is refused, not read as 1 or
-as "never fires".
+flag) it came from: ``threshold = true``, ``"90"`` or ``nan`` is
+refused, not read as 1, as 90 or as "never fires"; grade bands given as the grade
+rule's parameters are checked as ``batch.yaml``'s ``grade_bands`` are.
 
 Example ``auditcheck.toml``::
 
@@ -40,7 +41,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import click
+from pydantic import ValidationError
+
 from auditcheck.engine import MAX_NUMBER
+from auditcheck.formulas import GRADE_RULE
+from auditcheck.records.model import GradeBands
 from auditcheck.rulebook.load import Rulebook, load_rulebook, select_rules, unknown_name
 from auditcheck.rulebook.schema import SEVERITY_RANK, CompiledRule
 
@@ -76,6 +82,31 @@ def _size(value: Any) -> Any:
     if not 0 < value < 1e6:
         raise ValueError("must be more than 0 and less than a million megabytes")
     return float(value)
+
+
+class Megabytes(click.ParamType):
+    """``--max-file-size`` (or its variable): a size checked as the file's ``max-file-size`` is."""
+
+    name = "megabytes"
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> Any:
+        """A number of megabytes, more than 0 and less than a million (not inf, not nan)."""
+        try:
+            return _size(float(value))
+        except (TypeError, ValueError) as exc:
+            reason = str(exc) if "megabytes" in str(exc) else "must be a number of megabytes"
+            self.fail(f"{reason}, got {value!r}", param, ctx)
+
+
+class GivenPath(click.Path):
+    """A path on the command line; an empty one (an unset variable in a CI script) is a usage
+    error, never the current folder."""
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> Any:
+        """The path, or a usage error if it is empty."""
+        if value == "":
+            self.fail("an empty path (an unset variable?); name a file or a folder", param, ctx)
+        return super().convert(value, param, ctx)
 
 
 def _jobs(value: Any) -> Any:
@@ -130,6 +161,7 @@ class ParamValue:
     name: str
     value: Any
     source: str
+    from_text: bool = False  # a --param flag: text, read by the type of the parameter
 
 
 @dataclass
@@ -258,12 +290,18 @@ def param_flags(items: Iterable[str]) -> list[ParamValue]:
                 f"--param {item!r}: write it as RULE.PARAM=VALUE, "
                 "e.g. low-execution-rate.threshold=85"
             )
-        out.append(ParamValue(rule, name, value.strip(), f"--param {item}"))
+        out.append(ParamValue(rule, name, value.strip(), f"--param {item}", from_text=True))
     return out
 
 
 def _typed(given: ParamValue, default: Any) -> Any:
     value = given.value
+    # "90" in a file: text where the parameter is a number (or true/false)
+    if isinstance(value, str) and not given.from_text and isinstance(default, bool | int | float):
+        raise ConfigError(
+            f"{given.source}: must be {_KIND[type(default)]}, not text; "
+            f"write it without quotes, got {value!r}"
+        )
     if isinstance(default, bool):
         if isinstance(value, str) and value.lower() in ("true", "false"):
             return value.lower() == "true"
@@ -292,10 +330,14 @@ def _typed(given: ParamValue, default: Any) -> Any:
     return value
 
 
+_KIND = {bool: "true or false", int: "a number", float: "a number"}
+
+
 def settle(rules: Iterable[CompiledRule], given: Iterable[ParamValue]) -> dict[str, dict[str, Any]]:
     """Rule id → parameter → value, each checked against its declared default; later wins."""
     declared = {r.id: r.rule.params for r in rules}
     out: dict[str, dict[str, Any]] = {}
+    given = list(given)
     for item in given:
         params = declared.get(item.rule)
         if params is None:
@@ -306,7 +348,32 @@ def settle(rules: Iterable[CompiledRule], given: Iterable[ParamValue]) -> dict[s
                 f"{item.source}: rule '{item.rule}' has no parameter '{item.name}' (has: {known})"
             )
         out.setdefault(item.rule, {})[item.name] = _typed(item, params[item.name].default)
+    if GRADE_RULE in out:
+        _check_bands(declared[GRADE_RULE], out[GRADE_RULE], given)
     return out
+
+
+def _table(given: ParamValue) -> str:
+    """Where a parameter was set, naming the table rather than each key in it."""
+    return given.source if given.from_text else given.source.removesuffix(f".{given.name}")
+
+
+def _check_bands(declared: dict[str, Any], values: dict[str, Any], given: list[ParamValue]) -> None:
+    """Grade bands set as the grade rule's parameters fall as batch.yaml's must (one check)."""
+    names = ("excellent", "good", "passing")
+    if not set(names) <= set(declared):
+        return
+    bands = {name: values.get(name, declared[name].default) for name in names}
+    try:
+        GradeBands.model_validate(bands)
+    except ValidationError as exc:
+        where = " and ".join(dict.fromkeys(_table(g) for g in given if g.rule == GRADE_RULE))
+        problems = [
+            "".join(f"{part}: " for part in e["loc"]) + e["msg"].removeprefix("Value error, ")
+            for e in exc.errors()
+        ]
+        shown = ", ".join(f"{name} {value!r}" for name, value in bands.items())
+        raise ConfigError(f"{where}: {'; '.join(problems)} (got {shown})") from None
 
 
 @dataclass(frozen=True)

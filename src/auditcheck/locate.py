@@ -9,15 +9,16 @@ Lines and columns are 1-based, as editors and CI annotations count them.
 
 from __future__ import annotations
 
+import bisect
 import difflib
-import math
 import os
+import re
 import stat
 import sys
 import unicodedata
 import warnings
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import astuple, dataclass, field
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import Any, BinaryIO
@@ -171,17 +172,65 @@ def dotted(path: PathKey) -> str:
 
 _constructor = SafeConstructor()
 _PLAIN_TAGS = {"tag:yaml.org,2002:map", "tag:yaml.org,2002:seq"}
+_NUMBER_TAGS = {"tag:yaml.org,2002:int", "tag:yaml.org,2002:float"}
+# The numbers YAML 1.2's core schema reads, which every YAML reader reads alike. PyYAML
+# follows YAML 1.1, which also reads 010 as octal 8, 0x10 as 16, 1:30 as 90 and 1_000 as
+# 1000: a figure silently changed, or a form no other input accepts.
+_DECIMAL = re.compile(r"[-+]?(?:\.[0-9]+|[0-9]+(?:\.[0-9]*)?)(?:[eE][-+]?[0-9]+)?")
+_NOT_A_NUMBER = re.compile(r"[-+]?\.(?:inf|Inf|INF)|\.(?:nan|NaN|NAN)")
+_LEADING_ZERO = re.compile(r"[-+]?0[0-9_]+")
+# PyYAML also ends a line at U+0085, U+2028 and U+2029, which editors show inside a line.
+_YAML_ONLY_BREAKS = re.compile("[\x85\u2028\u2029]")
+_EDITOR_BREAK = re.compile(r"\r\n|\r|\n")
+
+
+def _yaml11_number(raw: str, value: Any) -> str | None:
+    """Why a number written ``raw`` is refused (None: a plain decimal, read as written)."""
+    if _NOT_A_NUMBER.fullmatch(raw) or (
+        _DECIMAL.fullmatch(raw) and not _LEADING_ZERO.fullmatch(raw)
+    ):
+        return None
+    if _LEADING_ZERO.fullmatch(raw):
+        digits = raw.replace("_", "").lstrip("+")
+        sign = "-" if digits.startswith("-") else ""
+        plain = sign + (digits.lstrip("-").lstrip("0") or "0")
+        why = f"a leading 0 makes YAML read {raw} as the octal number {value}"
+        return f"{why}; write {plain} (plain decimal digits), or put text in quotes"
+    if "_" in raw and _DECIMAL.fullmatch(raw.replace("_", "")):
+        return f"digits grouped with _ are not read; write {raw.replace('_', '')}"
+    kind = "a base-60 number" if ":" in raw else "a hexadecimal or binary number"
+    return (
+        f"YAML reads {raw} as {kind} ({value}); write the figure in plain decimal digits, "
+        "or put text in quotes"
+    )
+
+
+class _Lines:
+    """Line and column of a YAML mark as an editor counts them: 1-based, and lines end only
+    at \\n, \\r\\n or \\r (PyYAML also ends them at U+0085, U+2028 and U+2029)."""
+
+    def __init__(self, text: str) -> None:
+        self.starts: list[int] | None = None
+        if _YAML_ONLY_BREAKS.search(text):
+            self.starts = [0, *(m.end() for m in _EDITOR_BREAK.finditer(text))]
+
+    def position(self, mark: Any) -> Position:
+        if self.starts is None:
+            return Position(mark.line + 1, mark.column + 1)
+        line = bisect.bisect_right(self.starts, mark.index) - 1
+        return Position(line + 1, mark.index - self.starts[line] + 1)
 
 
 class _Walker:
-    def __init__(self, file: str) -> None:
+    def __init__(self, file: str, lines: _Lines) -> None:
         self.file = file
+        self.lines = lines
         self.positions: dict[PathKey, Position] = {}
         self.count = 0
 
     def _error(self, node: yaml.Node, path: PathKey, message: str) -> LocatedError:
-        mark = node.start_mark
-        return LocatedError(self.file, mark.line + 1, mark.column + 1, dotted(path), message)
+        pos = self.lines.position(node.start_mark)
+        return LocatedError(self.file, pos.line, pos.col, dotted(path), message)
 
     def walk(self, node: yaml.Node, path: PathKey) -> Any:
         self.count += 1
@@ -191,23 +240,37 @@ class _Walker:
             )
         if len(path) > MAX_DEPTH:
             raise self._error(node, path, f"nested deeper than {MAX_DEPTH} levels")
-        self.positions[path] = Position(node.start_mark.line + 1, node.start_mark.column + 1)
+        self.positions[path] = self.lines.position(node.start_mark)
         if not isinstance(node, yaml.ScalarNode) and node.tag not in _PLAIN_TAGS:
             raise self._error(node, path, f"unsupported tag {node.tag!r}; remove it")
         if isinstance(node, yaml.MappingNode):
             return self._mapping(node, path)
         if isinstance(node, yaml.SequenceNode):
             return [self.walk(item, (*path, i)) for i, item in enumerate(node.value)]
+        if node.tag in _NUMBER_TAGS:
+            return self._number(node, path)
         try:
-            value = _constructor.construct_object(node, deep=True)
+            return _constructor.construct_object(node, deep=True)
         except (ConstructorError, ValueError) as exc:
             raise self._error(node, path, f"cannot read value {node.value!r}: {exc}") from None
         finally:
             # The constructor caches every node it built (construct_document would clear it).
             _constructor.constructed_objects.clear()
-        if too_large(value) and math.isfinite(value):  # infinity: the model says what to do
+
+    def _number(self, node: yaml.ScalarNode, path: PathKey) -> int | float:
+        raw = str(node.value)
+        if _DECIMAL.fullmatch(raw) and abs(Decimal(raw)) > MAX_FIGURE:
+            # Before converting: Python refuses to read an integer of over 4300 digits.
             raise self._error(node, path, TOO_LARGE)
-        return value
+        try:
+            value = _constructor.construct_object(node, deep=True)
+        except (ConstructorError, ValueError) as exc:
+            raise self._error(node, path, f"cannot read value {raw!r}: {exc}") from None
+        finally:
+            _constructor.constructed_objects.clear()
+        if (why := _yaml11_number(raw, value)) is not None:
+            raise self._error(node, path, why)
+        return value + 0 if value == 0 else value  # -0.0 is read as 0.0: never printed "-0"
 
     def _mapping(self, node: yaml.MappingNode, path: PathKey) -> dict[str, Any]:
         out: dict[str, Any] = {}
@@ -226,27 +289,25 @@ class _Walker:
                     (*path, key),
                     f"duplicate key (first given at line {first.line}); keep one of them",
                 )
-            self.positions[(*path, key)] = Position(
-                key_node.start_mark.line + 1, key_node.start_mark.column + 1
-            )
+            key_position = self.lines.position(key_node.start_mark)
+            self.positions[(*path, key)] = key_position
             out[key] = self.walk(value_node, (*path, key))
             # The key's own line is where a reader looks for a field; keep it over the value's.
-            self.positions[(*path, key)] = Position(
-                key_node.start_mark.line + 1, key_node.start_mark.column + 1
-            )
+            self.positions[(*path, key)] = key_position
         return out
 
 
 def parse(text: str, file: str) -> Document:
     """Parse one YAML document. Raises :class:`LocatedError` for anything that is not valid YAML."""
+    lines = _Lines(text)
     try:
         nodes = list(yaml.compose_all(text, Loader=_Loader))
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
-        line, col = (mark.line + 1, mark.column + 1) if mark else (1, 1)
+        line, col = astuple(lines.position(mark)) if mark else (1, 1)
         problem = exc.problem or exc.context or "invalid YAML"
-        lines = text.splitlines()
-        if "\t" in (lines[line - 1] if 0 < line <= len(lines) else "") or "\t" in problem:
+        shown = _EDITOR_BREAK.split(text)
+        if "\t" in (shown[line - 1] if 0 < line <= len(shown) else "") or "\t" in problem:
             problem += "; tabs are not allowed for indentation in YAML, use spaces"
         raise LocatedError(file, line, col, "", f"YAML syntax error: {problem}") from None
     except yaml.YAMLError as exc:
@@ -256,11 +317,11 @@ def parse(text: str, file: str) -> Document:
     if not nodes:
         raise LocatedError(file, 1, 1, "", "the file is empty; write the record or remove the file")
     if len(nodes) > 1:
-        second = nodes[1].start_mark
+        second = lines.position(nodes[1].start_mark)
         raise LocatedError(
-            file, second.line + 1, 1, "", "more than one YAML document (---); use one file each"
+            file, second.line, 1, "", "more than one YAML document (---); use one file each"
         )
-    walker = _Walker(file)
+    walker = _Walker(file, lines)
     data = walker.walk(nodes[0], ())
     return Document(file=file, data=data, positions=walker.positions)
 
@@ -321,13 +382,18 @@ def _too_big(name: str, size: int, max_bytes: int, what: str = "file") -> Locate
 _BOM = b"\xef\xbb\xbf"
 
 
-_UTF16 = (b"\xff\xfe", b"\xfe\xff")
+# Byte order marks of UTF-16 and UTF-32 (whose little-endian mark starts like UTF-16's).
+_UTF16 = (b"\xff\xfe", b"\xfe\xff", b"\x00\x00\xfe\xff")
 
 
 def _bad_bytes(name: str, raw: bytes, start: int, line: int = 0) -> LocatedError:
     """Where decoding failed: the line (counted here unless given) and the column on it."""
     if raw.startswith(_UTF16) and line <= 1:
-        message = "UTF-16 text (Excel's 'Unicode Text'); save the file as UTF-8 (CSV UTF-8)"
+        wide = raw.startswith((b"\xff\xfe\x00\x00", b"\x00\x00\xfe\xff"))
+        if name.lower().endswith(".csv") and not wide:
+            message = "UTF-16 text (Excel's 'Unicode Text'); save the file as UTF-8 (CSV UTF-8)"
+        else:
+            message = f"{'UTF-32' if wide else 'UTF-16'} text; save the file as UTF-8"
         return LocatedError(name, 1, 1, "", message)
     head = raw[:start]
     if not line:
@@ -490,14 +556,22 @@ def describe_error(model: type[BaseModel], error: dict[str, Any], path: PathKey)
     message = error["msg"]
     value = error.get("input")
     if kind in {"float_type", "int_type"} and isinstance(value, str):
-        return f"{message}, got text {value!r}; {_number_hint(value)}"
+        hint = _number_hint(value, _field_unit(model, path))
+        return f"{message}, got text {value!r}; {hint}"
     if kind == "string_pattern_mismatch" and isinstance(value, str):
         bad = next((c for c in value if (ord(c) < 32 and c not in "\t\n\r") or c == "\x7f"), None)
         if bad is not None:
             return f"control character U+{ord(bad):04X} in text; remove it"
     if kind == "finite_number":
         return "NaN and infinity are not figures; write the number the source states"
-    return f"{message} (got {value!r})"
+    if kind == "string_too_long" and isinstance(value, str):
+        limit = (error.get("ctx") or {}).get("max_length")
+        return (
+            f"{len(value)} characters, over the {limit} a text may have (a name, or the "
+            "source's words on one matter); quote the passage that matters, or split it"
+        )
+    shown = repr(value)
+    return f"{message} (got {shown if len(shown) <= 80 else shown[:77] + '…'})"
 
 
 def _plain(number: Decimal) -> str:
@@ -506,28 +580,68 @@ def _plain(number: Decimal) -> str:
     return text.rstrip("0").rstrip(".") if "." in text else text
 
 
-def _number_hint(text: str) -> str:
+def _unit_in(annotation: Any) -> str | None:
+    """The unit a field's type documents: 万元 (Amount), % (Percent, Share); None if none."""
+    for meta in getattr(annotation, "__metadata__", ()):
+        description = getattr(meta, "description", None) or ""
+        if description == "万元":
+            return "万元"
+        if description.startswith("percent"):
+            return "%"
+    for arg in getattr(annotation, "__args__", ()):
+        if (unit := _unit_in(arg)) is not None:
+            return unit
+    return None
+
+
+def _field_unit(model: type[BaseModel], path: PathKey) -> str:
+    """The unit of the number field at ``path``: ``万元``, ``%``, or ``""`` (a count, a score)."""
+    owner = _model_at(model, path[:-1])
+    info = (
+        owner.model_fields.get(path[-1]) if owner and path and isinstance(path[-1], str) else None
+    )
+    return (_unit_in(info.annotation) if info else None) or ""
+
+
+_UNIT_WORDS = {"万元": "an amount in 万元", "%": "a rate in percent", "": "a plain number"}
+# Which units written after a figure each kind of field takes (元 is converted to 万元).
+_UNITS_TAKEN = {"万元": ("万元", "元"), "%": ("%",), "": ("个", "人")}
+# 67,289.03 and 1,234,567: commas that can only be thousands separators.
+_THOUSANDS = re.compile(r"[-+]?[0-9]{1,3}(?:,[0-9]{3})+(?:\.[0-9]+)?")
+
+
+def _number_hint(text: str, unit: str = "") -> str:
     """How to write a number that was given as text: the fix, spelled out, figure for figure.
 
     Decimal arithmetic keeps every digit the source wrote (67,289.03 → 67289.03;
-    387664.62元 → 38.766462 万元); a float would round it.
+    387664.62元 → 38.766462 万元); a float would round it. No figure is offered when
+    the text could mean two (12,5 is 12.5 in much of Europe, 125 with a misplaced
+    separator) or is in another unit than the field (50% for an amount in 万元).
     """
-    cleaned = unicodedata.normalize("NFKC", text).replace(" ", "").replace(",", "")
-    unit = ""
-    for suffix in ("万元", "元", "%", "个", "人"):
-        if cleaned.endswith(suffix):
-            cleaned, unit = cleaned[: -len(suffix)], suffix
-            break
+    cleaned = unicodedata.normalize("NFKC", text).replace(" ", "")
+    written = next((u for u in ("万元", "元", "%", "个", "人") if cleaned.endswith(u)), "")
+    cleaned = cleaned.removesuffix(written)
+    if written and written not in _UNITS_TAKEN[unit]:
+        return f"this is {_UNIT_WORDS[unit]}, not in {written}; write the figure in its unit"
+    if "," in cleaned:
+        if not _THOUSANDS.fullmatch(cleaned):
+            return (
+                f"the comma in {text!r} may be a decimal point or a thousands separator; "
+                "write the figure in plain digits, with a point for decimals"
+            )
+        cleaned = cleaned.replace(",", "")
     try:
         number = Decimal(cleaned)
     except InvalidOperation:
         return "write a number"
-    if not math.isfinite(float(number)):  # NaN, infinity, or beyond any figure (1.0e400)
+    if not number.is_finite():
         return "write the figure the source states (this is not a finite number)"
-    if unit == "元":
+    if abs(number) > MAX_FIGURE:
+        return TOO_LARGE
+    if written == "元":
         return f"amounts are in 万元: write {_plain(number / 10000)}"
     return f"write it as a plain number: {_plain(number)}" + (
-        f" (the unit {unit} is implied)" if unit else ""
+        f" (the unit {written} is implied)" if written else ""
     )
 
 
@@ -559,20 +673,31 @@ def _value_at(data: Any, path: PathKey) -> Any:
     return data
 
 
-def _note_renamed(doc: Document) -> None:
-    """Warn, with file and line, about each earlier spelling the model read (and forget them)."""
+def _paths(data: Any, path: PathKey = ()) -> Iterator[PathKey]:
+    """Every path in ``data``, depth first."""
+    yield path
+    items = (
+        data.items()
+        if isinstance(data, dict)
+        else enumerate(data)
+        if isinstance(data, list)
+        else ()
+    )
+    for key, value in items:
+        yield from _paths(value, (*path, key))
+
+
+def note_renamed(doc: Document, data: Any = None) -> None:
+    """Warn, with file and line, about each earlier spelling the model read (and forget them).
+
+    ``data`` is what was validated, when ``doc`` does not hold it (a JSON line).
+    """
+    data = doc.data if data is None else data
     for field_name, old, new in RENAMED:
-        path = next(
-            (
-                p[len(doc.prefix) :]
-                for p in doc.positions
-                if p[: len(doc.prefix)] == doc.prefix
-                and p[-1:] == (field_name,)
-                and _value_at(doc.data, p[len(doc.prefix) :]) == old
-            ),
-            (),
+        found = (p for p in _paths(data) if p[-1:] == (field_name,) and _value_at(data, p) == old)
+        error = doc.error(
+            next(found, ()), f"'{old}' is now written '{new}' (read as '{new}'); rename it"
         )
-        error = doc.error(path, f"'{old}' is now written '{new}' (read as '{new}'); rename it")
         warnings.warn(str(error), RecordNote, stacklevel=3)
     RENAMED.clear()
 
@@ -591,8 +716,7 @@ def validate(model: type[BaseModel], doc: Document) -> tuple[Any, list[LocatedEr
         ]
     try:
         value = model.model_validate(doc.data)
-        if RENAMED:
-            _note_renamed(doc)
+        note_renamed(doc)
         return value, []
     except ValidationError as exc:
         RENAMED.clear()

@@ -71,7 +71,9 @@ def atomic_path(target: Path) -> Iterator[Path]:
     if not real.parent.is_dir():
         raise OutputError(f"cannot write {target}: there is no folder {real.parent}")
     try:
-        fd, name = tempfile.mkstemp(prefix=f".{real.name}.", suffix=".tmp", dir=real.parent)
+        # Hidden, beside the target, and short: the target's name may be as long as a name
+        # can be (255 bytes), and a temporary name longer than it would fail.
+        fd, name = tempfile.mkstemp(prefix=f".{real.name[:40]}.", suffix=".tmp", dir=real.parent)
     except OSError as exc:
         raise OutputError(f"cannot write {target}: {exc.strerror}") from None
     temp = Path(name)

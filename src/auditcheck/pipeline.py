@@ -222,7 +222,7 @@ class _Suppression:
             try:
                 self.known = read_baseline(given.baseline)
             except BaselineError as exc:
-                raise SetupError(str(exc)) from None
+                raise SetupError(str(exc), exc.errors) from None
 
     def __call__(self, findings: list[Finding]) -> list[Finding]:
         if self.waivers is not None:
@@ -233,27 +233,50 @@ class _Suppression:
         return self.waivers.notices() if self.waivers is not None else []
 
 
-@contextmanager
-def _interruptible() -> Iterator[Callable[[], bool]]:
-    """Ctrl-C raises KeyboardInterrupt and is remembered.
+class Interrupted(KeyboardInterrupt):
+    """The run was stopped from outside: Ctrl-C (SIGINT), a cancelled CI job (SIGTERM) or a
+    closed terminal (SIGHUP). A KeyboardInterrupt, so whatever cleans up after Ctrl-C (a
+    temporary output file, worker processes) cleans up after the others too."""
 
-    durable_rules catches every exception raised inside its calls, Ctrl-C's too,
-    so the run also asks after every record whether Ctrl-C was pressed.
+    def __init__(self, signum: int) -> None:
+        super().__init__(signum)
+        self.signum = signum
+
+
+ENDING_SIGNALS = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)
+
+
+@contextmanager
+def interruptible() -> Iterator[Callable[[], None]]:
+    """SIGINT, SIGTERM and SIGHUP raise :class:`Interrupted`; the check raises it again.
+
+    durable_rules catches every exception raised inside its calls, so a run also
+    calls the check after every record. A signal ignored when the run starts
+    (``nohup``, a background job) stays ignored.
     """
-    pressed: list[int] = []
+    received: list[int] = []
 
     def handler(signum: int, _frame: object) -> None:
-        pressed.append(signum)
-        raise KeyboardInterrupt
+        received.append(signum)
+        raise Interrupted(signum)
+
+    def check() -> None:
+        if received:
+            raise Interrupted(received[0])
 
     if threading.current_thread() is not threading.main_thread():
-        yield lambda: False
+        yield check
         return
-    previous = signal.signal(signal.SIGINT, handler)
+    previous = {s: signal.getsignal(s) for s in ENDING_SIGNALS}
+    for s, before in previous.items():
+        if before is not signal.SIG_IGN:
+            signal.signal(s, handler)
     try:
-        yield lambda: bool(pressed)
+        yield check
     finally:
-        signal.signal(signal.SIGINT, previous)
+        for s, before in previous.items():
+            if before is not None:  # None: set outside Python, nothing to restore
+                signal.signal(s, before)
 
 
 def execute(
@@ -285,15 +308,17 @@ def execute(
     def work(unit: Unit) -> Iterator[Checked | LocatedError | Note]:
         return check_unit(checker, unit, max_bytes, keep)
 
-    with _interruptible() as interrupted:
-        plan = _with_batch_checks(plan_units(run.sources.paths, max_bytes), checker)
+    with interruptible() as stop_if_interrupted:
+        given = run.suppressors
+        settings = [p for p in (given.waivers, given.baseline) if p is not None]
+        plan = plan_units(run.sources.paths, max_bytes, settings=settings)
+        plan = _with_batch_checks(plan, checker)
         for item in in_order(plan, work, run.rulebook, max_bytes, jobs):
             for part in [item] if isinstance(item, Checked | LocatedError | Note) else item:
                 accepted = merge.take(part)
                 if accepted is not None and on_record is not None:
                     on_record(accepted)
-                if interrupted():
-                    raise KeyboardInterrupt
+                stop_if_interrupted()
             if on_progress is not None:
                 on_progress(merge.taken())
     notices = suppress.notices()

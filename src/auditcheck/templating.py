@@ -5,14 +5,19 @@ may write, so every template is rendered in Jinja2's sandbox; an unknown
 variable is an error rather than an empty string. The sandbox keeps templates
 from Python's internals but not from memory: ``{{ 'x' * 3000000000 }}`` is
 refused by :class:`Sandbox`. Messages are held to what a sentence needs (fields,
-filters, ``if``, ``for``), checked when they are compiled, and to
-:data:`MAX_MESSAGE` characters when rendered.
+filters, ``if``, ``for``), checked when they are compiled, and what one rendering
+may do is bounded: :data:`MAX_TURNS` loop turns, texts of :data:`MAX_SIZE` and a
+message of :data:`MAX_MESSAGE` characters, each beyond what its data holds. A
+long project name or evidence quoted in a message is the record's, and never makes
+the message fail; a template that multiplies text or work does.
 """
 
 from __future__ import annotations
 
 import math
 import re
+from collections.abc import Iterable, Iterator
+from contextvars import ContextVar
 from datetime import date
 from functools import cache
 from typing import Any
@@ -22,6 +27,7 @@ from jinja2.sandbox import ImmutableSandboxedEnvironment, SecurityError
 
 MAX_SIZE = 100_000  # the longest text or list an operator may build
 MAX_MESSAGE = 10_000  # characters in one rendered message: far more than a sentence
+MAX_TURNS = 10_000  # loop turns in one rendering: a sentence lists a few items
 # Builtin filters a message may use besides the report filters; none of them can
 # build something much larger than its input (``center``, ``indent``, ``replace``,
 # ``format`` and ``wordwrap`` can, so they are left out).
@@ -51,6 +57,66 @@ _DISALLOWED = (nodes.Call, nodes.Macro, nodes.CallBlock, nodes.Import, nodes.Fro
 _DISALLOWED += (nodes.Include, nodes.Extends, nodes.FilterBlock)
 
 
+def _data_size(context: dict[str, Any]) -> int:
+    """How much data a message is rendered from: characters of its values, items of its lists."""
+    size, stack = 0, list(context.values())
+    while stack:
+        value = stack.pop()
+        if isinstance(value, str):
+            size += len(value)
+        elif isinstance(value, dict):
+            size += len(value)
+            stack.extend(value.values())
+        elif isinstance(value, list | tuple | set | frozenset):
+            size += len(value)
+            stack.extend(value)
+        else:
+            size += len(str(value))
+    return size
+
+
+class _Budget:
+    """What one rendering may do: a fixed allowance, plus as much again as its data holds."""
+
+    def __init__(self, context: dict[str, Any]) -> None:
+        self.context = context
+        self._data: int | None = None
+        self.turns = 0
+
+    def allows(self, amount: int, allowance: int) -> bool:
+        if amount <= allowance:
+            return True
+        if self._data is None:  # measured only when the allowance is passed
+            self._data = _data_size(self.context)
+        return amount <= allowance + self._data
+
+    def turn(self) -> None:
+        self.turns += 1
+        if not self.allows(self.turns, MAX_TURNS):
+            raise SecurityError(f"the loops take more than {MAX_TURNS} turns; loop over less")
+
+
+_BUDGET: ContextVar[_Budget | None] = ContextVar("message_budget", default=None)
+
+
+def _turns(items: Iterable[Any]) -> Iterator[Any]:
+    """A loop's items, each turn counted against the rendering's budget."""
+    budget = _BUDGET.get()
+    for item in items:
+        if budget is not None:
+            budget.turn()
+        yield item
+
+
+def _sized(value: Any) -> Any:
+    """A text or list an operator built, refused when it is much larger than the data."""
+    budget = _BUDGET.get()
+    size = len(value) if isinstance(value, str | list | tuple) else 0
+    if budget is not None and not budget.allows(size, MAX_SIZE):
+        raise SecurityError(f"joining makes more than {MAX_SIZE} items")
+    return value
+
+
 def _digits(base: Any, exponent: Any) -> float:
     """About how many digits ``base ** exponent`` has (0 when either is not a number)."""
     numbers = all(isinstance(v, int | float) and not isinstance(v, bool) for v in (base, exponent))
@@ -60,12 +126,12 @@ def _digits(base: Any, exponent: Any) -> float:
 
 
 class Sandbox(ImmutableSandboxedEnvironment):
-    """Jinja2's immutable sandbox, with repetition and formatting bounded in size."""
+    """Jinja2's immutable sandbox, with repetition, joining and formatting bounded in size."""
 
-    intercepted_binops = frozenset({"*", "**", "%"})
+    intercepted_binops = frozenset({"*", "**", "%", "+"})
 
     def call_binop(self, context: Any, operator: str, left: Any, right: Any) -> Any:
-        """``*``, ``**`` and ``%`` as usual, unless the result would be enormous."""
+        """``*``, ``**``, ``%`` and ``+`` as usual, unless the result would be enormous."""
         sizes = [(a, b) for a, b in ((left, right), (right, left)) if isinstance(a, str | list)]
         if operator == "*" and any(isinstance(n, int) and len(a) * n > MAX_SIZE for a, n in sizes):
             raise SecurityError(f"repeating makes more than {MAX_SIZE} items")
@@ -73,7 +139,8 @@ class Sandbox(ImmutableSandboxedEnvironment):
             raise SecurityError("the power has more than a thousand digits")
         if operator == "%" and isinstance(left, str):
             raise SecurityError("text formatting with % is not allowed; use the filters")
-        return super().call_binop(context, operator, left, right)
+        result = super().call_binop(context, operator, left, right)
+        return _sized(result) if operator == "+" else result
 
 
 # Folded YAML joins lines with a space; Chinese text joins them with nothing.
@@ -167,6 +234,7 @@ def environment() -> Sandbox:
         lstrip_blocks=True,
     )
     env.filters.update(_REPORT_FILTERS)
+    env.filters.update(_turns=_turns, _sized=_sized)
     return env
 
 
@@ -184,11 +252,22 @@ def compile_template(source: str) -> Template:
         if isinstance(node, nodes.Filter) and node.name not in allowed:
             names = ", ".join(sorted(allowed))
             raise TemplateSyntaxError(f"filter '{node.name}' is not allowed; use {names}", 1)
-    template = env.from_string(source)
+    # Loops and joins (~) pass through the budget's filters; the names cannot be written in
+    # a message (checked above), only put here.
+    for loop in list(tree.find_all(nodes.For)):
+        loop.iter = _bounded(loop.iter, "_turns")
+    for join in list(tree.find_all(nodes.Concat)):
+        join.nodes = [_bounded(nodes.Concat(join.nodes, lineno=join.lineno), "_sized")]
+    template = env.from_string(tree)
     # A plain dict rather than Jinja's ChainMap over the environment's globals (which never
     # change): each rendering copies them into its context, and a ChainMap is slow to copy.
     template.globals = dict(template.globals)
     return template
+
+
+def _bounded(node: nodes.Expr, filter_name: str) -> nodes.Filter:
+    bounded = nodes.Filter(node, filter_name, [], [], None, None, lineno=node.lineno)
+    return bounded.set_environment(environment())
 
 
 def template_names(source: str) -> set[str]:
@@ -198,14 +277,19 @@ def template_names(source: str) -> set[str]:
 
 def render(source: str, context: dict[str, Any]) -> str:
     """Render a message; raises ``jinja2.UndefinedError`` on an unknown name, SecurityError
-    when it would grow past :data:`MAX_MESSAGE` characters."""
+    when its loops, joins or length pass their bounds (beyond what the data holds)."""
+    template = compile_template(source)
+    budget = _Budget(context)
+    token = _BUDGET.set(budget)
     parts: list[str] = []
     size = 0
-    template = compile_template(source)
-    # What Template.generate does, less a copy of the values on every call.
-    for part in template.root_render_func(template.new_context(context)):
-        size += len(part)
-        if size > MAX_MESSAGE:
-            raise SecurityError(f"the message is longer than {MAX_MESSAGE} characters")
-        parts.append(part)
+    try:
+        # What Template.generate does, less a copy of the values on every call.
+        for part in template.root_render_func(template.new_context(context)):
+            size += len(part)
+            if not budget.allows(size, MAX_MESSAGE):
+                raise SecurityError(f"the message is longer than {MAX_MESSAGE} characters")
+            parts.append(part)
+    finally:
+        _BUDGET.reset(token)
     return "".join(parts).strip()

@@ -298,7 +298,7 @@ CASES = [
         "xlsx-true-in-a-number-column",
         {"r.xlsx": workbook(XLSX_HEADER, ["x1", "布尔", "专项", "单位", True, 10])},
         2,
-        "Sheet!E2: budget: True is not a figure",
+        "Sheet!E2: budget: TRUE is not a figure",
     ),
     Case(
         "xlsx-error-value",

@@ -15,6 +15,7 @@ from typing import Any
 from xml.dom import minidom
 from xml.etree import ElementTree
 
+import cmarkgfm
 import jsonschema
 
 from .harness import GOOD_RECORD, HEAD, RUN, Case
@@ -89,9 +90,9 @@ def sarif_valid(proc: Any, _folder: Path) -> None:
 
 
 def markdown_inert(proc: Any, _folder: Path) -> None:
-    row = next(line for line in proc.stdout.splitlines() if "evil" in line)
-    assert "](" not in row and "<img" not in row and "https://" not in row, row
-    assert "www.evil" not in row and "![" not in row, row
+    """Rendered as GitHub renders it, the report holds no link and no image."""
+    page = cmarkgfm.github_flavored_markdown_to_html(proc.stdout)
+    assert "evil" in page and "<a " not in page and "<img" not in page, page
 
 
 def finding_levels(**expected: str) -> Any:

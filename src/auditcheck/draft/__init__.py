@@ -25,7 +25,7 @@ from auditcheck.draft.model import (
 )
 from auditcheck.draft.problems import problem_parts, problems_intro
 from auditcheck.draft.projects import execution_chart, project_parts, target_rows
-from auditcheck.draft.prose import cn_number, percent
+from auditcheck.draft.prose import cn_number, distinct_units, percent
 from auditcheck.draft.summary import application_parts, intro, work_parts
 from auditcheck.findings import Finding
 from auditcheck.records.model import Batch
@@ -100,7 +100,7 @@ def build_draft(
     if "summary" in sections:
         draft.intro = intro(batch, ordered)
         draft.table = [
-            (i, "、".join(p.units), p.project.name, f"{p.amount or 0:.2f}", p.id)
+            (i, "、".join(distinct_units(p.units)), p.project.name, f"{p.amount or 0:.2f}", p.id)
             for i, p in enumerate(ordered, 1)
         ]
         draft.table_total = f"{sum(p.amount or 0 for p in ordered):.2f}"

@@ -352,6 +352,7 @@ def _sentences(facts: list[_Subject]) -> str:
     by_predicate: dict[str, list[_Subject]] = {}
     for fact in facts:
         by_predicate.setdefault(_predicates(fact.predicates), []).append(fact)
+    by_predicate = _respectively(by_predicate)
     sentences = []
     previous = ""
     for predicate, named in by_predicate.items():
@@ -366,6 +367,33 @@ def _sentences(facts: list[_Subject]) -> str:
         previous = owner
         sentences.append(subject + predicate)
     return "；".join(sentences) + "。"
+
+
+# A predicate's first clause quoting one value after its verb (``的实际完成值写作“≥266米”``).
+_QUOTED = re.compile(r"^(.*?)(写作|为)“([^“”]*)”([^“”，]*)$")
+
+
+def _respectively(by_predicate: dict[str, list[_Subject]]) -> dict[str, list[_Subject]]:
+    """Named subjects whose predicates differ only in the value their first clause quotes are
+    said once: ``“A”和“B”的实际完成值分别写作“≥266米”、“≥50厘米”，均与…``."""
+    merged: dict[tuple[str, ...], list[tuple[str, list[_Subject]]]] = {}
+    for predicate, named in by_predicate.items():
+        head, _, tail = predicate.partition("，")
+        quoted = _QUOTED.match(head)
+        key = (*quoted.group(1, 2, 4), tail) if quoted and tail else (predicate,)
+        merged.setdefault(key, []).append((predicate, named))
+    out: dict[str, list[_Subject]] = {}
+    for key, groups in merged.items():
+        subjects = [n for _, named in groups for n in named]
+        if len(groups) == 1 or not all(n.name for n in subjects):
+            out.update(groups)
+            continue
+        before, verb, after, tail = key
+        values = [_QUOTED.match(p.partition("，")[0]).group(3) for p, g in groups for _ in g]  # type: ignore[union-attr]
+        quoted = "、".join(f"“{v}”" for v in values)
+        shared = tail if tail.startswith("均") else "均" + tail
+        out[f"{before}分别{verb}{quoted}{after}，{shared}"] = subjects
+    return out
 
 
 def _fact(f: Finding, rule: CompiledRule | None, project: Project) -> tuple[str, object]:

@@ -127,15 +127,15 @@ def _counts(counts: SubprojectCounts, as_of: str, subitems: bool = False) -> str
         (counts.completed, "已完工"),
         (counts.completed_not_accepted, "已完工尚未验收"),
         (counts.in_progress, "在建"),
-        (counts.behind_schedule, "进度未达预期"),
-        (counts.completed_late, "存在延迟情况"),
     ]
+    # Counted across the states above, not beside them: said apart, so no sum exceeds the total.
+    pace = [(counts.behind_schedule, "进度未达预期"), (counts.completed_late, "存在延迟情况")]
     named = [f"{word}{n}个" for n, word in states if n is not None]
-    if not named:
-        return total
+    paced = [f"{n}个{word}" for n, word in pace if n is not None]
     if counts.accepted == counts.total:
-        return f"{total}，{as_of}均已完工并验收"
-    return f"{total}，{as_of}" + "、".join(named)
+        named = ["均已完工并验收"]
+    text = f"{total}，{as_of}" + "、".join(named) if named else total
+    return text + ("；从进度看，" + "、".join(paced) if paced else "")
 
 
 def _schedule(s: Schedule) -> str:
@@ -187,8 +187,9 @@ def actual_text(t: Target) -> str:
 
 
 def completion(t: Target) -> float | None:
-    """The completion rate as the rules read it (``completion_rate`` of the vocabulary)."""
-    return TARGET.fields["completion_rate"].get(t, Context())
+    """The completion rate as the rules read it (``completion_rate`` of the vocabulary), none
+    when the actual is a bound (``≥266米``): a report gives a rate only for a figure."""
+    return None if t.actual_operator else TARGET.fields["completion_rate"].get(t, Context())
 
 
 TARGETS_IN_TEXT = 6  # more are summed up, with the list in appendix 2
@@ -237,12 +238,22 @@ def _targets(owners: list[tuple[str, list[Target]]]) -> str:
         levels[level] = levels.get(level, 0) + 1
     counts = "、".join(f"{level}{n}项" for level, n in levels.items())
     text = f"绩效指标共{len(named)}项（{counts}）。"
-    missed = [text for text, t in valued if not _met(t)]
+    # An actual written as a bound (≥266米) states no figure: it is neither met nor missed.
+    bounds = [t for _, t in valued if t.actual_operator]
+    judged = [(text, t) for text, t in valued if not t.actual_operator]
+    missed = [text for text, t in judged if not _met(t)]
     if missed:
-        text += f"有目标值或完成值的{len(valued)}项中，{len(valued) - len(missed)}项达到目标，"
+        text += f"有目标值或完成值的{len(judged)}项中，{len(judged) - len(missed)}项达到目标，"
         text += f"未达到或无法对照的有：{'；'.join(missed)}。"
-    elif valued:
-        text += f"有目标值或完成值的{len(valued)}项均达到目标。"
+    elif judged:
+        text += f"有目标值或完成值的{len(judged)}项均达到目标。"
+    if bounds:
+        names = "、".join(f"“{t.indicator}”" for t in bounds[:3])
+        more = f"等{len(bounds)}项" if len(bounds) > 3 else ""
+        text += (
+            f"{names}{more}的实际完成值只写了界限（如“{actual_text(bounds[0])}”），"
+            "没有写出实际数，无法判断是否达到目标。"
+        )
     return text + blank + "各项指标的目标值和实际完成值见附件2。"
 
 

@@ -84,10 +84,14 @@ def range_label(numbers: Sequence[int]) -> str:
 
 
 def distinct_units(names: Iterable[str], collective: bool = True) -> list[str]:
-    """Unit names with each unit once, as first written; ``collective=False`` also leaves
-    out names such as 各办事处 that stand for several units."""
+    """Unit names with each unit once, as first written (区卫体局, 卫体局), and a unit named
+    as a budget department (四川's forms: 大英县司法局部门) by its own name; ``collective=False``
+    also leaves out names such as 各办事处 that stand for several units."""
     seen: dict[str, str] = {}
     for name in names:
         if collective or not name.startswith("各"):
-            seen.setdefault(_DISTRICT.sub("", name) or name, name)
+            key = _DISTRICT.sub("", name) or name
+            key = key.removesuffix("部门") or key
+            if seen.setdefault(key, name).endswith("部门") and not name.endswith("部门"):
+                seen[key] = name
     return list(seen.values())

@@ -5,7 +5,8 @@ Each line is a JSON object with the same fields as a YAML record (dates as
 is several times faster than loading YAML; an error names the file, the line
 (the row), the column where the field's key stands on that line, and the field.
 Blank lines are skipped. A line that cannot be decoded or parsed loses that line
-only. A key given twice in one object is an error, never "the last one wins".
+only. A key given twice in one object is an error, never "the last one wins". A value
+under an earlier spelling (a renamed topic) is read, with the note YAML gets.
 """
 
 from __future__ import annotations
@@ -28,11 +29,12 @@ from auditcheck.locate import (
     Position,
     describe_error,
     dotted,
+    note_renamed,
     open_regular,
     read_lines,
     too_large,
 )
-from auditcheck.records.model import Project
+from auditcheck.records.model import RENAMED, Project
 
 
 @dataclass
@@ -109,9 +111,15 @@ def parse_line(
     try:
         project = Project.model_validate_json(text)
     except ValidationError as exc:
+        RENAMED.clear()
         errors.extend(_errors(exc, doc))
         return None, doc, errors
-    return (None if errors else project), doc, errors
+    if errors:
+        RENAMED.clear()
+        return None, doc, errors
+    if RENAMED:  # an earlier spelling, noted as YAML's are (the line is parsed again, rarely)
+        note_renamed(doc, json.loads(text))
+    return project, doc, errors
 
 
 def _errors(exc: ValidationError, doc: LineDocument) -> list[LocatedError]:

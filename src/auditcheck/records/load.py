@@ -40,6 +40,7 @@ from auditcheck.records.model import Batch, Project
 from auditcheck.records.tabular import tabular_documents
 
 BATCH_FILE = "batch.yaml"
+MISNAMED_BATCH = "batch.yml"  # records may be .yml; the batch file is one name, said when missed
 WORKBOOKS = (".xlsx", ".xlsm")  # a table with a row per project, or forms
 FORMS_ONLY = (".xls", ".docx")
 RECORD_SUFFIXES = (".yaml", ".yml", ".jsonl", ".csv", *WORKBOOKS, *FORMS_ONLY)
@@ -80,6 +81,9 @@ def suffix(path: Path) -> str:
 def load_batch(folder: Path) -> tuple[Batch | None, Document | None, list[LocatedError]]:
     """Read ``folder/batch.yaml``; a folder without one is an error."""
     file = folder / BATCH_FILE
+    if not os.path.lexists(file) and os.path.lexists(folder / MISNAMED_BATCH):
+        message = f"the batch file is named {BATCH_FILE}; rename this one to {BATCH_FILE}"
+        return None, None, [LocatedError(display(folder / MISNAMED_BATCH), 1, 1, "", message)]
     if not os.path.lexists(file):
         message = f"no {BATCH_FILE} in this folder; add one for the batch"
         return None, None, [LocatedError(display(folder), 1, 1, "", message)]
@@ -91,10 +95,18 @@ def load_batch(folder: Path) -> tuple[Batch | None, Document | None, list[Locate
     return batch, (doc if batch else None), errors
 
 
-def _folder_entries(folder: Path) -> tuple[list[Path], list[LocatedError | Note]]:
+def _batch_beside(folder: Path) -> bool:
+    """Whether a record file named on its own has a batch file beside it (misnamed or not)."""
+    return any(os.path.lexists(folder / name) for name in (BATCH_FILE, MISNAMED_BATCH))
+
+
+def _folder_entries(
+    folder: Path, settings: frozenset[Path]
+) -> tuple[list[Path], list[LocatedError | Note]]:
     """Record files of a batch folder, and what is said about the other entries.
 
-    Only ``stat`` is used to tell files from the rest: a FIFO is never opened.
+    Only ``stat`` is used to tell files from the rest: a FIFO is never opened. The run's
+    own ``settings`` files (its waivers, its baseline) are not records, wherever they lie.
     """
     try:
         # Office writes ~$name.xlsx beside a workbook it has open: a lock, not a file to read.
@@ -104,7 +116,12 @@ def _folder_entries(folder: Path) -> tuple[list[Path], list[LocatedError | Note]
     records: list[Path] = []
     other: list[LocatedError | Note] = []
     for path in entries:
-        if path.name == BATCH_FILE:
+        if path.name in (BATCH_FILE, MISNAMED_BATCH):
+            continue
+        if settings and _real(path) in settings:
+            other.append(
+                Note(display(path), "this run's waivers or baseline; not read as a record")
+            )
             continue
         try:
             mode = path.stat().st_mode
@@ -125,14 +142,21 @@ def _folder_entries(folder: Path) -> tuple[list[Path], list[LocatedError | Note]
     return records, other
 
 
-def _expand(paths: Iterable[Path]) -> Iterator[tuple[Path, list[Path]] | LocatedError | Note]:
+def _real(path: Path) -> Path:
+    """The file itself, whatever the spelling or the symlinks (a symlink loop as it stands)."""
+    return Path(os.path.realpath(path))
+
+
+def _expand(
+    paths: Iterable[Path], settings: frozenset[Path]
+) -> Iterator[tuple[Path, list[Path]] | LocatedError | Note]:
     """Each folder to check with its record files; a named batch.yaml stands for its folder."""
     seen: set[Path] = set()
     for path in paths:
-        if path.name == BATCH_FILE and path.is_file():
+        if path.name in (BATCH_FILE, MISNAMED_BATCH) and path.is_file():
             path = path.parent
         if path.is_dir():
-            files, other = _folder_entries(path)
+            files, other = _folder_entries(path, settings)
             yield from other
             if not files:
                 message = "no project records here (*.yaml, *.jsonl, *.csv, *.xlsx, forms)"
@@ -142,9 +166,10 @@ def _expand(paths: Iterable[Path]) -> Iterator[tuple[Path, list[Path]] | Located
         else:
             yield LocatedError(display(path), 1, 1, "", "no such file or folder")
             continue
-        # The same file named twice (a folder and a file in it) is checked once.
-        fresh = [f for f in files if f.absolute() not in seen]
-        seen.update(f.absolute() for f in fresh)
+        # The same file named twice (a folder and a file in it, through a symlink too) is
+        # checked once.
+        fresh = [f for f in files if _real(f) not in seen]
+        seen.update(_real(f) for f in fresh)
         yield path, fresh
 
 
@@ -218,18 +243,24 @@ def file_kind_of(file: Path, named: bool, max_bytes: int) -> str | Note:
     return Note(display(file), "holds no form (项目名称 and 三级指标); not read")
 
 
-def plan_units(paths: Iterable[Path], max_bytes: int, size: int = UNIT_SIZE) -> Iterator[Planned]:
+def plan_units(
+    paths: Iterable[Path],
+    max_bytes: int,
+    size: int = UNIT_SIZE,
+    settings: Iterable[Path] = (),
+) -> Iterator[Planned]:
     """Split the input into units in a stable order, reading JSON Lines and tables as a stream.
 
     A folder must hold a batch.yaml, unless it holds only forms; a record file given on
     its own takes the batch.yaml beside it when there is one. Batch errors are reported
     once here. Forms of one batch are read together, as one unit: the form files of a
     folder (at the place of the first), and form files named one after another that lie
-    in one folder. Paths are taken one at a time, as they come.
+    in one folder. Paths are taken one at a time, as they come. ``settings`` are the
+    run's other files (waivers, baseline): a folder holding one does not offer it as a record.
     """
     batches: dict[Path, BatchRef] = {}
     named: list[Path] = []  # form files named one after another in one folder
-    for item in _expand(paths):
+    for item in _expand(paths, frozenset(_real(p) for p in settings)):
         if isinstance(item, LocatedError | Note):
             yield item
             continue
@@ -246,7 +277,7 @@ def plan_units(paths: Iterable[Path], max_bytes: int, size: int = UNIT_SIZE) -> 
         if key not in batches and (files or path.is_dir()):
             only_forms = bool(files) and all(kinds[f] == FORMS for f in files)
             batch, doc, errors = (None, None, [])
-            if os.path.lexists(folder / BATCH_FILE) or (path.is_dir() and not only_forms):
+            if _batch_beside(folder) or (path.is_dir() and not only_forms):
                 batch, doc, errors = load_batch(folder)
             yield from errors
             batches[key] = (batch, doc)

@@ -36,8 +36,12 @@ Count = Annotated[int, Field(ge=0)]
 # A pattern (checked in pydantic's Rust core) rather than a Python validator: it is on
 # every text field of every record, so it must be cheap.
 NO_CONTROL = r"^[^\x00-\x08\x0b\x0c\x0e-\x1f\x7f]*$"
-Str = Annotated[str, Field(pattern=NO_CONTROL)]
-Text = Annotated[str, Field(min_length=1, pattern=NO_CONTROL)]
+# A text is a name or the source's own words, a paragraph at most. Past 65,535 bytes the
+# engine's word match (``contains``) silently fails, so a longer text is refused rather
+# than left unread: 16,000 characters are at most 64,000 bytes of UTF-8.
+MAX_TEXT = 16_000
+Str = Annotated[str, Field(pattern=NO_CONTROL, max_length=MAX_TEXT)]
+Text = Annotated[str, Field(min_length=1, pattern=NO_CONTROL, max_length=MAX_TEXT)]
 
 
 class _Strict(BaseModel):

@@ -8,13 +8,15 @@ and must follow that project's row; its other columns are sub-item fields.
 Lists of text (``units``, ``publicity.channels``) are separated by 、 or ;.
 Numbers (ASCII digits), dates (``2023-12-31``) and booleans (true/false, 是/否)
 are read by the type of the field they go to; anything else is left as written,
-so the model rejects it with the row and column. Only the first sheet of a
-workbook is read.
+so the model rejects it with the row and column; a cell holding only spaces is
+empty. Only the first visible sheet of a workbook is read (hidden sheets are
+skipped, as the forms reader skips them). CSV lines end at \\n, \\r\\n or \\r, mixed.
 
 Nothing is guessed: a column named twice, two columns writing the same field
-(``budget`` and ``budget.x``), a value under no header, a formula without a
-saved value, an Excel error value or ``TRUE`` in a number column is an error
-naming the cell, and the record it belongs to is not checked. CSV follows the
+(``budget`` and ``budget.x``), values under no header (one error for the row), a
+formula without a saved value, an Excel error value or ``TRUE`` in a number or
+text column is an error naming the cell, and the record it belongs to is not
+checked. CSV follows the
 decoding policy of every text input (:class:`~auditcheck.locate.LineDecoder`);
 a row that cannot be decoded or parsed loses that row only. A workbook is
 checked as a zip archive first (a password-protected or damaged file is one
@@ -131,6 +133,11 @@ class _Table:
         return LocatedError(self.display, line, col, field, message, place)
 
 
+# A line as an editor shows it: \r alone ends one too (Excel for Mac's "CSV (Macintosh)").
+_LINES = re.compile(r"[^\r\n]*(?:\r\n|\r|\n)|[^\r\n]+")
+_LONE_CR = re.compile(r"\r(?!\n)")
+
+
 def _csv_rows(handle: BinaryIO, table: _Table, max_bytes: int) -> Iterator[Row | LocatedError]:
     """Rows of a CSV file with the line each starts on; a bad line or row loses that row only."""
     decoder = LineDecoder(table.display)
@@ -138,15 +145,23 @@ def _csv_rows(handle: BinaryIO, table: _Table, max_bytes: int) -> Iterator[Row |
     last = [0]
 
     def lines() -> Iterator[str]:
+        extra = 0  # lines ended by a lone \r so far, which read_lines does not count
         for number, raw in read_lines(handle, table.display, max_bytes):
+            number += extra
             last[0] = number
             try:
                 if isinstance(raw, LocatedError):
                     raise raw
-                yield decoder(raw, number)
+                text = decoder(raw, number)
             except LocatedError as exc:
                 bad[number] = exc
                 yield "\n"
+                continue
+            parts = _LINES.findall(text) if "\r" in text and _LONE_CR.search(text) else [text]
+            for i, part in enumerate(parts):
+                last[0] = number + i
+                yield part
+            extra += len(parts) - 1
 
     # strict: a quote left open to the end of the file, or text after a closing quote, is an
     # error for its row, not a cell that silently swallows the rows after it.
@@ -211,7 +226,7 @@ def _open_workbook(handle: BinaryIO, table: _Table, max_bytes: int) -> zipfile.Z
 def _xlsx_rows(
     handle: BinaryIO, table: _Table, max_bytes: int
 ) -> Iterator[Row | LocatedError | Note]:
-    """Rows of the first sheet, cells with their percent format and missing formula results."""
+    """Rows of the first visible sheet, cells with their percent format and formula results."""
     from openpyxl import load_workbook  # only when a workbook is given: it is a slow import
 
     formulas = _sheet_has_formulas(_open_workbook(handle, table, max_bytes))
@@ -220,13 +235,16 @@ def _xlsx_rows(
     book = load_workbook(handle, read_only=True, data_only=True)
     plain = load_workbook(handle, read_only=True, data_only=False) if formulas else None
     try:
-        sheet = book.worksheets[0]
+        visible = [i for i, ws in enumerate(book.worksheets) if ws.sheet_state == "visible"]
+        if not visible:
+            raise table.error(1, 1, "", "every sheet is hidden; show the sheet of records")
+        sheet = book.worksheets[visible[0]]
         table.sheet = sheet.title
         sheet.reset_dimensions()  # a false <dimension> would pad every row to its width
         written: Iterator[Any] = iter(())
         if plain is not None:
-            plain.worksheets[0].reset_dimensions()
-            written = plain.worksheets[0].iter_rows(values_only=True)
+            plain.worksheets[visible[0]].reset_dimensions()
+            written = plain.worksheets[visible[0]].iter_rows(values_only=True)
         for number, row in enumerate(sheet.iter_rows(), 1):
             formulas_in_row = next(written, ())
             cells = []
@@ -238,7 +256,7 @@ def _xlsx_rows(
                 percent = typed and "%" in str(getattr(cell, "number_format", ""))
                 cells.append(Cell(value, percent, formula))
             yield Row(number, cells)
-        for other in book.worksheets[1:]:
+        for other in (book.worksheets[i] for i in visible[1:]):
             if (other.max_row or 1) > 1 or (other.max_column or 1) > 1:
                 message = f"sheet '{other.title}' is not read; records come from the first sheet"
                 yield Note(table.display, message)
@@ -284,7 +302,7 @@ def _number(text: str, kinds: set[type]) -> Any:
         return text  # the model rejects it and its message says what to write
     if int in kinds and re.fullmatch(r"[+-]?\d+", text):
         return int(text)
-    return float(text) if float in kinds else text
+    return float(text) + 0.0 if float in kinds else text  # + 0.0: -0.0 is read as 0.0
 
 
 def convert(value: Any, kinds: set[type]) -> Any:
@@ -295,6 +313,8 @@ def convert(value: Any, kinds: set[type]) -> Any:
         return value  # TRUE in a number column stays a boolean, which the model refuses
     if isinstance(value, int) and str in kinds and not kinds & {int, float}:
         return str(value)  # an id or code a spreadsheet stored as a number
+    if isinstance(value, float) and value == 0:
+        return 0.0  # -0.0 is zero: never printed "-0"
     if not isinstance(value, str):
         if isinstance(value, int) and float in kinds and int not in kinds:
             return float(value)
@@ -321,6 +341,9 @@ def _header(first: Row, table: _Table) -> tuple[list[tuple[str, ...]], list[Loca
     paths: list[tuple[str, ...]] = []
     errors: list[LocatedError] = []
     where: dict[tuple[str, ...], int] = {}
+    # Every proper prefix of a field named so far, with the column naming it: a column that
+    # writes inside another's field (budget beside budget.x) is found without comparing pairs.
+    inside: dict[tuple[str, ...], int] = {}
     for col, cell in enumerate(first.cells, 1):
         name = "" if cell.value is None else str(cell.value).strip()
         name = ALIASES.get(name, name)
@@ -335,16 +358,19 @@ def _header(first: Row, table: _Table) -> tuple[list[tuple[str, ...]], list[Loca
             message = f"column {column_letter(col)} repeats the field of column {other}; keep one"
             errors.append(table.error(first.number, col, name, message))
         else:
-            for seen, at in where.items():
-                short, long = sorted((seen, path), key=len)
-                if long[: len(short)] == short:
-                    message = (
-                        f"columns {column_letter(at)} ({dotted(seen)}) and {column_letter(col)} "
-                        f"({name}) both write {dotted(short)}; keep one"
-                    )
-                    errors.append(table.error(first.number, col, name, message))
-                    break
+            prefixes = [path[:depth] for depth in range(1, len(path))]
+            at = inside.get(path) or next((where[p] for p in prefixes if p in where), None)
+            if at is not None:
+                seen = paths[at - 1]
+                short = min(seen, path, key=len)
+                message = (
+                    f"columns {column_letter(at)} ({dotted(seen)}) and {column_letter(col)} "
+                    f"({name}) both write {dotted(short)}; keep one"
+                )
+                errors.append(table.error(first.number, col, name, message))
             where[path] = col
+            for prefix in prefixes:
+                inside.setdefault(prefix, col)
     return paths, errors
 
 
@@ -354,8 +380,19 @@ def _cell_problem(cell: Cell, kinds: set[type]) -> str | None:
     if isinstance(cell.value, str) and cell.value.strip() in EXCEL_ERRORS:
         return f"Excel error value {cell.value.strip()}; correct the formula or type the figure"
     if isinstance(cell.value, bool) and bool not in kinds:
-        return f"{cell.value} is not a figure; write the number"
+        shown = "TRUE" if cell.value else "FALSE"
+        if kinds & {int, float}:
+            return f"{shown} is not a figure; write the number"
+        if date in kinds:
+            return f"{shown} is not a date; write it as 2023-12-31"
+        return f"{shown} is a logical value, not text; write the text the source states"
     return None
+
+
+def _blank(cell: Cell) -> bool:
+    """No value: an empty cell, or one holding only spaces (a formula without result is not)."""
+    value = cell.value
+    return not cell.formula and (value is None or (isinstance(value, str) and not value.strip()))
 
 
 def _put(data: dict[str, Any], path: tuple[str, ...], value: Any) -> None:
@@ -380,7 +417,7 @@ class _Reader:
 
     def row(self, row: Row) -> Iterator[TableDocument | LocatedError]:
         cells = row.cells
-        if not any(c.value not in (None, "") or c.formula for c in cells):
+        if all(_blank(c) for c in cells):
             return
         values = dict(zip(self.paths, (c.value for c in cells), strict=False))
         parent = values.get((SUBITEM_OF,))
@@ -399,11 +436,16 @@ class _Reader:
                 yield self.table.error(row.number, col, SUBITEM_OF, message)
                 return
             base, model = ("subitems", len(data.setdefault("subitems", []))), SubItem
-        for col in range(len(self.paths) + 1, len(cells) + 1):
-            if cells[col - 1].value not in (None, ""):
-                message = "a value beyond the header; name its field in the first row or clear it"
-                yield self.table.error(row.number, col, "", message)
-                self.broken = True
+        beyond = [c for c in range(len(self.paths) + 1, len(cells) + 1) if not _blank(cells[c - 1])]
+        if beyond:
+            message = (
+                f"{len(beyond)} values beyond the header, from this column on; name their "
+                "fields in the first row or clear them"
+                if beyond[1:]
+                else "a value beyond the header; name its field in the first row or clear it"
+            )
+            yield self.table.error(row.number, beyond[0], "", message)
+            self.broken = True
         yield from self._add(row, base, model)
 
     def _add(self, row: Row, base: PathKey, model: type[BaseModel]) -> Iterator[LocatedError]:
@@ -416,8 +458,8 @@ class _Reader:
         else:
             target = doc.data
         for col, (path, cell) in enumerate(zip(self.paths, row.cells, strict=False), 1):
-            if path in ((), (SUBITEM_OF,)) or (cell.value in (None, "") and not cell.formula):
-                if not path and cell.value not in (None, ""):
+            if path in ((), (SUBITEM_OF,)) or _blank(cell):
+                if not path and not _blank(cell):
                     message = "a value under an empty header; name its field or clear it"
                     yield self.table.error(row.number, col, "", message)
                     self.broken = True

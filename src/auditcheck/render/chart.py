@@ -6,7 +6,9 @@ boxes. So the chart never asks the system for a font: it draws every label with
 Noto Sans SC (SIL Open Font License 1.1), which the ``pylopdf-fonts-zh-cn`` package
 ships inside its wheel. In the PNG the glyphs are rasterised from that file; in the
 SVG they are written as outlines (``svg.fonttype = path``), so a browser without
-any Chinese font shows them too.
+any Chinese font shows them too. A character the font lacks (a place name in CJK
+Extension B, 𠀀) is drawn as □, as Chinese print marks a character it cannot set,
+rather than as an empty box with a warning on the terminal.
 """
 
 from __future__ import annotations
@@ -22,6 +24,7 @@ from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.backends.backend_svg import FigureCanvasSVG
 from matplotlib.figure import Figure
 from matplotlib.font_manager import FontProperties
+from matplotlib.ft2font import FT2Font
 from pylopdf_fonts_zh_cn import sans_path
 
 from auditcheck.draft import ExecutionChart
@@ -32,6 +35,7 @@ ROW_IN = 0.3
 LABEL_CHARS = 16  # wrap longer labels onto a second line
 INSIDE = 25  # bars at least this long carry their value inside
 BELOW, ABOVE, LINE = "#8b1e1e", "#9db4c8", "#333333"
+MISSING = "□"  # 缺字: what Chinese print sets for a character it has no type for
 NO_RATE = "资料未列项目合计支出，见各子项目"  # beside a project that only heads its sub-items
 # Fixed ids and no date, so the same draft gives the same SVG.
 _SVG_SETTINGS = {"svg.fonttype": "path", "svg.hashsalt": "auditcheck"}
@@ -42,9 +46,18 @@ def _font() -> FontProperties:
     return FontProperties(fname=str(sans_path()))
 
 
+@cache
+def _covered() -> frozenset[int]:
+    """The characters the font has glyphs for."""
+    return frozenset(FT2Font(str(sans_path())).get_charmap())
+
+
 def _label(text: str, subitem: bool) -> str:
     """A bar's name on at most two lines; a ``$`` is a dollar sign, not the start of a formula
-    (matplotlib would parse ``$…$`` as mathtext, and fail on what it cannot parse)."""
+    (matplotlib would parse ``$…$`` as mathtext, and fail on what it cannot parse); a
+    character the font lacks is □."""
+    covered = _covered()
+    text = "".join(char if ord(char) in covered else MISSING for char in text)
     lines = textwrap.wrap(text, LABEL_CHARS, break_long_words=True) or [text]
     if len(lines) > 2:
         lines = [lines[0], lines[1][: LABEL_CHARS - 1] + "…"]

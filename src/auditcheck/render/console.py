@@ -7,6 +7,8 @@ Rule files and records are text like any other input: every line goes through
 
 from __future__ import annotations
 
+import io
+import signal
 from collections.abc import Iterable, Iterator
 
 import click
@@ -18,7 +20,7 @@ from auditcheck.explain import Explanation
 from auditcheck.locate import LocatedError
 from auditcheck.output import OutputError
 from auditcheck.parallel import WorkerFailed
-from auditcheck.pipeline import SetupError
+from auditcheck.pipeline import EXIT_ERROR, SetupError
 from auditcheck.render.escape import log_line
 from auditcheck.rulebook.schema import CompiledRule
 
@@ -31,8 +33,19 @@ def say(*lines: object) -> None:
         click.echo(log_line(str(line)), err=True)
 
 
-def last_words(exc: Exception) -> list[str]:
-    """What a run that stopped on ``exc`` says: its located errors, then one line."""
+def last_words(exc: BaseException) -> list[str]:
+    """What a run that stopped on ``exc`` says: a usage error as click words it, the signal
+    that stopped it, or its located errors and one line saying what to do (one line, too,
+    for what nobody foresaw). Never a traceback."""
+    if isinstance(exc, click.ClickException):
+        shown = io.StringIO()
+        exc.show(file=shown)
+        return shown.getvalue().rstrip("\n").split("\n")
+    if isinstance(exc, KeyboardInterrupt | click.exceptions.Abort):
+        signum = getattr(exc, "signum", signal.SIGINT)
+        if signum == signal.SIGINT:
+            return ["auditcheck: interrupted"]
+        return [f"auditcheck: stopped by {signal.Signals(signum).name}"]
     lines = [str(error) for error in getattr(exc, "errors", [])]  # a rulebook's, a form's …
     if isinstance(exc, SetupError | ConfigError | OutputError | WorkerFailed):
         return [*lines, f"auditcheck: {exc}"]
@@ -40,6 +53,14 @@ def last_words(exc: Exception) -> list[str]:
         where = exc.filename or "standard output"
         return [*lines, f"auditcheck: cannot write {where}: {exc.strerror}"]
     return [*lines, f"auditcheck: internal error: {type(exc).__name__}: {exc} (please report this)"]
+
+
+def exit_status(exc: BaseException) -> int:
+    """The exit code of a run that stopped on ``exc``: 128 + the signal's number when stopped
+    from outside, else 2 (a usage error too; never 0 or 1)."""
+    if isinstance(exc, KeyboardInterrupt | click.exceptions.Abort):
+        return 128 + getattr(exc, "signum", signal.SIGINT)
+    return EXIT_ERROR
 
 
 def _safe(lines: list[str]) -> list[str]:

@@ -4,7 +4,8 @@ A workbook cell is named at the head of the message (``自评表!E12: …``), si
 annotation has only a line and a column. Each annotation is one line: ``%``, CR and
 LF in its message are escaped as the runner expects, and ``:`` and ``,`` too in its
 properties (file, title), so no record text or file name can end a command early or
-start another one. Other control characters are shown as escapes.
+start another one; ``##[`` (the legacy syntax, honoured anywhere in a line) is broken
+up. Other control characters are shown as escapes.
 """
 
 from __future__ import annotations
@@ -13,13 +14,18 @@ from collections.abc import Iterable
 
 from auditcheck.findings import Finding
 from auditcheck.locate import LocatedError
-from auditcheck.render.escape import visible
+from auditcheck.render.escape import no_legacy_commands, visible
 
 _COMMAND = {"error": "error", "warning": "warning", "info": "notice"}
 
 
 def _data(text: str) -> str:
-    return visible(text).replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+    return (
+        no_legacy_commands(visible(text))
+        .replace("%", "%25")
+        .replace("\r", "%0D")
+        .replace("\n", "%0A")
+    )
 
 
 def _prop(text: str) -> str:

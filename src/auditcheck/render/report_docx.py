@@ -25,7 +25,7 @@ from docx import Document
 from docx.document import Document as DocumentObject
 from docx.enum.style import WD_STYLE_TYPE
 from docx.enum.table import WD_TABLE_ALIGNMENT
-from docx.enum.text import WD_ALIGN_PARAGRAPH, WD_BREAK, WD_LINE_SPACING
+from docx.enum.text import WD_ALIGN_PARAGRAPH, WD_LINE_SPACING
 from docx.opc.constants import RELATIONSHIP_TYPE as RT
 from docx.oxml import OxmlElement
 from docx.oxml.ns import qn
@@ -316,8 +316,9 @@ def _problems(doc: DocumentObject, draft: Draft) -> None:
 
 
 def _appendices(doc: DocumentObject, draft: Draft) -> None:
-    doc.add_paragraph().add_run().add_break(WD_BREAK.PAGE)
-    _heading(doc, "附件1　问题清单（按项目）", 2)
+    # The heading starts the page: a paragraph holding only a break leaves a blank page
+    # whenever the text before it ends at the foot of a page.
+    _heading(doc, "附件1　问题清单（按项目）", 2).paragraph_format.page_break_before = True
     groups = draft.findings_by_project()
     if not groups:
         doc.add_paragraph("本次评价未发现需要列出的问题。")

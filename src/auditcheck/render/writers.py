@@ -94,7 +94,12 @@ def _errors(result: RunResult) -> list[dict[str, Any]]:
     ]
 
 
-_dumps = json.JSONEncoder(ensure_ascii=False).encode  # json.dumps would build one per call
+_encode = json.JSONEncoder(ensure_ascii=False).encode  # json.dumps would build one per call
+
+
+def _dumps(value: Any) -> str:
+    # "##[" can only stand inside a string: written \u005b there, no CI log reads a command.
+    return _encode(value).replace("##[", "##\\u005b")
 
 
 class JsonWriter(Writer):
