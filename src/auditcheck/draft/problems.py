@@ -376,23 +376,24 @@ _QUOTED = re.compile(r"^(.*?)(写作|为)“([^“”]*)”([^“”，]*)$")
 def _respectively(by_predicate: dict[str, list[_Subject]]) -> dict[str, list[_Subject]]:
     """Named subjects whose predicates differ only in the value their first clause quotes are
     said once: ``“A”和“B”的实际完成值分别写作“≥266米”、“≥50厘米”，均与…``."""
-    merged: dict[tuple[str, ...], list[tuple[str, list[_Subject]]]] = {}
+    # (words before the verb, verb, words after the value, the other clauses) → groups
+    merged: dict[tuple[str, ...], list[tuple[str, str, list[_Subject]]]] = {}
     for predicate, named in by_predicate.items():
         head, _, tail = predicate.partition("，")
         quoted = _QUOTED.match(head)
         key = (*quoted.group(1, 2, 4), tail) if quoted and tail else (predicate,)
-        merged.setdefault(key, []).append((predicate, named))
+        value = quoted.group(3) if quoted else ""
+        merged.setdefault(key, []).append((predicate, value, named))
     out: dict[str, list[_Subject]] = {}
     for key, groups in merged.items():
-        subjects = [n for _, named in groups for n in named]
+        subjects = [n for _, _, named in groups for n in named]
         if len(groups) == 1 or not all(n.name for n in subjects):
-            out.update(groups)
+            out.update((predicate, named) for predicate, _, named in groups)
             continue
         before, verb, after, tail = key
-        values = [_QUOTED.match(p.partition("，")[0]).group(3) for p, g in groups for _ in g]  # type: ignore[union-attr]
-        quoted = "、".join(f"“{v}”" for v in values)
+        values = "、".join(f"“{value}”" for _, value, named in groups for _ in named)
         shared = tail if tail.startswith("均") else "均" + tail
-        out[f"{before}分别{verb}{quoted}{after}，{shared}"] = subjects
+        out[f"{before}分别{verb}{values}{after}，{shared}"] = subjects
     return out
 
 
