@@ -55,7 +55,7 @@ def test_a_field_missing_on_the_right_never_fires_whatever_came_before() -> None
         if rng.random() < 0.5:
             values["received"] = float(rng.choice([0, 50, 100]))
         expected = "received" in values and abs(values["spent"] - values["received"]) > 0.1
-        assert bool(engine.check("project", "x", fid, values)) == expected, (fid, values)
+        assert bool(engine.check("project", "x", values)) == expected, (fid, values)
 
 
 def test_constant_arithmetic_is_folded() -> None:
@@ -158,8 +158,8 @@ def test_a_word_test_holds_exactly_when_a_word_is_in_the_text(chosen, texts) -> 
     quoted = ", ".join(repr(w) for w in chosen)
     compiled = compile_(f"evidence.contains({quoted})", "observation")
     engine = Engine([EngineRule("w", "observation", compiled.json, compiled.fields)])
-    for n, text in enumerate(texts):
-        fired = engine.check("observation", "r", n, {"evidence": text}) == ["w"]
+    for text in texts:
+        fired = engine.check("observation", "r", {"evidence": text}) == ["w"]
         assert fired == any(w in text for w in chosen), (chosen, text)
 
 

@@ -9,7 +9,7 @@ from auditcheck.check import Checker
 from auditcheck.examples import example_record
 from auditcheck.rulebook.load import load_rulebook
 
-from .conftest import FIXTURES, RULES, cli_json
+from .conftest import FIXTURES, RULES, cli_json, seed_copy
 
 CHECKER = Checker(load_rulebook(RULES, select=["data-consistency"]))
 
@@ -116,3 +116,13 @@ def test_perturbing_one_stated_figure_always_fires(record, target, delta_cents, 
         assert rules, record
     else:
         assert rule in rules, record
+
+
+def test_each_table_row_is_checked_against_its_own_record(tmp_path) -> None:
+    # Two rows name village-clinics: the second one differs from its budget (296.29).
+    row = "  - {project: village-clinics, amount: 296.29}\n"
+    batch = seed_copy(tmp_path, {"batch.yaml": [(row, row + row.replace("296.29", "269.29"))]})
+    code, data, _ = cli_json("run", str(batch), "--select", "figure-stated-twice-differs")
+    assert code == 1
+    found = [(f["record"], f["field"]) for f in data["findings"] if f["field"].startswith("table")]
+    assert found == [("village-clinics", "table[5].amount")]

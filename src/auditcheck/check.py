@@ -10,22 +10,23 @@ whether it was checked here or in a worker process.
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterable, Iterator
+from collections.abc import Collection, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import date
-from itertools import chain
+from itertools import chain, groupby
+from operator import attrgetter
 from typing import Any
 
 from auditcheck.crosschecks import batch_crosschecks, crosschecks_of
-from auditcheck.engine import Engine, EngineRule
-from auditcheck.facts import Fact, Plan, Wanted, facts_of
+from auditcheck.engine import Encoder, Engine, EngineRule, encoder, members
+from auditcheck.facts import Fact, facts_of, sources
 from auditcheck.findings import Finding, Tally, fingerprint
 from auditcheck.formulas import GRADE_RULE, grade_bands
 from auditcheck.locate import Document, LocatedError, Note, PathKey, dotted
 from auditcheck.records.load import LoadedRecord, Unit, display, iter_unit
 from auditcheck.records.model import Batch
 from auditcheck.rulebook.condition import Aggregate
-from auditcheck.rulebook.load import Rulebook
+from auditcheck.rulebook.load import MESSAGE_NAMES, Rulebook
 from auditcheck.rulebook.schema import CompiledRule
 from auditcheck.templating import render, template_names
 from auditcheck.vocabulary import FIELDS, Context
@@ -91,15 +92,12 @@ def counts_needed(rules: Iterable[CompiledRule]) -> dict[str, tuple[Aggregate, .
     return {kind: tuple(aggs.values()) for kind, aggs in needed.items()}
 
 
-def wanted_fields(rules: Iterable[EngineRule], counted: Iterable[str] = ()) -> Wanted:
-    """Per fact kind, the declared fields the engine's rules read; kinds no rule reads and
-    nothing counts are left out. ``counted`` are item kinds that counts need built."""
-    names: dict[str, set[str]] = {kind: set() for kind in counted}
-    for rule in rules:
-        names.setdefault(rule.kind, set()).update(rule.fields)
+def encoders(engine: Engine) -> dict[str, Encoder]:
+    """Per fact kind the engine has rules for, the function that writes the declared fields
+    its rules read (counts are added by the checker, which keeps them)."""
     return {
-        kind: Plan.of(spec for name, spec in FIELDS[kind].items() if name in used)
-        for kind, used in names.items()
+        kind: encoder(sources(kind, [f for f in engine.fields(kind) if f in FIELDS[kind]]))
+        for kind in engine.kinds()
     }
 
 
@@ -113,6 +111,19 @@ class _Subject:
     doc: Document
 
 
+@dataclass(frozen=True)
+class _Shape:
+    """What every finding of one rule on one kind of fact needs, worked out once."""
+
+    names: tuple[str, ...]  # the fields its message and its evidence show
+    shown: tuple[str, ...]  # the fields its message shows
+    constants: dict[str, Any]  # the parameters its message shows
+    about: frozenset[str]  # the names of MESSAGE_NAMES its message shows (label, where …)
+    evidence: tuple[tuple[str, str], ...]  # (label, field) in the evidence's order
+    params: dict[str, Any]  # the rule's parameters, as evidence
+    field: str  # the field it points at
+
+
 class Checker:
     """Checks records against a rulebook; one engine serves every record."""
 
@@ -124,9 +135,12 @@ class Checker:
         self.counts = counts_needed(rulebook.rules)
         self.counted = frozenset(a.kind for aggs in self.counts.values() for a in aggs)
         self.helpers = frozenset(r.id for r in rules if r.id not in self.rules)
-        self.wanted = wanted_fields(rules, self.counted)
+        # Kinds no rule reads and no count needs are not built at all.
+        self.built = frozenset(self.engine.kinds() | self.counted)
+        self.encoders = encoders(self.engine)
         # The fields each message reads: computed for a finding, not every declared field.
         self._message_fields = {r.id: template_names(r.rule.message) for r in rulebook.rules}
+        self._shapes: dict[tuple[str, str], _Shape] = {}
         grade_rule = rulebook.rule(GRADE_RULE)
         self._grade_params = grade_rule.params if grade_rule else None
         self._context: tuple[Batch | None, Context] | None = None
@@ -144,9 +158,7 @@ class Checker:
         anchor = record.doc.error(("id",), "")
         out = Checked(project.id, record.doc.file, anchor, loaded=record if keep else None)
         subject = _Subject(project.id, project.name, project.short_name or project.name, record.doc)
-        self._check(
-            subject, lambda: all_facts(record, self.context(record.batch), self.wanted), out
-        )
+        self._check(subject, lambda: all_facts(record, self.context(record.batch), self.built), out)
         return out
 
     def check_record(self, record: LoadedRecord) -> tuple[list[Finding], int]:
@@ -164,45 +176,74 @@ class Checker:
 
     def matches(self, record: LoadedRecord) -> Iterator[tuple[Fact, list[str]]]:
         """Each fact of a record (every kind, every field) with the ids of the rules it matched."""
-        return self.evaluate(record.project.id, all_facts(record, self.context(record.batch)))
+        facts = all_facts(record, self.context(record.batch))
+        for batch, hits in self.evaluate(record.project.id, facts):
+            for i, fact in enumerate(batch):
+                fact.all_values()
+                yield fact, hits.get(i, [])
 
-    def evaluate(self, rid: str, facts: Iterable[Fact]) -> Iterator[tuple[Fact, list[str]]]:
-        """Each fact with the ids of the rules it matched.
+    def evaluate(
+        self, rid: str, facts: Iterable[Fact]
+    ) -> Iterator[tuple[list[Fact], dict[int, list[str]]]]:
+        """The facts of each kind in turn, asserted together, with what they matched: the
+        index of each fact that matched a rule → the rule ids, in rule order.
 
         Items come before the fact that lists them (see ``facts_of``), so the counts a
         fact's rules read are tallied from the items' hidden rules before it is asserted.
         """
         tally: Counter[tuple[PathKey, str]] = Counter()
-        for fid, fact in enumerate(facts):
-            for agg in self.counts.get(fact.kind, ()):
-                size = tally[(fact.path, agg.kind)]
-                # An empty list, or one the source shows only in part, gives no count.
-                if size and agg.list not in fact.item.unstated:
-                    counted = tally[(fact.path, agg.field)] if agg.condition else size
-                    fact.values[agg.field] = counted
-            hits = self.engine.check(fact.kind, rid, fid, fact.values)
-            if fact.kind in self.counted:
-                tally[(fact.parent, fact.kind)] += 1
-            if self.helpers:
-                for hit in hits:
-                    if hit in self.helpers:
-                        tally[(fact.parent, hit)] += 1
-                hits = [h for h in hits if h not in self.helpers]
-            yield fact, hits
+        for kind, group in groupby(facts, attrgetter("kind")):
+            batch = list(group)
+            hits: dict[int, list[str]] = {}
+            encode = self.encoders.get(kind)
+            if encode is not None:
+                if kind in self.counts:
+                    written = [encode(f.item, f.ctx) + self._counts(f, tally) for f in batch]
+                else:
+                    written = [encode(f.item, f.ctx) for f in batch]
+                hits = self.engine.evaluate(kind, rid, written)
+            if kind in self.counted:
+                for fact in batch:
+                    tally[(fact.parent, kind)] += 1
+            if hits and self.helpers:
+                for i, fired in list(hits.items()):
+                    for hit in fired:
+                        if hit in self.helpers:
+                            tally[(batch[i].parent, hit)] += 1
+                    if shown := [h for h in fired if h not in self.helpers]:
+                        hits[i] = shown
+                    else:
+                        del hits[i]
+            yield batch, hits
+
+    def _counts(self, fact: Fact, tally: Counter[tuple[PathKey, str]]) -> str:
+        """The counts ``fact``'s rules read, put on the fact and written as JSON members."""
+        aggregates = self.counts[fact.kind]
+        for agg in aggregates:
+            size = tally[(fact.path, agg.kind)]
+            # An empty list, or one the source shows only in part, gives no count.
+            if size and agg.list not in fact.item.unstated:
+                counted = tally[(fact.path, agg.field)] if agg.condition else size
+                fact.values[agg.field] = counted
+        return members(fact.values, [agg.field for agg in aggregates])
 
     def _check(self, subject: _Subject, facts: Any, out: Checked) -> None:
         counts = self.engine.counts
         before = (counts.facts, counts.firings)
         found: list[tuple[tuple[int, ...], Finding]] = []
         try:
-            for fact, hits in self.evaluate(subject.record, facts()):
-                out.facts += 1
-                for rule_id in hits:
-                    rule = self.rules[rule_id]
-                    try:
-                        found.append((reading_order(fact), self._finding(rule, fact, subject)))
-                    except Exception as exc:  # a template fails on these values: name the rule
-                        out.errors.append(_message_error(rule, subject, exc))
+            for batch, hits in self.evaluate(subject.record, facts()):
+                out.facts += len(batch)
+                for i in sorted(hits):
+                    fact = batch[i]
+                    for rule_id in hits[i]:
+                        rule = self.rules[rule_id]
+                        try:
+                            finding = self._finding(rule, fact, subject)
+                        except Exception as exc:  # a template fails on these values: name it
+                            out.errors.append(_message_error(rule, subject, exc))
+                        else:
+                            found.append((reading_order(fact), finding))
         except Exception as exc:  # the boundary: this record fails, the run goes on
             where = out.anchor or subject.doc.error((), "")
             message = (
@@ -216,26 +257,38 @@ class Checker:
         found.sort(key=lambda pair: pair[0])
         out.findings = sorted((finding for _, finding in found), key=Finding.sort_key)
 
+    def _shape(self, rule: CompiledRule, kind: str) -> _Shape:
+        shape = self._shapes.get((rule.id, kind))
+        if shape is None:
+            compiled = rule.conditions[kind]
+            # A message's names are parameters, fields or MESSAGE_NAMES, never two of them
+            # (refused when the rulebook is loaded); a name none of them has stays undefined.
+            names = self._message_fields[rule.id]
+            shown = tuple(n for n in names if n in FIELDS[kind])
+            shape = _Shape(
+                tuple(set(shown) | compiled.fields),
+                shown,
+                {n: v for n, v in rule.params.items() if n in names},
+                frozenset(names & MESSAGE_NAMES),
+                tuple((compiled.label(name), name) for name in sorted(compiled.fields)),
+                {f"param.{k}": v for k, v in rule.params.items()},
+                rule.rule.field_for(kind),
+            )
+            self._shapes[(rule.id, kind)] = shape
+        return shape
+
     def _finding(self, rule: CompiledRule, fact: Fact, subject: _Subject) -> Finding:
-        context: dict[str, Any] = {
-            **rule.params,
-            **fact.some_values(self._message_fields[rule.id]),
-            "label": fact.label,
-            "project": subject.short,
-            "owner": fact.owner,
-            "where": f"{subject.short}中的{fact.owner}" if fact.owner else subject.short,
-            "kind": fact.kind,
-        }
+        shape = self._shape(rule, fact.kind)
+        values = fact.some_values(shape.names)
+        context = {**shape.constants, **{name: values[name] for name in shape.shown}}
+        if shape.about:
+            context.update(_about(fact, subject, shape.about))
         message = render(rule.rule.message, context)
-        path = fact.source(rule.rule.field_for(fact.kind))
+        path = fact.source(shape.field)
         doc = fact.doc or subject.doc
         pos = doc.position(path)
-        compiled = rule.conditions[fact.kind]
-        evidence = {
-            compiled.label(name): _rounded(fact.values.get(name))
-            for name in sorted(compiled.fields)
-        }
-        evidence.update({f"param.{k}": v for k, v in rule.params.items()})
+        evidence = {label: _rounded(values.get(name)) for label, name in shape.evidence}
+        evidence.update(shape.params)
         return Finding(
             rule=rule.id,
             category=rule.category.id,
@@ -253,6 +306,17 @@ class Checker:
             fingerprint=fingerprint(rule.id, subject.record, path),
             place=pos.place,
         )
+
+
+def _about(fact: Fact, subject: _Subject, names: frozenset[str]) -> dict[str, str]:
+    """What a message may say about the fact besides its fields (MESSAGE_NAMES): its label,
+    the project, the sub-item it belongs to, both as ``where``, and its kind."""
+    about = {"project": subject.short, "owner": fact.owner, "kind": fact.kind}
+    if "label" in names:
+        about["label"] = fact.label
+    if "where" in names:
+        about["where"] = f"{subject.short}中的{fact.owner}" if fact.owner else subject.short
+    return about
 
 
 def _message_error(rule: CompiledRule, subject: _Subject, exc: Exception) -> LocatedError:
@@ -284,15 +348,16 @@ def reading_order(fact: Fact) -> tuple[int, ...]:
     return (3 + _LISTS.index(path[-2]), path[-1])  # type: ignore[arg-type,return-value]
 
 
-def all_facts(record: LoadedRecord, ctx: Context, wanted: Wanted | None = None) -> Iterator[Fact]:
+def all_facts(
+    record: LoadedRecord, ctx: Context, kinds: Collection[str] | None = None
+) -> Iterator[Fact]:
     """The record's own facts, then the cross-checks of its stated figures.
 
-    ``wanted`` limits the kinds built and the fields computed up front (see ``facts_of``).
+    Only facts of ``kinds`` are built (every kind when None).
     """
-    if wanted is not None and "crosscheck" not in wanted:
-        return facts_of(record, ctx, wanted)
-    plan = None if wanted is None else wanted["crosscheck"]
-    return chain(facts_of(record, ctx, wanted), crosschecks_of(record, plan))
+    if kinds is not None and "crosscheck" not in kinds:
+        return facts_of(record, ctx, kinds)
+    return chain(facts_of(record, ctx, kinds), crosschecks_of(record))
 
 
 def check_unit(

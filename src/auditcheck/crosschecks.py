@@ -26,12 +26,11 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
-from datetime import date
 from functools import partial
 from typing import Any
 
 from auditcheck import formulas
-from auditcheck.facts import Fact, Plan, make_fact
+from auditcheck.facts import Fact
 from auditcheck.locate import Document, PathKey
 from auditcheck.records.load import LoadedRecord
 from auditcheck.records.model import Batch, Funds, Project, Schedule, SubprojectCounts
@@ -51,13 +50,18 @@ class Pair:
     stated: float | None
     computed: float | None
     unit: str
-    basis: str
+    explain: Callable[[], str]  # the basis text, worked out only when a message shows it
     doc: Document
     stated_path: PathKey
     computed_path: PathKey
     days: int | None = None
     note: str | None = None
     basis_place: str | None = None  # where the computed figure stands, when in another file
+
+    @property
+    def basis(self) -> str:
+        """How the computed figure follows from the record's figures, in the report's words."""
+        return self.explain()
 
     @property
     def stated_at(self) -> str:
@@ -71,69 +75,57 @@ class Pair:
 
 
 class _Builder:
-    """Collects crosscheck facts for one document."""
+    """Collects crosscheck facts for one document; paths are relative to ``base``."""
 
-    def __init__(self, record: str, doc: Document, plan: Plan | None) -> None:
+    def __init__(
+        self, record: str, doc: Document, facts: list[Fact] | None = None, base: PathKey = ()
+    ) -> None:
         self.record = record
         self.doc = doc
-        self.plan = plan
-        self.facts: list[Fact] = []
+        self.facts: list[Fact] = [] if facts is None else facts
+        self.base = base
+
+    def at(self, *base: str | int) -> _Builder:
+        """A builder for the figures under ``base`` (its facts go to the same list)."""
+        return _Builder(self.record, self.doc, self.facts, (*self.base, *base))
+
+    def path(self, key: str | PathKey) -> PathKey:
+        """The record path of ``key`` (a field, or a path) under ``base``."""
+        return (*self.base, key) if isinstance(key, str) else (*self.base, *key)
 
     def add(self, pair: Pair) -> None:
-        fact = make_fact("crosscheck", self.record, pair, _CTX, self.plan, doc=self.doc)
-        self.facts.append(fact)
+        self.facts.append(Fact("crosscheck", self.record, (), pair, _CTX, doc=self.doc))
 
     def pair(
         self,
         check: str,
         subject: str,
-        stated: tuple[float | None, PathKey],
-        computed: tuple[float | None, PathKey],
+        stated: float | None,
+        stated_at: str | PathKey,
+        computed: float | None,
+        computed_at: str | PathKey,
         basis: Callable[[], str],
         unit: str,
         basis_at: str | None = None,
     ) -> None:
-        """A pair when both figures are given; ``basis`` is only worked out then."""
-        (stated_value, stated_path), (computed_value, computed_path) = stated, computed
-        if stated_value is None or computed_value is None:
+        """A pair when both figures are given; its paths are only built then, and ``basis``
+        only when a message shows it."""
+        if stated is None or computed is None:
             return
-        self.add(
-            Pair(
-                check,
-                subject,
-                stated_value,
-                computed_value,
-                unit,
-                basis(),
-                self.doc,
-                stated_path,
-                computed_path,
-                basis_place=basis_at,
-            )
-        )
+        paths = (self.path(stated_at), self.path(computed_at))
+        pair = Pair(check, subject, stated, computed, unit, basis, self.doc, *paths)
+        pair.basis_place = basis_at
+        self.add(pair)
 
-    def order(
-        self, subject: str, earlier: tuple[date | None, PathKey], later: tuple[date | None, PathKey]
-    ) -> None:
-        (first, first_path), (second, second_path) = earlier, later
+    def order(self, subject: str, schedule: Schedule, earlier: str, later: str) -> None:
+        """Two dates of a schedule that must come in this order, when both are given."""
+        first, second = getattr(schedule, earlier), getattr(schedule, later)
         if first is None or second is None:
             return
-        basis = f"{first.isoformat()} → {second.isoformat()}"
+        basis = lambda: f"{first.isoformat()} → {second.isoformat()}"  # noqa: E731
         days = (second - first).days
-        self.add(
-            Pair(
-                "date-order",
-                subject,
-                None,
-                None,
-                "",
-                basis,
-                self.doc,
-                second_path,
-                first_path,
-                days,
-            )
-        )
+        at, since = self.path(later), self.path(earlier)
+        self.add(Pair("date-order", subject, None, None, "", basis, self.doc, at, since, days))
 
 
 def _plus(values: Sequence[float | None], show: Callable[[Any], str] = wan) -> str:
@@ -145,39 +137,48 @@ def _sum(values: list[float | None]) -> float | None:
     return None if not values or any(v is None for v in values) else sum(values)  # type: ignore[arg-type]
 
 
-def _funds(b: _Builder, funds: Funds, name: str, path: PathKey) -> None:
+def _funds(b: _Builder, funds: Funds, name: str) -> None:
+    # Most records state none of these figures: each pair is only set up when one is stated.
     budget_key = formulas.budget_key(funds)
     budget = formulas.budget(funds)
     spent = funds.spent
-    label = formulas.AMOUNT_LABELS[budget_key]
     if budget is not None and spent is not None:
-        b.pair(
-            "balance",
-            f"{name}结余",
-            (funds.stated_balance, (*path, "stated_balance")),
-            (budget - spent, (*path, "spent")),
-            lambda: f"{label}{wan(budget)} − 支出{wan(spent)}",
-            WAN,
-        )
+        if funds.stated_balance is not None:
+            label = formulas.AMOUNT_LABELS[budget_key]
+            b.pair(
+                "balance",
+                f"{name}结余",
+                funds.stated_balance,
+                "stated_balance",
+                budget - spent,
+                "spent",
+                lambda: f"{label}{wan(budget)} − 支出{wan(spent)}",
+                WAN,
+            )
 
         def basis() -> str:
             return formulas.basis_text("spent", spent, budget_key, budget)  # type: ignore[arg-type]
 
         for key in ("stated_execution_rate", "stated_execution_rate_again"):
-            b.pair(
-                "rate",
-                f"{name}预算执行率",
-                (getattr(funds, key), (*path, key)),
-                (formulas.computed_execution_rate(funds), (*path, "spent")),
-                basis,
-                PERCENT,
-            )
-    if funds.adjusted_budget is not None and spent is not None:
+            if (stated_rate := getattr(funds, key)) is not None:
+                b.pair(
+                    "rate",
+                    f"{name}预算执行率",
+                    stated_rate,
+                    key,
+                    formulas.computed_execution_rate(funds),
+                    "spent",
+                    basis,
+                    PERCENT,
+                )
+    if funds.adjusted_budget is not None and spent is not None and funds.recovered is not None:
         b.pair(
             "balance",
             f"{name}年末收回资金",
-            (funds.recovered, (*path, "recovered")),
-            (funds.adjusted_budget - spent, (*path, "adjusted_budget")),
+            funds.recovered,
+            "recovered",
+            funds.adjusted_budget - spent,
+            "adjusted_budget",
             lambda: f"调整后预算{wan(funds.adjusted_budget)} − 支出{wan(spent)}",
             WAN,
         )
@@ -188,20 +189,25 @@ def _funds(b: _Builder, funds: Funds, name: str, path: PathKey) -> None:
         b.pair(
             "rate",
             f"{name}{stated.name}",
-            (stated.value, (*path, "stated_rates", i, "value")),
-            (formulas.rate(num, den), (*path, stated.numerator)),
+            stated.value,
+            ("stated_rates", i, "value"),
+            formulas.rate(num, den),
+            stated.numerator,
             partial(formulas.basis_text, stated.numerator, num, stated.denominator, den),
             PERCENT,
         )
-    b.pair(
-        "restated",
-        f"{name}预算执行率",
-        (funds.stated_execution_rate_again, (*path, "stated_execution_rate_again")),
-        (funds.stated_execution_rate, (*path, "stated_execution_rate")),
-        lambda: "同一执行率的另一处表述",
-        PERCENT,
-    )
-    for part, total_key in (("sources", "budget"), ("parts", "budget"), ("parts", "spent")):
+    if funds.stated_execution_rate_again is not None:
+        b.pair(
+            "restated",
+            f"{name}预算执行率",
+            funds.stated_execution_rate_again,
+            "stated_execution_rate_again",
+            funds.stated_execution_rate,
+            "stated_execution_rate",
+            lambda: "同一执行率的另一处表述",
+            PERCENT,
+        )
+    for part, total_key in _SUMS:
         items = getattr(funds, part)
         if not items:
             continue
@@ -210,48 +216,52 @@ def _funds(b: _Builder, funds: Funds, name: str, path: PathKey) -> None:
         b.pair(
             "sum",
             f"{name}{'资金来源' if part == 'sources' else '各明细'}合计",
-            (getattr(funds, total_key), (*path, total_key)),
-            (_sum(values), (*path, part)),
+            getattr(funds, total_key),
+            total_key,
+            _sum(values),
+            part,
             partial(_plus, values),
             WAN,
         )
 
 
-def _counts(b: _Builder, counts: SubprojectCounts | None, name: str, path: PathKey) -> None:
+_SUMS = (("sources", "budget"), ("parts", "budget"), ("parts", "spent"))
+
+
+def _counts(b: _Builder, counts: SubprojectCounts | None, name: str) -> None:
     if counts is None or counts.in_progress is None:
         return
-    where = (*path, "subprojects")
     done = counts.completed
     if done is None and counts.accepted is not None:
         done = counts.accepted + (counts.completed_not_accepted or 0)
     if done is None:
         return
-    b.pair(
+    b.at("subprojects").pair(
         "count",
         f"{name}子项目总数",
-        (counts.total, (*where, "total")),
-        (done + counts.in_progress, (*where, "in_progress")),
+        counts.total,
+        "total",
+        done + counts.in_progress,
+        "in_progress",
         lambda: f"已完工{done} + 在建{counts.in_progress}",
         counts.unit,
     )
 
 
-def _schedule(b: _Builder, schedule: Schedule | None, name: str, path: PathKey) -> None:
+_ORDER = (
+    ("计划开工至计划完工", "planned_start", "planned_completion"),
+    ("实际开工至实际完工", "actual_start", "actual_completion"),
+    ("实际完工至竣工验收", "actual_completion", "acceptance"),
+    ("实际完工至决算审计", "actual_completion", "final_audit"),
+)
+
+
+def _schedule(b: _Builder, schedule: Schedule | None, name: str) -> None:
     if schedule is None:
         return
-    s = (*path, "schedule")
-    pairs = [
-        ("计划开工至计划完工", "planned_start", "planned_completion"),
-        ("实际开工至实际完工", "actual_start", "actual_completion"),
-        ("实际完工至竣工验收", "actual_completion", "acceptance"),
-        ("实际完工至决算审计", "actual_completion", "final_audit"),
-    ]
-    for subject, first, second in pairs:
-        b.order(
-            f"{name}{subject}",
-            (getattr(schedule, first), (*s, first)),
-            (getattr(schedule, second), (*s, second)),
-        )
+    at = b.at("schedule")
+    for subject, earlier, later in _ORDER:
+        at.order(f"{name}{subject}", schedule, earlier, later)
 
 
 def _subitem_totals(b: _Builder, project: Project) -> None:
@@ -263,8 +273,10 @@ def _subitem_totals(b: _Builder, project: Project) -> None:
         b.pair(
             "sum",
             f"各子项目{label}合计",
-            (getattr(project, key), (key,)),
-            (_sum(values), ("subitems",)),
+            getattr(project, key),
+            key,
+            _sum(values),
+            "subitems",
             partial(_plus, values),
             WAN,
         )
@@ -273,8 +285,10 @@ def _subitem_totals(b: _Builder, project: Project) -> None:
         b.pair(
             "count",
             "各子项目所含项目数合计",
-            (project.subprojects.total, ("subprojects", "total")),
-            (_sum(totals), ("subitems",)),
+            project.subprojects.total,
+            ("subprojects", "total"),
+            _sum(totals),
+            "subitems",
             partial(_plus, totals, str),
             project.subprojects.unit,
         )
@@ -293,7 +307,7 @@ def _subitem_totals(b: _Builder, project: Project) -> None:
                 project.stated_average_rate,
                 formulas.rate(total_spent, total_budget),
                 PERCENT,
-                f"支出合计{wan(total_spent)} ÷ 预算合计{wan(total_budget)} × 100",
+                lambda: f"支出合计{wan(total_spent)} ÷ 预算合计{wan(total_budget)} × 100",
                 b.doc,
                 ("stated_average_rate",),
                 ("subitems",),
@@ -302,78 +316,80 @@ def _subitem_totals(b: _Builder, project: Project) -> None:
         )
 
 
-def crosschecks_of(record: LoadedRecord, plan: Plan | None = None) -> Iterator[Fact]:
-    """Crosscheck facts for one record (the batch table's row for it included).
-
-    ``plan`` says which fields to compute now (all when None; see :func:`make_fact`).
-    """
+def crosschecks_of(record: LoadedRecord) -> Iterator[Fact]:
+    """Crosscheck facts for one record (the batch table's row for it included)."""
     project = record.project
-    b = _Builder(project.id, record.doc, plan)
-    _funds(b, project, "", ())
+    b = _Builder(project.id, record.doc)
+    _funds(b, project, "")
     if project.expected_revenue is not None and project.debt_service:
         b.pair(
             "rate",
             "本息覆盖倍数",
-            (project.stated_coverage, ("stated_coverage",)),
-            (formulas.coverage(project), ("expected_revenue",)),
+            project.stated_coverage,
+            "stated_coverage",
+            formulas.coverage(project),
+            "expected_revenue",
             lambda: (
                 f"预期收益{wan(project.expected_revenue)} ÷ 应还本付息{wan(project.debt_service)}"
             ),
             "倍",
         )
-    _counts(b, project.subprojects, "", ())
-    _schedule(b, project.schedule, "", ())
+    _counts(b, project.subprojects, "")
+    _schedule(b, project.schedule, "")
     _subitem_totals(b, project)
     for i, item in enumerate(project.subitems):
-        path = ("subitems", i)
-        _funds(b, item, item.name, path)
-        _counts(b, item.subprojects, item.name, path)
-        _schedule(b, item.schedule, item.name, path)
+        sub = b.at("subitems", i)
+        _funds(sub, item, item.name)
+        _counts(sub, item.subprojects, item.name)
+        _schedule(sub, item.schedule, item.name)
         for j, t in enumerate(item.targets):
-            _target(b, t, (*path, "targets", j))
+            _target(sub, t, j)
     for j, t in enumerate(project.targets):
-        _target(b, t, ("targets", j))
+        _target(b, t, j)
     for j, q in enumerate(project.quantities):
         if q.parts:
-            qpath = ("quantities", j)
-            b.pair(
+            b.at("quantities", j).pair(
                 "sum",
                 f"{q.name}分项合计",
-                (q.value, (*qpath, "value")),
-                (sum(q.parts), (*qpath, "parts")),
+                q.value,
+                "value",
+                sum(q.parts),
+                "parts",
                 partial(_plus, q.parts, num),
                 q.unit or "",
             )
     yield from b.facts
-    yield from _table_row(record, plan)
+    yield from _table_row(record)
 
 
-def _target(b: _Builder, target: Any, path: PathKey) -> None:
+def _target(b: _Builder, target: Any, j: int) -> None:
     b.pair(
         "restated",
         f"“{target.indicator}”实际完成值",
-        (target.stated_actual_again, (*path, "stated_actual_again")),
-        (target.actual, (*path, "actual")),
+        target.stated_actual_again,
+        ("targets", j, "stated_actual_again"),
+        target.actual,
+        ("targets", j, "actual"),
         lambda: "同一完成值的另一处表述",
         target.unit or "",
     )
 
 
-def _table_row(record: LoadedRecord, plan: Plan | None) -> Iterator[Fact]:
+def _table_row(record: LoadedRecord) -> Iterator[Fact]:
     batch, doc = record.batch, record.batch_doc
     if batch is None or doc is None:
         return
     project = record.project
-    for i, row in enumerate(batch.table):
-        if row.project != project.id:
-            continue
+    for i, row in _table_rows(batch).get(project.id, ()):
         key = formulas.budget_key(project)
-        b = _Builder(project.id, doc, plan)
+        b = _Builder(project.id, doc, base=("table", i))
         b.pair(
             "restated",
             "明细表所列金额与项目预算",
-            (row.amount, ("table", i, "amount")),
-            (formulas.budget(project), ("table", i, "amount")),
+            row.amount,
+            "amount",
+            formulas.budget(project),
+            "amount",
             partial("项目记录中的{}".format, formulas.AMOUNT_LABELS[key]),
             WAN,
             basis_at=record.doc.short((key,)),
@@ -381,15 +397,31 @@ def _table_row(record: LoadedRecord, plan: Plan | None) -> Iterator[Fact]:
         yield from b.facts
 
 
+_indexed: list[Any] = [None, {}]  # the last batch whose table was indexed, and its index
+
+
+def _table_rows(batch: Batch) -> dict[str, list[tuple[int, Any]]]:
+    """The rows of the batch's table by project id: each record looks up its own rows,
+    rather than reading the whole table (a province's table has thousands of rows)."""
+    if _indexed[0] is not batch:
+        index: dict[str, list[tuple[int, Any]]] = {}
+        for i, row in enumerate(batch.table):
+            index.setdefault(row.project, []).append((i, row))
+        _indexed[:] = [batch, index]
+    return _indexed[1]  # type: ignore[no-any-return]
+
+
 def batch_crosschecks(batch: Batch, doc: Document) -> list[Fact]:
     """Crosscheck facts about the batch file itself (the table and its 合计)."""
-    b = _Builder("batch", doc, None)
+    b = _Builder("batch", doc)
     amounts = [row.amount for row in batch.table]
     b.pair(
         "sum",
         "评价项目明细表合计",
-        (batch.stated_table_total, ("stated_table_total",)),
-        (_sum(amounts) if amounts else None, ("table",)),
+        batch.stated_table_total,
+        "stated_table_total",
+        _sum(amounts) if amounts else None,
+        "table",
         partial(_plus, amounts),
         WAN,
     )

@@ -2,30 +2,32 @@
 
 How it stays correct (see docs/engine.md for the reasons):
 
-- one ``Host`` per engine, single-fact rules, assert then retract in ``finally``:
-  every matching rule fires exactly once and memory stays flat;
-- "nothing matched" is a normal result, not an exception. For speed, facts are
-  serialised once and handed to the ruleset's native assert/retract calls, with
-  the ruleset's own ``do_actions`` running the actions, which is what
-  ``Host.assert_fact`` does minus a JSON encoding per call and an exception per
-  unmatched fact (see :meth:`Engine._submit`);
-- actions only append the rule id; an exception in one is caught and re-raised
-  as :class:`EngineError` after the assert (durable would swallow it);
+- rules are single-fact and grouped into rulesets per fact kind; a record's facts of
+  one kind are asserted in one native call, every firing is collected from the
+  native calls, and the facts are retracted in ``finally``: every matching rule
+  fires exactly once per fact and memory stays flat;
+- each fact carries its index in the call as ``id``, durable's own identity, so two
+  live facts can never be taken for one (with content hashes, durable compares 32 bits
+  of a hash: #376); "nothing matched" is a normal result, not an exception;
+- no Python action runs inside durable: the rule and fact of each firing are read off
+  the message durable hands out, after which the action is completed;
 - one ruleset per fact kind, split further so that no ruleset holds more than
   :data:`MAX_CONDITIONS` distinct conditions: durable fails a fact with more than
   64 conditions true at once and hangs registering more than ~512;
-- facts carry only the fields their kind's rules read, numbers (and dates, as day
-  numbers) as floats that durable's parser accepts, and ``rid``/``fid`` instead of
-  the reserved ``id``/``sid``;
+- facts carry only the fields their kind's rules read, written as JSON in one pass
+  by a function generated per kind (:func:`encoder`): numbers (and dates, as day
+  numbers) as floats that durable's parser accepts, missing values left out;
 - what durable cannot register (too many conditions, and/or nested too deep,
   numbers out of range) is refused when a rulebook is loaded, by
   :func:`condition_problems`, for ``run`` and ``rules check`` alike. Anything else
   durable refuses is an :class:`EngineError` naming the rule.
 
-The calls above that are not durable's public API (``Host._d_timer``,
-``Ruleset._handle``, ``do_actions``, the native ``assert_fact``/``retract_fact``
-and their return codes) are pinned in ``pyproject.toml`` and checked by
-``tests/test_durable_contract.py``.
+The native calls used (``create_ruleset``, ``assert_facts``/``assert_fact``,
+``start_action_for_state``, ``complete_and_start_action``, ``retract_facts``,
+``delete_ruleset``), the shape of the messages they hand out, their codes and what
+a list of facts skips are not durable's documented Python API:
+durable-rules is pinned in ``pyproject.toml`` and ``tests/test_durable_contract.py``
+checks each of them.
 """
 
 from __future__ import annotations
@@ -33,34 +35,36 @@ from __future__ import annotations
 import functools
 import itertools
 import json
-import logging
 import math
-from collections.abc import Callable, Iterable, Iterator, Mapping
+import weakref
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
 import durable_rules_engine as _native
-from durable import engine as _durable
 
 from auditcheck.locate import MAX_FIGURE
-
-# durable logs the exceptions it catches in actions (Ctrl-C's too) with a traceback on
-# stderr; ours are caught in the action itself and reported as EngineError, located.
-logging.getLogger("durable").disabled = True
 
 MAX_CONDITIONS = 60
 MAX_NESTING = 14  # and/or levels of one condition: durable fails past 15, and the guard adds one
 MAX_NUMBER = MAX_FIGURE  # what records may hold, conditions may compare with
+BATCH = 256  # facts per native call; their ids 0..255 have distinct hashes (the contract test)
+MAX_FIELDS = 250  # durable reads at most 254 properties a fact: ours, plus id, rid and its sid
+LONG = 4 * 2**20  # characters: a fact this long may hold a value of 16 MB (UTF-8), durable's limit
 # True for our facts only, never for durable's own state fact (a rule matching that loops).
 _GUARD = {"$ex": {"rid": 1}}
-_INFINITE = (math.inf, -math.inf)
-_encode = json.JSONEncoder(ensure_ascii=False).encode  # one encoder, not one per fact
+_encode = json.JSONEncoder(ensure_ascii=False).encode  # one encoder, not one per call
+_string = (
+    json.encoder.encode_basestring
+)  # a str as JSON, without ASCII escapes: durable reads UTF-8
 _names = itertools.count()
+Getter = Callable[[Any, Any], Any]
+Encoder = Callable[[Any, Any], str]
 
 
 class EngineError(RuntimeError):
-    """The engine failed on a fact: an action raised, or durable reported an error."""
+    """The engine failed on a fact: durable reported an error, or refused a rule."""
 
 
 @dataclass(frozen=True)
@@ -124,6 +128,11 @@ def condition_problems(condition: Any) -> list[str]:
     return problems
 
 
+def _prepared(condition: dict[str, Any]) -> dict[str, Any]:
+    """A compiled condition as it is registered: numbers in the form durable's parser accepts."""
+    return _durable_numbers(condition)
+
+
 def _durable_numbers(value: Any) -> Any:
     """A condition with every number in the form durable's parser accepts."""
     if isinstance(value, dict):
@@ -141,7 +150,7 @@ def _chunks(rules: list[EngineRule]) -> list[list[EngineRule]]:
     current: list[EngineRule] = []
     leaves: set[str] = set()
     for rule in rules:
-        mine = _leaf_keys(rule.condition)
+        mine = _leaf_keys(_prepared(rule.condition))
         if len(mine) >= MAX_CONDITIONS:
             raise EngineError(
                 f"rule {rule.id} has {len(mine)} conditions; the limit is {MAX_CONDITIONS - 1}"
@@ -188,143 +197,248 @@ def registers(pattern: str) -> bool:
     return True
 
 
-def sanitize(values: Mapping[str, Any], fields: Iterable[str]) -> dict[str, Any]:
-    """Only ``fields``, without missing values, numbers as finite floats."""
-    out: dict[str, Any] = {}
-    for name in fields:
-        value = values.get(name)
-        kind = type(value)  # exact types first: this runs for every field of every fact
-        if kind is float:
-            if value == value and value not in _INFINITE:
-                out[name] = _number(value)
-        elif kind is str or kind is bool:
-            out[name] = value
-        elif kind is int:
-            out[name] = float(value)
-        elif kind is date:  # a day number, as the condition language compiles date constants
-            out[name] = float(value.toordinal())
-        elif value is not None:
-            out[name] = _number(float(value)) if isinstance(value, int | float) else value
-    return out
+def value_json(value: Any) -> str | None:
+    """A fact's value as durable should read it, in JSON; None to leave the field out.
+
+    Numbers become finite floats its parser accepts (a string compared with a number
+    would be compared as text), dates day numbers as the condition language compiles
+    date constants; a missing value, NaN and infinities are left out (a comparison with
+    a missing field is false).
+    """
+    kind = type(value)  # exact types first: this runs for many values of many facts
+    if kind is float:
+        return repr(_number(value)) if value - value == 0 else None  # NaN and ±inf give NaN
+    if kind is str:
+        return _string(value)
+    if kind is bool:
+        return "true" if value else "false"
+    if kind is int:
+        return repr(_number(float(value)))
+    if kind is date:
+        return repr(float(value.toordinal()))
+    if value is None:
+        return None
+    if isinstance(value, int | float):  # subclasses (an IntEnum)
+        return value_json(float(value))
+    return _encode(value)
+
+
+def members(values: Mapping[str, Any], names: Sequence[str]) -> str:
+    """The fields ``names`` of ``values`` as a fact's JSON members (``,"x":1.0`` each)."""
+    out = []
+    for name in names:
+        text = value_json(values.get(name))
+        if text is not None:
+            out.append(f",{_string(name)}:{text}")
+    return "".join(out)
+
+
+# One field of a generated encoder: floats whose repr has no exponent (durable refuses some
+# exponents), strings, whole numbers and booleans are written inline, anything else through
+# value_json. ``{key}`` is the member's JSON prefix, ``{read}`` the expression that reads it.
+_FIELD_SOURCE = """\
+{read}
+    if v is not None:
+        t = type(v)
+        if t is float and (1e-4 <= abs(v) < 1e16 or v == 0.0):
+            out.append({key!r} + repr(v))
+        elif t is str:
+            out.append({key!r} + string(v))
+        elif t is int and -1e15 <= v <= 1e15:
+            out.append({key!r} + repr(float(v)))
+        elif t is bool:
+            out.append({key!r} + ("true" if v else "false"))
+        elif (v := value_json(v)) is not None:
+            out.append({key!r} + v)
+"""
+
+
+def encoder(fields: Sequence[tuple[str, str | Getter]]) -> Encoder:
+    """A function ``(item, ctx) → JSON members`` for one fact kind, generated for its fields.
+
+    Each field is ``(name, source)``: an attribute of the item (``block.attribute``: one
+    inside a block, None when the block is), or a function of the item and the context.
+    The result equals :func:`members` of the values read (the
+    tests hold them to it); generating the code once per kind reads and writes every
+    field in one pass, without a dictionary of values between them.
+    """
+    env: dict[str, Any] = {"string": _string, "value_json": value_json}
+    lines = ["def encode(item, ctx):", "    out = []"]
+    for i, (name, source) in enumerate(fields):
+        if isinstance(source, str):
+            first, *inner = source.split(".")
+            if not all(a.isidentifier() for a in (first, *inner)):
+                raise ValueError(f"{name}: {source!r} is not an attribute name")
+            steps = [f"    v = None if v is None else v.{a}" for a in inner]
+            read = "\n".join([f"    v = item.{first}", *steps])
+        else:
+            env[f"get{i}"] = source
+            read = f"    v = get{i}(item, ctx)"
+        lines.append(_FIELD_SOURCE.format(read=read, key=f",{_string(name)}:"))
+    lines.append("    return ''.join(out)")
+    exec("\n".join(lines), env)  # our own source, from declared names and JSON-quoted keys
+    return env["encode"]  # type: ignore[no-any-return]
+
+
+@functools.cache
+def _retraction(count: int) -> str:
+    """The facts with ids ``0 … count-1``: durable retracts a fact by its id alone."""
+    return "[" + ",".join(f'{{"id":{i}}}' for i in range(count)) + "]"
+
+
+def firing(message: str) -> tuple[int, int]:
+    """(rule number, fact id) of one firing, from the message durable hands out for it.
+
+    The message is ``{"r<number>":{"m":<the fact as asserted>}}``, and every fact we
+    assert begins ``{"id":<id>,`` (pinned by the contract test).
+    """
+    end = message.index('"', 3)
+    start = end + 13  # past '":{"m":{"id":'
+    return int(message[3:end]), int(message[start : message.index(",", start)])
 
 
 @dataclass
 class Engine:
-    """Evaluates single facts against compiled rules; reusable for any number of facts."""
+    """Evaluates facts against compiled rules; reusable for any number of facts."""
 
     rules: list[EngineRule]
     counts: Counts = field(default_factory=Counts)
 
     def __post_init__(self) -> None:
-        self._host = _durable.Host()
-        # Our actions run synchronously inside assert_fact; the timers would only add threads.
-        self._host._d_timer.cancel()
-        self._host._t_timer.cancel()
-        self._hits: list[str] = []
-        self._errors: list[str] = []
-        self._rulesets: dict[str, list[str]] = {}
+        self._handles: dict[str, list[int]] = {}
         self._fields: dict[str, tuple[str, ...]] = {}
-        self._order = {r.id: i for i, r in enumerate(self.rules)}
-        definitions: dict[str, Any] = {}
+        self._broken = ""  # why the engine must not be trusted any more, after a failure
+        self._ids = [rule.id for rule in self.rules]
+        by_kind: dict[str, list[tuple[int, EngineRule]]] = {}
+        for number, rule in enumerate(self.rules):
+            by_kind.setdefault(rule.kind, []).append((number, rule))
         serial = next(_names)
-        by_kind: dict[str, list[EngineRule]] = {}
-        for rule in self.rules:
-            by_kind.setdefault(rule.kind, []).append(rule)
-        for kind, rules in by_kind.items():
-            self._fields[kind] = ("rid", *sorted({f for r in rules for f in r.fields}))
-            for n, chunk in enumerate(_chunks(rules)):
-                name = f"ac{serial}_{kind}_{n}"
-                definitions[name] = {r.id: self._definition(r) for r in chunk}
-                self._rulesets.setdefault(kind, []).append(name)
-        if definitions:
-            try:
-                self._host.set_rulesets(definitions)
-            except Exception as exc:  # durable's own error type; name the rule it refused
-                raise EngineError(_refused(self.rules) or f"durable_rules: {exc}") from None
-        self._handles = {name: self._host.get_ruleset(name) for name in definitions}
+        try:
+            for kind, numbered in by_kind.items():
+                rules = [rule for _, rule in numbered]
+                self._fields[kind] = tuple(sorted({f for r in rules for f in r.fields}))
+                if (read := len(self._fields[kind])) > MAX_FIELDS:
+                    raise EngineError(f"rules read {read} {kind} fields; at most {MAX_FIELDS}")
+                numbers = iter(n for n, _ in numbered)  # _chunks keeps the order: zip them back
+                for part, chunk in enumerate(_chunks(rules)):
+                    definition = {f"r{next(numbers)}": rule_definition(r) for r in chunk}
+                    text = json.dumps(definition, ensure_ascii=False)
+                    handle = _native.create_ruleset(f"ac{serial}_{kind}_{part}", text)
+                    self._handles.setdefault(kind, []).append(handle)
+        except Exception as exc:  # durable's own error type; name the rule it refused
+            _delete(self._all_handles())
+            if isinstance(exc, EngineError):
+                raise
+            raise EngineError(_refused(self.rules) or f"durable_rules: {exc}") from None
+        # Rulesets live in durable's memory, not Python's: free them with the engine.
+        weakref.finalize(self, _delete, self._all_handles())
 
-    def _definition(self, rule: EngineRule) -> dict[str, Any]:
-        condition = _durable_numbers(rule.condition)
-        return {"all": [{"m": {"$and": [_GUARD, condition]}}], "run": self._action(rule.id)}
-
-    def _action(self, rule_id: str) -> Callable[[Any], None]:
-        def act(_context: Any) -> None:
-            try:
-                self.on_fire(rule_id)
-            except Exception as exc:  # durable would swallow it; keep it for check()
-                self._errors.append(f"{rule_id}: {type(exc).__name__}: {exc}")
-
-        return act
-
-    def on_fire(self, rule_id: str) -> None:
-        """Record a firing. Kept trivial: the real work happens after the assert returns."""
-        self._hits.append(rule_id)
+    def _all_handles(self) -> list[int]:
+        return [h for handles in self._handles.values() for h in handles]
 
     def kinds(self) -> set[str]:
         """Fact kinds that at least one rule looks at."""
-        return set(self._rulesets)
+        return set(self._handles)
 
-    def check(self, kind: str, rid: str, fid: int, values: Mapping[str, Any]) -> list[str]:
-        """Ids of the rules matching one fact, each once, in rule order; raises EngineError."""
-        rulesets = self._rulesets.get(kind)
-        if not rulesets:
-            return []
-        fact = sanitize(values, self._fields[kind])
-        fact["rid"] = rid
-        fact["fid"] = fid
-        # Serialised once for every ruleset and for the retraction (Host would do it each time).
-        text = _encode(fact)
-        self.counts.facts += 1
-        hits: list[str] = []
-        for name in rulesets:
-            ruleset = self._handles[name]
-            self._hits, self._errors = [], []
-            try:
-                self._submit(ruleset, _native.assert_fact, text)
-            finally:
-                # Retracting a fact can never complete a single-fact rule, so there are no
-                # actions to run; only an error code needs attention.
-                code, _ = _native.retract_fact(ruleset._handle, text)
-                if code == 2:
-                    raise EngineError(f"durable_rules could not retract {rid} ({kind})")
-            if self._errors:
-                raise EngineError(f"{rid} ({kind}): " + "; ".join(self._errors))
-            hits.extend(self._hits)
-        self.counts.firings += len(set(hits))
-        # A rule whose `$or` has several true branches fires once per branch; report it once.
-        return sorted(set(hits), key=self._order.__getitem__)
+    def fields(self, kind: str) -> tuple[str, ...]:
+        """The fields of ``kind`` that its rules read (what its facts must carry)."""
+        return self._fields.get(kind, ())
 
-    def _submit(self, ruleset: Any, call: Callable[[Any, str], Any], text: str) -> None:
-        """What ``Host.assert_fact`` does, without re-serialising the fact or raising for no match.
+    def check(self, kind: str, rid: str, values: Mapping[str, Any]) -> list[str]:
+        """Ids of the rules matching one fact given as values, each once, in rule order."""
+        return self.evaluate(kind, rid, [members(values, self.fields(kind))]).get(0, [])
 
-        The native call answers (1, …) when no rule matched, (2, …) when the same fact is
-        already asserted, else a state handle whose pending actions ``do_actions`` runs,
-        synchronously, in this thread.
+    def evaluate(self, kind: str, rid: str, facts: Sequence[str]) -> dict[int, list[str]]:
+        """Facts of one kind, each given as its JSON members (:func:`members`, :func:`encoder`):
+        the index of each fact that matched → the ids of the rules it matched, each once,
+        in rule order. Raises EngineError."""
+        handles = self._handles.get(kind)
+        if not handles or not facts:
+            return {}
+        if self._broken:
+            raise EngineError(self._broken)
+        head = f',"rid":{_string(rid)}'
+        fired: dict[int, set[int]] = {}
+        for start in range(0, len(facts), BATCH):
+            part = facts if len(facts) <= BATCH else facts[start : start + BATCH]
+            written = [f'{{"id":{i}{head}{m}}}' for i, m in enumerate(part)]
+            for handle in handles:
+                for message in self._assert(handle, written):
+                    rule, fact = firing(message)
+                    # A rule whose `$or` has several true branches fires once per branch.
+                    fired.setdefault(start + fact, set()).add(rule)
+        self.counts.facts += len(facts)
+        if not fired:
+            return {}
+        self.counts.firings += sum(map(len, fired.values()))
+        ids = self._ids
+        return {i: [ids[r] for r in sorted(rules)] for i, rules in fired.items()}
+
+    def _assert(self, handle: int, facts: list[str]) -> list[str]:
+        """The firings of ``facts`` (ids 0, 1, …) asserted together, retracted afterwards.
+
+        durable answers (1, …) when some fact matched no rule, (2, …) when a fact with the
+        same id is already asserted (it cannot be: each call retracts its facts), else 0;
+        in every case the firings wait in the state it names, handed out one message at a
+        time until none is left. In a list, durable skips without a word a fact it cannot
+        read (a value of 16 MB or more); alone, it reports it: facts that long go one by one.
         """
         try:
-            code, state = call(ruleset._handle, text)
-        except Exception as exc:
+            if max(map(len, facts)) < LONG:
+                code, state = _native.assert_facts(handle, "[" + ",".join(facts) + "]")
+            else:
+                for fact in facts:
+                    code, state = _native.assert_fact(handle, fact)
+                    if code == 2:
+                        break
+            if code == 2:
+                raise EngineError("durable_rules holds a fact with this id (please report this)")
+            return self._firings(handle, state)
+        except EngineError:
+            raise
+        except Exception as exc:  # durable_rules_engine.error
             raise EngineError(f"durable_rules failed: {exc}") from exc
-        if code == 1:
-            return
-        if code == 2:
-            raise EngineError(f"durable_rules saw this fact twice: {text}")
-        failures: list[BaseException] = []
-        ruleset.do_actions(state if code == 0 else 0, lambda e, _s: e and failures.append(e))
-        if failures:
-            raise EngineError(f"durable_rules action failed: {failures[0]}")
+        finally:
+            try:
+                _native.retract_facts(handle, _retraction(len(facts)))
+            except Exception as exc:
+                raise EngineError(f"durable_rules could not retract facts: {exc}") from exc
+
+    def _firings(self, handle: int, state: int) -> list[str]:
+        """Every firing waiting in ``state``, each action completed as it is handed out."""
+        messages: list[str] = []
+        try:
+            result = _native.start_action_for_state(handle, state)
+            if result is not None:
+                messages.append(result[1])
+                while (more := _native.complete_and_start_action(handle, state)) is not None:
+                    messages.append(more)
+        except Exception as exc:
+            # An action handed out and not completed stays with the state, even once its
+            # fact is retracted, and would come out with a later call's facts: nothing
+            # this engine answers from now on could be trusted.
+            self._broken = f"durable_rules failed while handing out firings ({exc}); rerun"
+            raise EngineError(self._broken) from exc
+        return messages
+
+
+def rule_definition(rule: EngineRule) -> dict[str, Any]:
+    """A rule as durable registers it: one fact ``m``, its condition behind the guard."""
+    return {"all": [{"m": {"$and": [_GUARD, _prepared(rule.condition)]}}]}
+
+
+def _delete(handles: list[int]) -> None:
+    for handle in handles:
+        _native.delete_ruleset(handle)
 
 
 def _refused(rules: list[EngineRule]) -> str:
     """Which rule durable refuses to register, tried one at a time (only after a failure)."""
     for rule in rules:
-        host = _durable.Host()
-        host._d_timer.cancel()
-        host._t_timer.cancel()
-        condition = {"$and": [_GUARD, _durable_numbers(rule.condition)]}
+        text = json.dumps({"r0": rule_definition(rule)}, ensure_ascii=False)
         try:
-            definition = {rule.id: {"all": [{"m": condition}], "run": lambda _context: None}}
-            host.set_rulesets({f"check{next(_names)}": definition})
+            handle = _native.create_ruleset(f"check{next(_names)}", text)
         except Exception as exc:
             return f"rule {rule.id}: durable_rules refused its condition ({exc})"
+        _native.delete_ruleset(handle)
     return ""

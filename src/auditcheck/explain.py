@@ -86,8 +86,8 @@ class _Leaves:
         ]
         self.engine = Engine(rules)
 
-    def compare(self, rid: str, fid: int, kind: str, values: dict[str, Any]) -> list[Comparison]:
-        held = set(self.engine.check(kind, rid, fid, values))
+    def compare(self, rid: str, kind: str, values: dict[str, Any]) -> list[Comparison]:
+        held = set(self.engine.check(kind, rid, values))
         out = []
         for i, leaf in enumerate(self.compiled.leaves):
             if f"leaf{i}" in held:
@@ -121,7 +121,7 @@ def explain(
         if record_id is not None and item.project.id != record_id:
             continue
         shown: list[tuple[tuple[int, ...], Explanation]] = []
-        for fid, (fact, hits) in enumerate(checker.matches(item)):
+        for fact, hits in checker.matches(item):
             if fact.kind not in leaves:
                 continue
             path = fact.source(rule.rule.field_for(fact.kind))
@@ -131,7 +131,7 @@ def explain(
                 label=fact.label,
                 location=(fact.doc or item.doc).short(path),
                 fired=rule.id in hits,
-                comparisons=leaves[fact.kind].compare(item.project.id, fid, fact.kind, fact.values),
+                comparisons=leaves[fact.kind].compare(item.project.id, fact.kind, fact.values),
             )
             shown.append((reading_order(fact), explanation))
         # Facts are evaluated items first; they are shown in the record's reading order.

@@ -1,65 +1,32 @@
-"""Records → facts: the flat values rules compare, built from the declared vocabulary.
+"""Records → facts: what rules look at, built from the declared vocabulary.
 
 Every field is declared once in :mod:`auditcheck.vocabulary` (type, meaning,
 formula, where it comes from); this module only iterates the declarations. A
-fact computes the fields rules read when it is built, and the rest only when a
-message or an explanation needs them, so that a record costs what its rules use.
+fact holds its item and computes no value when it is built: the engine writes
+the fields rules read straight from the item (:func:`sources` says how to read
+each), and a message or an explanation computes the fields it shows, so that a
+record costs what its rules use.
 """
 
 from __future__ import annotations
 
-import operator
-from collections.abc import Callable, Iterable, Iterator, Mapping
-from dataclasses import dataclass
-from functools import cache
+from collections.abc import Callable, Collection, Iterable, Iterator
+from dataclasses import dataclass, field
 from typing import Any
 
 from auditcheck.locate import Document, PathKey
 from auditcheck.records.load import LoadedRecord
-from auditcheck.vocabulary import FIELDS, KINDS, ORDER, Context, FactField, Getter
+from auditcheck.vocabulary import FIELDS, KINDS, ORDER, Context
 
 _PLAIN = Context()
+Source = str | Callable[[Any, Context], Any]
 
 
-@dataclass(frozen=True)
-class Plan:
-    """Which fields of a kind to compute, arranged to be cheap: every value taken as stated
-    is read in one ``attrgetter`` call, then each derived value is computed."""
-
-    stated: tuple[str, ...]
-    take: Callable[[Any], Any] | None
-    derived: tuple[tuple[str, Getter], ...]
-
-    @classmethod
-    def of(cls, fields: Iterable[FactField]) -> Plan:
-        """The plan for ``fields`` (declared fields of one kind)."""
-        chosen = list(fields)
-        stated = [f for f in chosen if f.attr]
-        take = operator.attrgetter(*(f.attr for f in stated)) if stated else None  # type: ignore[misc]
-        derived = tuple((f.name, f.get) for f in chosen if not f.attr)
-        return cls(tuple(f.name for f in stated), take, derived)
-
-    def values(self, item: Any, ctx: Context) -> dict[str, Any]:
-        """The planned fields of ``item``."""
-        values: dict[str, Any] = {}
-        if self.take is not None:
-            taken = self.take(item)
-            if len(self.stated) == 1:
-                values[self.stated[0]] = taken
-            else:
-                values = dict(zip(self.stated, taken, strict=True))
-        for name, get in self.derived:
-            values[name] = get(item, ctx)
-        return values
-
-
-@cache
-def full_plan(kind: str) -> Plan:
-    """The plan that computes every field of ``kind``."""
-    return Plan.of(FIELDS[kind].values())
-
-
-Wanted = Mapping[str, Plan]
+def sources(kind: str, names: Iterable[str]) -> list[tuple[str, Source]]:
+    """How to read each of ``names`` (declared fields of ``kind``) from an item: the item's
+    attribute for a value taken as stated, else the field's formula (item, context)."""
+    declared = FIELDS[kind]
+    return [(name, declared[name].attr or declared[name].get) for name in names]
 
 
 @dataclass(slots=True, eq=False)
@@ -69,12 +36,16 @@ class Fact:
     kind: str
     record: str
     path: PathKey  # the item's path in its record; () for the project and for cross-checks
-    values: dict[str, Any]
     item: Any = None
     ctx: Context = _PLAIN
     owner: str = ""  # the sub-item a listed fact belongs to; empty at project level
-    parent: PathKey = ()  # the path of what the item is listed under (the project or a sub-item)
     doc: Document | None = None  # where the fact's paths point, when not the record's own file
+    values: dict[str, Any] = field(default_factory=dict)  # computed so far; counts put here
+
+    @property
+    def parent(self) -> PathKey:
+        """The path of what the item is listed under (the project or a sub-item)."""
+        return self.path[:-2]
 
     @property
     def label(self) -> str:
@@ -100,31 +71,18 @@ class Fact:
         return self.path if spec is None else (*self.path, *spec.where(self.item))
 
 
-def make_fact(
-    kind: str,
-    record: str,
-    item: Any,
-    ctx: Context,
-    plan: Plan | None = None,
-    path: PathKey = (),
-    owner: str = "",
-    doc: Document | None = None,
-) -> Fact:
-    """A fact of ``kind`` about ``item``, with the fields of ``plan`` computed (all when None)."""
-    values = (plan or full_plan(kind)).values(item, ctx)
-    return Fact(kind, record, path, values, item, ctx, owner, path[:-2], doc)
-
-
-def facts_of(record: LoadedRecord, ctx: Context, wanted: Wanted | None = None) -> Iterator[Fact]:
+def facts_of(
+    record: LoadedRecord, ctx: Context, kinds: Collection[str] | None = None
+) -> Iterator[Fact]:
     """The record's facts: listed items first, then sub-items, then the project.
 
-    ``wanted`` maps each kind to the plan of the fields to compute now; kinds it leaves
-    out are not built at all. Without it every kind and every field is built.
+    Only facts of ``kinds`` are built (every kind when None); a kind's facts come
+    one after another.
     """
     project = record.project
+    rid = project.id
     for name in ORDER:
-        plan = wanted.get(name) if wanted is not None else None
-        if wanted is not None and plan is None:
+        if kinds is not None and name not in kinds:
             continue
         for path, item, owner in KINDS[name].items(project):
-            yield make_fact(name, project.id, item, ctx, plan, path, owner)
+            yield Fact(name, rid, path, item, ctx, owner)

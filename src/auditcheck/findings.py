@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import heapq
+import operator
 from collections import Counter
 from dataclasses import dataclass, field, fields
 from typing import Any
@@ -54,10 +55,11 @@ class Finding:
 
     def as_dict(self) -> dict[str, Any]:
         """The JSON contract's finding object."""
-        return {name: getattr(self, name) for name in _FIELD_NAMES}
+        return dict(zip(_FIELD_NAMES, _values(self), strict=True))
 
 
 _FIELD_NAMES = tuple(f.name for f in fields(Finding))
+_values = operator.attrgetter(*_FIELD_NAMES)
 TOP = 10
 
 

@@ -258,7 +258,11 @@ def compile_template(source: str) -> Template:
         loop.iter = _bounded(loop.iter, "_turns")
     for join in list(tree.find_all(nodes.Concat)):
         join.nodes = [_bounded(nodes.Concat(join.nodes, lineno=join.lineno), "_sized")]
-    return env.from_string(tree)
+    template = env.from_string(tree)
+    # A plain dict rather than Jinja's ChainMap over the environment's globals (which never
+    # change): each rendering copies them into its context, and a ChainMap is slow to copy.
+    template.globals = dict(template.globals)
+    return template
 
 
 def _bounded(node: nodes.Expr, filter_name: str) -> nodes.Filter:
@@ -274,12 +278,14 @@ def template_names(source: str) -> set[str]:
 def render(source: str, context: dict[str, Any]) -> str:
     """Render a message; raises ``jinja2.UndefinedError`` on an unknown name, SecurityError
     when its loops, joins or length pass their bounds (beyond what the data holds)."""
+    template = compile_template(source)
     budget = _Budget(context)
     token = _BUDGET.set(budget)
     parts: list[str] = []
     size = 0
     try:
-        for part in compile_template(source).generate(context):
+        # What Template.generate does, less a copy of the values on every call.
+        for part in template.root_render_func(template.new_context(context)):
             size += len(part)
             if not budget.allows(size, MAX_MESSAGE):
                 raise SecurityError(f"the message is longer than {MAX_MESSAGE} characters")

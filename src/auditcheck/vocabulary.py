@@ -56,7 +56,7 @@ class FactField:
     at: Where  # relative to the item; a function when it depends on the data
     choices: Callable[[], tuple[str, ...]] | None = None  # the text values it can take
     origin: str = ""  # where it comes from, in words, when that depends on the data
-    attr: str | None = None  # the item's attribute, for a value taken as stated (read directly)
+    attr: str | None = None  # the item's attribute (a.b: inside a block), for a value as stated
     renamed: Callable[[], Mapping[str, str]] | None = None  # earlier spellings of its values
     # Worked out from the source's figures (a rate, a difference, a comparison), not a value
     # the source states, chooses between or words differently; the draft report says which.
@@ -100,7 +100,7 @@ def within(block: str, attr: str, name: str, type_: FieldType, doc: str) -> Fact
         part = getattr(item, block)
         return None if part is None else getattr(part, attr)
 
-    return FactField(name, type_, doc, get, (block, attr))
+    return FactField(name, type_, doc, get, (block, attr), attr=f"{block}.{attr}")
 
 
 def derived(

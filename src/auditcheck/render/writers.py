@@ -94,9 +94,12 @@ def _errors(result: RunResult) -> list[dict[str, Any]]:
     ]
 
 
+_encode = json.JSONEncoder(ensure_ascii=False).encode  # json.dumps would build one per call
+
+
 def _dumps(value: Any) -> str:
     # "##[" can only stand inside a string: written \u005b there, no CI log reads a command.
-    return json.dumps(value, ensure_ascii=False).replace("##[", "##\\u005b")
+    return _encode(value).replace("##[", "##\\u005b")
 
 
 class JsonWriter(Writer):
@@ -124,8 +127,7 @@ class JsonlWriter(Writer):
     """A finding per line; then an error object per line; then the summary object."""
 
     def write(self, findings: list[Finding]) -> None:
-        for f in findings:
-            self.out.write(_dumps({"finding": f.as_dict()}) + "\n")
+        self.out.write("".join(f'{{"finding": {_dumps(f.as_dict())}}}\n' for f in findings))
 
     def close(self, result: RunResult) -> None:
         for error in _errors(result):
