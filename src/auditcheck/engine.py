@@ -128,11 +128,6 @@ def condition_problems(condition: Any) -> list[str]:
     return problems
 
 
-def _prepared(condition: dict[str, Any]) -> dict[str, Any]:
-    """A compiled condition as it is registered: numbers in the form durable's parser accepts."""
-    return _durable_numbers(condition)
-
-
 def _durable_numbers(value: Any) -> Any:
     """A condition with every number in the form durable's parser accepts."""
     if isinstance(value, dict):
@@ -150,7 +145,7 @@ def _chunks(rules: list[EngineRule]) -> list[list[EngineRule]]:
     current: list[EngineRule] = []
     leaves: set[str] = set()
     for rule in rules:
-        mine = _leaf_keys(_prepared(rule.condition))
+        mine = _leaf_keys(_durable_numbers(rule.condition))
         if len(mine) >= MAX_CONDITIONS:
             raise EngineError(
                 f"rule {rule.id} has {len(mine)} conditions; the limit is {MAX_CONDITIONS - 1}"
@@ -424,7 +419,7 @@ class Engine:
 
 def rule_definition(rule: EngineRule) -> dict[str, Any]:
     """A rule as durable registers it: one fact ``m``, its condition behind the guard."""
-    return {"all": [{"m": {"$and": [_GUARD, _prepared(rule.condition)]}}]}
+    return {"all": [{"m": {"$and": [_GUARD, _durable_numbers(rule.condition)]}}]}
 
 
 def _delete(handles: list[int]) -> None:
