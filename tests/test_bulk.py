@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from openpyxl import Workbook
 
-from auditcheck import pipeline
+from auditcheck import check, pipeline
 from auditcheck.config import RulebookSpec
 from auditcheck.records import load
 from auditcheck.records.load import LoadedRecord, iter_records
@@ -133,6 +133,8 @@ def test_input_is_consumed_lazily() -> None:
 
 
 def test_findings_leave_before_the_input_is_read(monkeypatch) -> None:
+    """Records are checked in blocks; a block's findings leave before the next is read."""
+    monkeypatch.setattr(check, "BLOCK", 2)
     events: list[str] = []
     real_read = load.read
 
@@ -148,4 +150,5 @@ def test_findings_leave_before_the_input_is_read(monkeypatch) -> None:
     run = pipeline.Run(RulebookSpec(RULES), pipeline.Sources((FIXTURES,)))
     pipeline.execute(run, lambda _: Sink())
     first = events.index("out rural-revitalization")
-    assert first < events.index("read 02-village-public-welfare.yaml")
+    assert events.index("read 02-village-public-welfare.yaml") < first
+    assert first < events.index("read 03-special-bonds.yaml")
