@@ -1,6 +1,7 @@
-"""Records → facts → engine → findings, one record at a time, behind one error boundary.
+"""Records → facts → engine → findings, a block of records at a time, behind one error boundary.
 
-Whatever goes wrong while a record is checked stays with that record: an
+A block's facts of one kind go to the engine together (fewer, larger native calls),
+but whatever goes wrong while a record is checked stays with that record: an
 unexpected exception becomes a located error for it, and a message that cannot
 be written becomes an error naming the rule, while the record's other findings
 are kept. The outcome of a record is plain data (:class:`Checked`), the same

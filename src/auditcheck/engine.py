@@ -2,10 +2,10 @@
 
 How it stays correct (see docs/engine.md for the reasons):
 
-- rules are single-fact and grouped into rulesets per fact kind; a record's facts of
-  one kind are asserted in one native call, every firing is collected from the
-  native calls, and the facts are retracted in ``finally``: every matching rule
-  fires exactly once per fact and memory stays flat;
+- rules are single-fact and grouped into rulesets per fact kind; facts of one kind
+  (of one record, or of a block of records) are asserted in one native call, every
+  firing is collected from the native calls, and the facts are retracted in
+  ``finally``: every matching rule fires exactly once per fact and memory stays flat;
 - each fact carries its index in the call as ``id``, durable's own identity, so two
   live facts can never be taken for one (with content hashes, durable compares 32 bits
   of a hash: #376); "nothing matched" is a normal result, not an exception;
