@@ -40,8 +40,36 @@ check.facts_of = facts_of
 """
 
 
-def test_a_crash_on_one_record_is_a_located_error_for_it() -> None:
-    proc = planted(CRASH_ON_CLINICS, "run", "fixtures/2023", "--format", "json")
+# Records are checked in blocks (their facts of a kind asserted in one call): a failure
+# while one record's facts are written, or the engine refusing them, is that record's alone.
+CRASH_IN_ENCODER = """
+import auditcheck.check as check
+real = check.encoders
+def encoders(engine):
+    found = real(engine)
+    inner = found["project"]
+    def encode(item, ctx):
+        if item.id == "village-clinics":
+            raise ZeroDivisionError("planted")
+        return inner(item, ctx)
+    found["project"] = encode
+    return found
+check.encoders = encoders
+"""
+CRASH_IN_ENGINE = """
+import auditcheck.engine as engine
+real = engine.Engine.evaluate
+def evaluate(self, kind, rid, facts):
+    if "village-clinics" in ([rid] if isinstance(rid, str) else rid):
+        raise ZeroDivisionError("planted")
+    return real(self, kind, rid, facts)
+engine.Engine.evaluate = evaluate
+"""
+
+
+@pytest.mark.parametrize("patch", [CRASH_ON_CLINICS, CRASH_IN_ENCODER, CRASH_IN_ENGINE])
+def test_a_crash_on_one_record_is_a_located_error_for_it(patch: str) -> None:
+    proc = planted(patch, "run", "fixtures/2023", "--format", "json")
     assert proc.returncode == 2
     assert "Traceback" not in proc.stderr
     [line] = proc.stderr.splitlines()
@@ -102,7 +130,7 @@ def test_a_worker_that_dies_is_one_line_exit_2(tmp_path: Path) -> None:
         "import os, sys\n"
         "if '--multiprocessing-fork' in sys.argv:\n"
         "    import auditcheck.check as check\n"
-        "    check.Checker.check = lambda *args, **kw: os._exit(9)\n",
+        "    check.Checker.check_all = lambda *args, **kw: os._exit(9)\n",
         "utf-8",
     )
     proc = subprocess.run(

@@ -1,16 +1,20 @@
 """Bulk input (JSON Lines, CSV, XLSX), --jobs, and streaming."""
 
 import json
+import random
 import shutil
 import subprocess
 import sys
+from operator import attrgetter
 from pathlib import Path
 
 import pytest
 from openpyxl import Workbook
 
-from auditcheck import pipeline
+from auditcheck import check, pipeline
+from auditcheck.check import Checker
 from auditcheck.config import RulebookSpec
+from auditcheck.examples import example_record
 from auditcheck.records import load
 from auditcheck.records.load import LoadedRecord, iter_records
 
@@ -133,6 +137,8 @@ def test_input_is_consumed_lazily() -> None:
 
 
 def test_findings_leave_before_the_input_is_read(monkeypatch) -> None:
+    """Records are checked in blocks; a block's findings leave before the next is read."""
+    monkeypatch.setattr(check, "BLOCK", 2)
     events: list[str] = []
     real_read = load.read
 
@@ -148,4 +154,20 @@ def test_findings_leave_before_the_input_is_read(monkeypatch) -> None:
     run = pipeline.Run(RulebookSpec(RULES), pipeline.Sources((FIXTURES,)))
     pipeline.execute(run, lambda _: Sink())
     first = events.index("out rural-revitalization")
-    assert first < events.index("read 02-village-public-welfare.yaml")
+    assert events.index("read 02-village-public-welfare.yaml") < first
+    assert first < events.index("read 03-special-bonds.yaml")
+
+
+def test_a_block_finds_what_each_record_finds_alone(generated: Path) -> None:
+    # A block asserts its records' facts of a kind together; counts stay each record's own.
+    checker = Checker(RulebookSpec(RULES).load())
+    records = [r for r in iter_records([generated]) if isinstance(r, LoadedRecord)][:200]
+    for rule in checker.rulebook.rules:  # every rule's examples: each fires or is quiet
+        for fragment in [*rule.rule.examples.fire, *rule.rule.examples.quiet]:
+            records.append(example_record(fragment, rule.file))
+    random.Random(7).shuffle(records)
+    together = checker.check_all(records)
+    alone = [checker.check(record) for record in records]
+    outcome = attrgetter("record", "findings", "errors", "facts", "asserted", "firings")
+    assert [outcome(c) for c in together] == [outcome(c) for c in alone]
+    assert sum(len(c.findings) for c in together) > 300

@@ -1,6 +1,7 @@
-"""Records → facts → engine → findings, one record at a time, behind one error boundary.
+"""Records → facts → engine → findings, a block of records at a time, behind one error boundary.
 
-Whatever goes wrong while a record is checked stays with that record: an
+A block's facts of one kind go to the engine together (fewer, larger native calls),
+but whatever goes wrong while a record is checked stays with that record: an
 unexpected exception becomes a located error for it, and a message that cannot
 be written becomes an error naming the rule, while the record's other findings
 are kept. The outcome of a record is plain data (:class:`Checked`), the same
@@ -9,10 +10,12 @@ whether it was checked here or in a worker process.
 
 from __future__ import annotations
 
+from bisect import bisect_right
 from collections import Counter
-from collections.abc import Collection, Iterable, Iterator
+from collections.abc import Callable, Collection, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import date
+from functools import partial
 from itertools import chain, groupby
 from operator import attrgetter
 from typing import Any
@@ -29,7 +32,7 @@ from auditcheck.rulebook.condition import Aggregate
 from auditcheck.rulebook.load import MESSAGE_NAMES, Rulebook
 from auditcheck.rulebook.schema import CompiledRule
 from auditcheck.templating import render, template_names
-from auditcheck.vocabulary import FIELDS, Context
+from auditcheck.vocabulary import FIELDS, ORDER, Context
 
 
 @dataclass
@@ -111,6 +114,43 @@ class _Subject:
     doc: Document
 
 
+@dataclass
+class _Job:
+    """One record (or batch file) to check: who it is about, its facts, its outcome."""
+
+    subject: _Subject
+    facts: Callable[[], Iterable[Fact]]
+    out: Checked
+
+
+@dataclass
+class Evaluated:
+    """What one record's facts matched, kind by kind."""
+
+    kinds: dict[str, list[Fact]]  # the record's facts by kind, in the order they came
+    groups: list[tuple[list[Fact], dict[int, list[str]]]] = field(default_factory=list)
+    tally: Counter[tuple[PathKey, str]] = field(default_factory=Counter)  # for the counts
+    asserted: int = 0
+    firings: int = 0
+
+
+# The kinds in the order ``all_facts`` gives them: each kind of a block of records is asserted
+# at once, in this order, so a record's items still come before the fact that lists them.
+_RANK = {kind: n for n, kind in enumerate((*ORDER, "crosscheck"))}
+
+
+def _by_kind(facts: Iterable[Fact]) -> dict[str, list[Fact]]:
+    grouped: dict[str, list[Fact]] = {}
+    for kind, group in groupby(facts, attrgetter("kind")):
+        grouped.setdefault(kind, []).extend(group)
+    return grouped
+
+
+def _called(make: Callable[[], Iterable[Fact]]) -> Iterator[Fact]:
+    """The facts ``make`` gives, made when first asked for (within a record's boundary)."""
+    yield from make()
+
+
 @dataclass(frozen=True)
 class _Shape:
     """What every finding of one rule on one kind of fact needs, worked out once."""
@@ -154,12 +194,27 @@ class Checker:
 
     def check(self, record: LoadedRecord, keep: bool = False) -> Checked:
         """One record's findings; never raises on account of the record."""
-        project = record.project
-        anchor = record.doc.error(("id",), "")
-        out = Checked(project.id, record.doc.file, anchor, loaded=record if keep else None)
-        subject = _Subject(project.id, project.name, project.short_name or project.name, record.doc)
-        self._check(subject, lambda: all_facts(record, self.context(record.batch), self.built), out)
-        return out
+        return self.check_all([record], keep)[0]
+
+    def check_all(self, records: Sequence[LoadedRecord], keep: bool = False) -> list[Checked]:
+        """Each record's findings, in order; never raises on account of a record.
+
+        The records' facts of one kind go to the engine together: a few large native
+        calls cost less than many small ones. ``keep`` keeps each record in its outcome.
+        """
+        jobs = []
+        for record in records:
+            project = record.project
+            anchor = record.doc.error(("id",), "")
+            out = Checked(project.id, record.doc.file, anchor, loaded=record if keep else None)
+            short = project.short_name or project.name
+            subject = _Subject(project.id, project.name, short, record.doc)
+            jobs.append(_Job(subject, partial(self._facts, record), out))
+        self._check(jobs)
+        return [job.out for job in jobs]
+
+    def _facts(self, record: LoadedRecord) -> Iterable[Fact]:
+        return all_facts(record, self.context(record.batch), self.built)
 
     def check_record(self, record: LoadedRecord) -> tuple[list[Finding], int]:
         """Findings on one record and the number of facts it gave (errors left out)."""
@@ -171,50 +226,126 @@ class Checker:
         year = f"{batch.fiscal_year}年度" if batch.fiscal_year else ""
         name = batch.title or f"{batch.region}{year}绩效评价"
         out = Checked("batch", doc.file, None)
-        self._check(_Subject("batch", name, name, doc), lambda: batch_crosschecks(batch, doc), out)
+        subject = _Subject("batch", name, name, doc)
+        self._check([_Job(subject, lambda: batch_crosschecks(batch, doc), out)])
         return out
 
     def matches(self, record: LoadedRecord) -> Iterator[tuple[Fact, list[str]]]:
         """Each fact of a record (every kind, every field) with the ids of the rules it matched."""
         facts = all_facts(record, self.context(record.batch))
-        for batch, hits in self.evaluate(record.project.id, facts):
+        (evaluated,) = self.evaluate([(record.project.id, facts)])
+        if isinstance(evaluated, Exception):
+            raise evaluated
+        for batch, hits in evaluated.groups:
             for i, fact in enumerate(batch):
                 fact.all_values()
                 yield fact, hits.get(i, [])
 
     def evaluate(
-        self, rid: str, facts: Iterable[Fact]
-    ) -> Iterator[tuple[list[Fact], dict[int, list[str]]]]:
-        """The facts of each kind in turn, asserted together, with what they matched: the
-        index of each fact that matched a rule → the rule ids, in rule order.
+        self, records: Sequence[tuple[str, Iterable[Fact]]]
+    ) -> list[Evaluated | Exception]:
+        """Records' facts (record id, facts) kind by kind, each kind of every record asserted
+        together; for each record, what its facts matched, or the exception that stopped
+        its evaluation (the other records are evaluated).
 
-        Items come before the fact that lists them (see ``facts_of``), so the counts a
-        fact's rules read are tallied from the items' hidden rules before it is asserted.
+        A record's items come before the fact that lists them (see ``facts_of``), so the
+        counts a fact's rules read are tallied from the items' hidden rules before it is
+        asserted.
         """
-        tally: Counter[tuple[PathKey, str]] = Counter()
-        for kind, group in groupby(facts, attrgetter("kind")):
-            batch = list(group)
-            hits: dict[int, list[str]] = {}
-            encode = self.encoders.get(kind)
-            if encode is not None:
-                if kind in self.counts:
-                    written = [encode(f.item, f.ctx) + self._counts(f, tally) for f in batch]
+        results: list[Evaluated | Exception] = []
+        for _, facts in records:
+            try:
+                results.append(Evaluated(_by_kind(facts)))
+            except Exception as exc:
+                results.append(exc)
+        kinds = {kind for r in results if isinstance(r, Evaluated) for kind in r.kinds}
+        for kind in sorted(kinds, key=_RANK.__getitem__):
+            live = [
+                (i, r, r.kinds[kind])
+                for i, r in enumerate(results)
+                if isinstance(r, Evaluated) and kind in r.kinds
+            ]
+            found = self._assert_kind(kind, [(records[i][0], r, batch) for i, r, batch in live])
+            for (i, evaluated, batch), hits in zip(live, found, strict=True):
+                if isinstance(hits, Exception):
+                    results[i] = hits
+                    continue
+                self._tally(kind, batch, hits, evaluated)
+                evaluated.groups.append((batch, hits))
+        return results
+
+    def _assert_kind(
+        self, kind: str, parts: list[tuple[str, Evaluated, list[Fact]]]
+    ) -> list[dict[int, list[str]] | Exception]:
+        """Each part's facts of ``kind`` asserted in one call: what each fact matched (every
+        rule, hidden ones too), per part; or the exception that part's facts raised."""
+        encode = self.encoders.get(kind)
+        found: list[dict[int, list[str]] | Exception] = [{} for _ in parts]
+        if encode is None:
+            return found
+        counted = kind in self.counts
+        rids: list[str] = []
+        written: list[str] = []
+        spans: list[tuple[int, int, int]] = []  # (part, first fact, end) in ``written``
+        for n, (rid, evaluated, batch) in enumerate(parts):
+            try:
+                if counted:
+                    mine = [encode(f.item, f.ctx) + self._counts(f, evaluated.tally) for f in batch]
                 else:
-                    written = [encode(f.item, f.ctx) for f in batch]
-                hits = self.engine.evaluate(kind, rid, written)
-            if kind in self.counted:
-                for fact in batch:
-                    tally[(fact.parent, kind)] += 1
-            if hits and self.helpers:
-                for i, fired in list(hits.items()):
-                    for hit in fired:
-                        if hit in self.helpers:
-                            tally[(batch[i].parent, hit)] += 1
-                    if shown := [h for h in fired if h not in self.helpers]:
-                        hits[i] = shown
-                    else:
-                        del hits[i]
-            yield batch, hits
+                    mine = [encode(f.item, f.ctx) for f in batch]
+            except Exception as exc:
+                found[n] = exc
+                continue
+            spans.append((n, len(written), len(written) + len(mine)))
+            written += mine
+            rids += [rid] * len(mine)
+        try:
+            hits = self.engine.evaluate(kind, rids, written)
+        except Exception as exc:
+            if len(spans) == 1:
+                found[spans[0][0]] = exc
+            else:  # which record's facts the engine refused: each part again on its own
+                for n, first, end in spans:
+                    try:
+                        found[n] = self.engine.evaluate(kind, rids[first], written[first:end])
+                    except Exception as refused:
+                        found[n] = refused
+        else:
+            starts = [first for _, first, _ in spans]
+            for i, rules in hits.items():
+                n, first, _ = spans[bisect_right(starts, i) - 1]
+                found[n][i - first] = rules  # type: ignore[index]
+        for n, first, end in spans:
+            if not isinstance(found[n], Exception):
+                parts[n][1].asserted += end - first
+        return found
+
+    def _tally(
+        self,
+        kind: str,
+        batch: list[Fact],
+        hits: dict[int, list[str]],
+        evaluated: Evaluated,
+    ) -> None:
+        """Count the firings, the facts of a counted kind and the hits of hidden rules; leave
+        in ``hits`` only the rules a finding is made for."""
+        tally = evaluated.tally
+        if kind in self.counted:
+            for fact in batch:
+                tally[(fact.parent, kind)] += 1
+        if not hits:
+            return
+        for i, fired in list(hits.items()):
+            evaluated.firings += len(fired)
+            if not self.helpers:
+                continue
+            for hit in fired:
+                if hit in self.helpers:
+                    tally[(batch[i].parent, hit)] += 1
+            if shown := [h for h in fired if h not in self.helpers]:
+                hits[i] = shown
+            else:
+                del hits[i]
 
     def _counts(self, fact: Fact, tally: Counter[tuple[PathKey, str]]) -> str:
         """The counts ``fact``'s rules read, put on the fact and written as JSON members."""
@@ -227,12 +358,27 @@ class Checker:
                 fact.values[agg.field] = counted
         return members(fact.values, [agg.field for agg in aggregates])
 
-    def _check(self, subject: _Subject, facts: Any, out: Checked) -> None:
-        counts = self.engine.counts
-        before = (counts.facts, counts.firings)
+    def _check(self, jobs: list[_Job]) -> None:
+        results: list[Evaluated | Exception]
+        try:
+            results = self.evaluate([(job.subject.record, _called(job.facts)) for job in jobs])
+        except Exception as exc:
+            if len(jobs) > 1:  # not on account of one record: each on its own, to find which
+                for job in jobs:
+                    self._check([job])
+                return
+            results = [exc]
+        for job, result in zip(jobs, results, strict=True):
+            self._findings(job, result)
+
+    def _findings(self, job: _Job, evaluated: Evaluated | Exception) -> None:
+        subject, out = job.subject, job.out
         found: list[tuple[tuple[int, ...], Finding]] = []
         try:
-            for batch, hits in self.evaluate(subject.record, facts()):
+            if isinstance(evaluated, Exception):
+                raise evaluated
+            out.asserted, out.firings = evaluated.asserted, evaluated.firings
+            for batch, hits in evaluated.groups:
                 out.facts += len(batch)
                 for i in sorted(hits):
                     fact = batch[i]
@@ -252,7 +398,6 @@ class Checker:
             )
             out.errors = [LocatedError(where.file, where.line, where.col, "", message, where.place)]
             found, out.completed = [], False
-        out.asserted, out.firings = counts.facts - before[0], counts.firings - before[1]
         # Findings on one line (a JSONL record) keep the record's reading order; sorts are stable.
         found.sort(key=lambda pair: pair[0])
         out.findings = sorted((finding for _, finding in found), key=Finding.sort_key)
@@ -360,18 +505,31 @@ def all_facts(
     return chain(facts_of(record, ctx, kinds), crosschecks_of(record))
 
 
+BLOCK = 32  # records checked together: their facts of a kind go to the engine in one call
+
+
 def check_unit(
     checker: Checker, unit: Unit, max_bytes: int, keep: bool = False
 ) -> Iterator[Checked | LocatedError | Note]:
     """Every record of a unit checked, every input error and note, in input order; never raises.
 
-    A generator, so that in this process each record's findings can be written
-    before the next record is read. ``keep`` keeps each record in its outcome.
+    A generator: in this process, a block's findings are written before the next block
+    of records is read. ``keep`` keeps each record in its outcome.
     """
+    block: list[LoadedRecord] = []
     try:
         for item in iter_unit(unit, max_bytes):
-            yield item if isinstance(item, LocatedError | Note) else checker.check(item, keep)
+            if isinstance(item, LoadedRecord):
+                block.append(item)
+                if len(block) < BLOCK:
+                    continue
+            yield from checker.check_all(block, keep)  # before an error: input order
+            block = []
+            if not isinstance(item, LoadedRecord):
+                yield item
+        yield from checker.check_all(block, keep)
     except Exception as exc:  # a reader failed in a way no input should make it: keep the rest
+        yield from checker.check_all(block, keep)
         message = f"could not be read to the end: {type(exc).__name__}: {exc} (please report this)"
         yield LocatedError(display(unit.files[0]), 1, 1, "", message)
 

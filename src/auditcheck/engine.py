@@ -2,10 +2,10 @@
 
 How it stays correct (see docs/engine.md for the reasons):
 
-- rules are single-fact and grouped into rulesets per fact kind; a record's facts of
-  one kind are asserted in one native call, every firing is collected from the
-  native calls, and the facts are retracted in ``finally``: every matching rule
-  fires exactly once per fact and memory stays flat;
+- rules are single-fact and grouped into rulesets per fact kind; facts of one kind
+  (of one record, or of a block of records) are asserted in one native call, every
+  firing is collected from the native calls, and the facts are retracted in
+  ``finally``: every matching rule fires exactly once per fact and memory stays flat;
 - each fact carries its index in the call as ``id``, durable's own identity, so two
   live facts can never be taken for one (with content hashes, durable compares 32 bits
   of a hash: #376); "nothing matched" is a normal result, not an exception;
@@ -281,6 +281,11 @@ def _retraction(count: int) -> str:
     return "[" + ",".join(f'{{"id":{i}}}' for i in range(count)) + "]"
 
 
+def _head(rid: str, written: dict[str, str]) -> str:
+    written[rid] = head = f',"rid":{_string(rid)}'
+    return head
+
+
 def firing(message: str) -> tuple[int, int]:
     """(rule number, fact id) of one firing, from the message durable hands out for it.
 
@@ -343,20 +348,28 @@ class Engine:
         """Ids of the rules matching one fact given as values, each once, in rule order."""
         return self.evaluate(kind, rid, [members(values, self.fields(kind))]).get(0, [])
 
-    def evaluate(self, kind: str, rid: str, facts: Sequence[str]) -> dict[int, list[str]]:
-        """Facts of one kind, each given as its JSON members (:func:`members`, :func:`encoder`):
-        the index of each fact that matched → the ids of the rules it matched, each once,
-        in rule order. Raises EngineError."""
+    def evaluate(
+        self, kind: str, rid: str | Sequence[str], facts: Sequence[str]
+    ) -> dict[int, list[str]]:
+        """Facts of one kind, each given as its JSON members (:func:`members`, :func:`encoder`),
+        of the record ``rid`` (or of the record named for each fact): the index of each fact
+        that matched → the ids of the rules it matched, each once, in rule order. Raises
+        EngineError."""
         handles = self._handles.get(kind)
         if not handles or not facts:
             return {}
         if self._broken:
             raise EngineError(self._broken)
-        head = f',"rid":{_string(rid)}'
+        if isinstance(rid, str):
+            heads = [f',"rid":{_string(rid)}'] * len(facts)
+        else:
+            written_rid: dict[str, str] = {}
+            heads = [written_rid.get(r) or _head(r, written_rid) for r in rid]
         fired: dict[int, set[int]] = {}
         for start in range(0, len(facts), BATCH):
-            part = facts if len(facts) <= BATCH else facts[start : start + BATCH]
-            written = [f'{{"id":{i}{head}{m}}}' for i, m in enumerate(part)]
+            end = start + BATCH
+            pairs = zip(heads[start:end], facts[start:end], strict=True)
+            written = [f'{{"id":{i}{h}{m}}}' for i, (h, m) in enumerate(pairs)]
             for handle in handles:
                 for message in self._assert(handle, written):
                     rule, fact = firing(message)

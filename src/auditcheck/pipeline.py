@@ -26,6 +26,7 @@ from typing import Protocol
 
 from auditcheck.baseline import BaselineError, apply_baseline, read_baseline
 from auditcheck.check import Checked, Checker, RunResult, check_unit
+from auditcheck.collector import tuned_for_checking
 from auditcheck.config import ConfigError, RulebookSpec
 from auditcheck.draft import SECTIONS, Draft, ProjectInfo, build_draft
 from auditcheck.engine import EngineError
@@ -308,7 +309,7 @@ def execute(
     def work(unit: Unit) -> Iterator[Checked | LocatedError | Note]:
         return check_unit(checker, unit, max_bytes, keep)
 
-    with interruptible() as stop_if_interrupted:
+    with interruptible() as stop_if_interrupted, tuned_for_checking():
         given = run.suppressors
         settings = [p for p in (given.waivers, given.baseline) if p is not None]
         plan = plan_units(run.sources.paths, max_bytes, settings=settings)

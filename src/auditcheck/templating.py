@@ -270,9 +270,10 @@ def _bounded(node: nodes.Expr, filter_name: str) -> nodes.Filter:
     return bounded.set_environment(environment())
 
 
-def template_names(source: str) -> set[str]:
+@cache
+def template_names(source: str) -> frozenset[str]:
     """The variables a template reads (raises ``jinja2.TemplateSyntaxError`` on bad syntax)."""
-    return meta.find_undeclared_variables(environment().parse(source))
+    return frozenset(meta.find_undeclared_variables(environment().parse(source)))
 
 
 def render(source: str, context: dict[str, Any]) -> str:
