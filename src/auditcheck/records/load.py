@@ -189,6 +189,9 @@ class IdRegistry:
         self.db.execute("pragma journal_mode = off")
         self.db.execute("pragma synchronous = off")
         self.db.execute("create table ids (id text primary key, place text) without rowid")
+        # One transaction for the run, never committed: a transaction per insert doubles the
+        # cost; a duplicate's failed insert undoes only itself.
+        self.db.execute("begin")
 
     def claim(self, rid: str, place: str) -> str | None:
         """Record ``rid`` as seen at ``place``; if it was seen before, where that was."""
