@@ -86,13 +86,14 @@ class Tally:
 
     def count(self, chunk: list[Mark]) -> None:
         """Count one chunk given by its :func:`marks`."""
-        per_record: Counter[tuple[str, str]] = Counter()
+        per_record: dict[tuple[str, str], int] = {}  # not a Counter: built per record, and slower
         for status, severity, category, record, project in chunk:
             self.status[status] += 1
             if status == "open":
                 self.open[severity] += 1
                 self.categories[category] += 1
-                per_record[(record, project)] += 1
+                key = (record, project)
+                per_record[key] = per_record.get(key, 0) + 1
         for (record, project), count in per_record.items():
             item = (count, record, project)
             if len(self._top) < TOP:
