@@ -198,9 +198,11 @@ def read_blocks(
             block.append(raw)
             if not seen or not (follow.encoding or raw.isascii()):
                 try:
-                    seen = seen or bool(follow(raw, number).strip())
+                    text = follow(raw, number)
                 except LocatedError:
                     seen = True
+                else:
+                    seen = seen or bool(text.strip())
             if len(block) == size:
                 yield Lines(first, b"".join(block), encoding)
                 block = []
