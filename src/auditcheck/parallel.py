@@ -101,9 +101,9 @@ def in_order(
         while pending:
             yield _result(pending.popleft())
     finally:
+        gc.unfreeze()
         # On Ctrl-C or an early stop: drop queued units; running ones finish within a unit.
         pool.shutdown(wait=True, cancel_futures=True)
-        gc.unfreeze()
 
 
 def _result(item: Any) -> Any:

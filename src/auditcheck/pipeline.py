@@ -361,17 +361,12 @@ def execute(
     max_bytes = run.sources.max_bytes
     jobs = 1 if on_record is not None else run.jobs
     keep = on_record is not None
-    outgoing = None
-    if jobs > 1 and isinstance(out, Streaming) and suppress.changes_nothing():
-        outgoing = partial(writing, out.encoding)
-
-        def take(item: Written) -> None:
-            result.tally.count(item.marks)
-            out.take(item.chunk)
-    else:
-        take = _not_written
-
-    merge = _Merge(result, lambda fs: out.write(result.tally.add(suppress(fs))), take, keep_checked)
+    # Workers write the findings themselves when nothing here would change them.
+    streaming = out if isinstance(out, Streaming) and suppress.changes_nothing() else None
+    outgoing = partial(writing, streaming.encoding) if streaming is not None and jobs > 1 else None
+    merge = _Merge(
+        result, lambda fs: out.write(result.tally.add(suppress(fs))), streaming, keep_checked
+    )
 
     def work(unit: Unit) -> Iterator[Checked | LocatedError | Note]:
         return check_unit(checker, unit, max_bytes, keep)
@@ -410,26 +405,22 @@ def _with_batch_checks(
         yield item
 
 
-def _not_written(item: Written) -> None:
-    raise AssertionError("findings were written in a worker for a sink that cannot take them")
-
-
 class _Merge:
     """Adds each outcome to the result in input order; the one place ids and counts are kept.
 
-    A record's findings go to ``emit``, or to ``take`` when a worker wrote them.
+    A record's findings go to ``emit``; when a worker wrote them, to ``streaming``.
     """
 
     def __init__(
         self,
         result: RunResult,
         emit: Callable[[list[Finding]], None],
-        take: Callable[[Written], None],
+        streaming: Streaming | None,
         keep_checked: bool,
     ) -> None:
         self.result = result
         self.emit = emit
-        self.take_written = take
+        self.streaming = streaming
         self.keep_checked = keep_checked
         self.ids = IdRegistry()
         self.broken: set[tuple[str, int, str]] = set()  # messages that failed, reported once
@@ -470,7 +461,9 @@ class _Merge:
                 result.checked.append((item.record, item.file))
         if isinstance(item, Written):
             if item.marks:
-                self.take_written(item)
+                assert self.streaming is not None, "written for a sink that cannot take it"
+                result.tally.count(item.marks)
+                self.streaming.take(item.chunk)
             return None
         if item.findings:
             self.emit(item.findings)
