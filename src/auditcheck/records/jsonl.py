@@ -171,9 +171,10 @@ class Lines:
 def read_blocks(
     path: Path, display: str, max_bytes: int, size: int
 ) -> Iterator[Lines | LocatedError]:
-    """The lines of ``path``, read as a stream, ``size`` to a block left undecoded; a line
-    longer than ``max_bytes`` as a :class:`LocatedError` in its place; at the end, an error
-    if no line holds anything. Opening the file may raise :class:`LocatedError`.
+    """The lines of ``path``, read as a stream, ``size`` to a block left undecoded (fewer when
+    they come to ``max_bytes``); a line longer than ``max_bytes`` as a :class:`LocatedError` in
+    its place; at the end, an error if no line holds anything. Opening the file may raise
+    :class:`LocatedError`.
 
     Decoding is the larger part of reading, and it is left to whoever checks the block;
     here a line is decoded only until the file's first text and its encoding are settled
@@ -182,6 +183,7 @@ def read_blocks(
     follow = LineDecoder(display)
     seen = False  # a line with text, or an error: the file is not empty
     block: list[bytes] = []
+    held = 0  # bytes in the block: a block of long lines stays under about 2 × max_bytes
     first = 1
     encoding = ""
     with open_regular(path, display) as handle:
@@ -189,13 +191,14 @@ def read_blocks(
             if isinstance(raw, LocatedError):
                 if block:
                     yield Lines(first, b"".join(block), encoding)
-                    block = []
+                    block, held = [], 0
                 seen = True
                 yield raw
                 continue
             if not block:
                 first, encoding = number, follow.encoding
             block.append(raw)
+            held += len(raw)
             if not seen or not (follow.encoding or raw.isascii()):
                 try:
                     text = follow(raw, number)
@@ -203,9 +206,9 @@ def read_blocks(
                     seen = True
                 else:
                     seen = seen or bool(text.strip())
-            if len(block) == size:
+            if len(block) == size or held >= max_bytes:
                 yield Lines(first, b"".join(block), encoding)
-                block = []
+                block, held = [], 0
     if block:
         yield Lines(first, b"".join(block), encoding)
     if not seen:
