@@ -7,7 +7,9 @@ The other revision's ``src/`` is exported with ``git archive`` into a temporary
 folder and run with this environment's Python (its ``PYTHONPATH`` first), both
 with this tree's rulebook, so that only the code differs. Every input is checked
 in every format by both, and by this tree again with ``--jobs 2``; the outputs
-must be identical. Exit 1 on the first difference, showing the line it is on.
+must be identical, and so must the exit codes and what is said on standard error
+(input errors: hostile inputs are worth comparing too). Exit 1 on the first
+difference, showing the line it is on.
 """
 
 from __future__ import annotations
@@ -38,16 +40,18 @@ def export(revision: str, into: Path) -> Path:
     return into / "src"
 
 
-def run(source: Path | None, path: Path, fmt: str, out: Path, jobs: int = 1) -> None:
-    """``auditcheck run`` from ``source`` (None: this tree), findings to ``out``."""
+def run(source: Path | None, path: Path, fmt: str, out: Path, jobs: int = 1) -> tuple[int, str]:
+    """``auditcheck run`` from ``source`` (None: this tree), findings to ``out``; its exit
+    code and standard error."""
     env = dict(os.environ)
     if source is not None:
         env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(source), env.get("PYTHONPATH")]))
     command = [sys.executable, "-m", "auditcheck", "run", str(path), "--rules", str(RULES)]
     command += ["--format", fmt, "-o", str(out), "-q", "-j", str(jobs)]
     done = subprocess.run(command, env=env, capture_output=True, text=True, check=False)
-    if done.returncode not in (0, 1):
+    if done.returncode not in (0, 1, 2) or "Traceback" in done.stderr:
         raise SystemExit(f"{' '.join(command)} failed:\n{done.stderr}")
+    return done.returncode, done.stderr
 
 
 def first_difference(a: Path, b: Path) -> str | None:
@@ -84,10 +88,12 @@ def main() -> None:
         for path in args.inputs:
             for fmt in args.formats.split(","):
                 old, new, par = (work / f"{name}.{fmt}" for name in ("old", "new", "jobs2"))
-                run(old_src, path, fmt, old)
-                run(None, path, fmt, new)
-                run(None, path, fmt, par, jobs=2)
-                for label, mine in (("", new), (" with --jobs 2", par)):
+                said = run(old_src, path, fmt, old)
+                for label, mine, jobs in (("", new, 1), (" with --jobs 2", par, 2)):
+                    if (mine_said := run(None, path, fmt, mine, jobs)) != said:
+                        print(f"{path} --format {fmt}{label}: exit code or standard error differ")
+                        print(f"  - {said!r}\n  + {mine_said!r}")
+                        sys.exit(1)
                     if (where := first_difference(old, mine)) is not None:
                         print(
                             f"{path} --format {fmt}{label}: differs from {args.revision} at {where}"

@@ -101,7 +101,7 @@ def generated(tmp_path_factory) -> Path:
     return target
 
 
-@pytest.mark.parametrize("fmt", ["json", "text", "sarif"])
+@pytest.mark.parametrize("fmt", ["json", "jsonl", "text", "github", "sarif"])
 @pytest.mark.parametrize("source", ["generated", "seed"])
 def test_jobs_give_byte_identical_output(generated: Path, fmt: str, source: str) -> None:
     path = str(generated) if source == "generated" else "fixtures/2023"
@@ -120,6 +120,31 @@ def test_jobs_find_duplicate_ids_across_units(tmp_path: Path, generated: Path) -
         proc = cli("run", str(path), "--jobs", jobs, "--format", "json")
         assert f"{path}:{len(lines) + 1}:" in proc.stderr and "also used by" in proc.stderr
         assert proc.returncode == 2
+
+
+@pytest.mark.parametrize("size", [1, 2, 100])
+def test_jsonl_blocks_are_decoded_in_the_encoding_earlier_lines_settled(
+    tmp_path: Path, size: int
+) -> None:
+    record = {"id": "a0", "name": "x", "type": "专项", "units": ["单位"], "budget": 1, "spent": 1}
+    line = json.dumps(record, ensure_ascii=False)
+    gbk = line.replace('"a0"', '"a1"').replace('"x"', '"项目一"').encode("gb18030")
+    # Line 3's name is UTF-8 bytes that GB18030 reads too (as other characters).
+    utf8 = json.dumps({**record, "id": "a2"}).encode().replace(b'"x"', '"项目"'.encode())
+    raw = [json.dumps(record).encode(), gbk, utf8]  # line 1 is plain ASCII (\u escapes)
+    raw += [b"", line.replace('"a0"', '"a3"').encode("gb18030")[:-2] + b'\xff"}']
+    path = tmp_path / "gbk.jsonl"
+    path.write_bytes(b"\n".join(raw) + b"\n")
+    names, errors = [], []
+    for unit in load.plan_units([path], 1 << 20, size=size):
+        for item in load.iter_unit(unit):
+            if isinstance(item, LoadedRecord):
+                names.append((item.project.id, item.project.name))
+            else:
+                errors.append((item.line, item.message))
+    # Line 2 settles GB18030 for the file; line 3 is read in it wherever its block starts.
+    assert names == [("a0", "x"), ("a1", "项目一"), ("a2", "项目".encode().decode("gb18030"))]
+    assert [line for line, _ in errors] == [5] and "GB18030" in errors[0][1]
 
 
 def test_input_is_consumed_lazily() -> None:

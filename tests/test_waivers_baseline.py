@@ -51,6 +51,14 @@ def test_a_waiver_suppresses_and_is_counted(tmp_path: Path) -> None:
     assert code == 1  # the low execution rates are still open
 
 
+def test_jobs_2_waives_as_jobs_1_does(tmp_path: Path) -> None:
+    waivers = tmp_path / "waivers.yaml"
+    waivers.write_text(WAIVER.format(expires="2024-12-31"), "utf-8")
+    one = run("--waivers", str(waivers))
+    assert by_rule(one[1], "acceptance-docs-incomplete")[0]["status"] == "waived"
+    assert run("--waivers", str(waivers), "--jobs", "2") == one
+
+
 def test_an_expired_waiver_stops_waiving_and_is_reported(tmp_path: Path) -> None:
     waivers = tmp_path / "waivers.yaml"
     waivers.write_text(WAIVER.format(expires="2024-01-31"), "utf-8")

@@ -61,6 +61,13 @@ class Finding:
 _FIELD_NAMES = tuple(f.name for f in fields(Finding))
 _values = operator.attrgetter(*_FIELD_NAMES)
 TOP = 10
+Mark = tuple[str, str, str, str, str]  # what a tally reads of a finding, as plain data
+
+
+def marks(findings: list[Finding]) -> list[Mark]:
+    """What :meth:`Tally.count` reads of each finding: status, severity, category, record,
+    project (a worker process sends these instead of the findings)."""
+    return [(f.status, f.severity, f.category, f.record, f.project) for f in findings]
 
 
 @dataclass
@@ -74,20 +81,25 @@ class Tally:
 
     def add(self, findings: list[Finding]) -> list[Finding]:
         """Count one chunk (a record's findings, or notices) and hand it on unchanged."""
-        per_record: Counter[tuple[str, str]] = Counter()
-        for f in findings:
-            self.status[f.status] += 1
-            if f.is_open:
-                self.open[f.severity] += 1
-                self.categories[f.category] += 1
-                per_record[(f.record, f.project)] += 1
+        self.count(marks(findings))
+        return findings
+
+    def count(self, chunk: list[Mark]) -> None:
+        """Count one chunk given by its :func:`marks`."""
+        per_record: dict[tuple[str, str], int] = {}  # not a Counter: built per record, and slower
+        for status, severity, category, record, project in chunk:
+            self.status[status] += 1
+            if status == "open":
+                self.open[severity] += 1
+                self.categories[category] += 1
+                key = (record, project)
+                per_record[key] = per_record.get(key, 0) + 1
         for (record, project), count in per_record.items():
             item = (count, record, project)
             if len(self._top) < TOP:
                 heapq.heappush(self._top, item)
             elif item > self._top[0]:
                 heapq.heapreplace(self._top, item)
-        return findings
 
     def top_records(self) -> list[tuple[str, str, int]]:
         """(record, project, open findings) for the records with most findings, most first."""

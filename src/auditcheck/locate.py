@@ -444,9 +444,9 @@ class LineDecoder:
     error for that line only. A UTF-16 file is one error, at its first line.
     """
 
-    def __init__(self, name: str) -> None:
+    def __init__(self, name: str, encoding: str = "") -> None:
         self.name = name
-        self.encoding = ""
+        self.encoding = encoding  # "" until a line settles it; given to go on mid-file
 
     def __call__(self, raw: bytes, number: int) -> str:
         """The text of line ``number``; raises :class:`LocatedError` for that line."""

@@ -8,6 +8,8 @@ worker in flight, so memory stays flat. A worker never raises: what it found,
 errors included, comes back as data (:class:`~auditcheck.check.Checked` and
 located errors), and the parent merges it exactly as it merges units checked
 in-process — which is what makes ``--jobs N`` byte-identical to ``--jobs 1``.
+The caller may have each outcome turned into something cheaper to send and merge
+before it leaves the worker (``outgoing``: findings already written for the output).
 
 Workers start with SIGINT blocked: Ctrl-C at a terminal reaches the whole
 process group, and only the parent should answer it (exit 130, one line).
@@ -15,6 +17,7 @@ process group, and only the parent should answer it (exit 130, one line).
 
 from __future__ import annotations
 
+import gc
 import multiprocessing
 import signal
 from collections import deque
@@ -31,7 +34,6 @@ from auditcheck.records.load import Unit
 
 IN_FLIGHT_PER_JOB = 3
 Outcome = Checked | LocatedError | Note
-Result = list[Outcome]
 T = TypeVar("T")
 
 
@@ -39,20 +41,25 @@ class WorkerFailed(Exception):
     """A worker process died (a crash in native code); the run cannot be completed."""
 
 
+Outgoing = Callable[[], Callable[[Outcome], Any]]  # picklable; builds the worker's function
+
 _checker: Checker | None = None
 _max_bytes = 0
+_send: Callable[[Outcome], Any] | None = None
 
 
-def _start(spec: RulebookSpec, max_bytes: int) -> None:
-    global _checker, _max_bytes
+def _start(spec: RulebookSpec, max_bytes: int, outgoing: Outgoing | None) -> None:
+    global _checker, _max_bytes, _send
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     _checker = Checker(spec.load())
     _max_bytes = max_bytes
+    _send = outgoing() if outgoing is not None else None
 
 
-def _check(unit: Unit) -> Result:
+def _check(unit: Unit) -> list[Any]:
     assert _checker is not None, "worker not started"
-    return list(check_unit(_checker, unit, _max_bytes))
+    outcomes = check_unit(_checker, unit, _max_bytes)
+    return [_send(o) for o in outcomes] if _send is not None else list(outcomes)
 
 
 def in_order(
@@ -61,19 +68,25 @@ def in_order(
     spec: RulebookSpec,
     max_bytes: int,
     jobs: int,
-) -> Iterator[Iterable[Outcome] | T]:
+    outgoing: Outgoing | None = None,
+) -> Iterator[Iterable[Any] | T]:
     """Each unit's result, and each other item of ``plan`` as it is, in plan order.
 
     With ``jobs`` 1 the units are checked here by ``work``; otherwise in worker
-    processes. Raises :class:`WorkerFailed` if a worker dies.
+    processes, each outcome passed through the function ``outgoing()`` builds
+    there. Raises :class:`WorkerFailed` if a worker dies.
     """
     if jobs == 1:
         for item in plan:
             yield work(item) if isinstance(item, Unit) else item
         return
     context = multiprocessing.get_context("spawn")
-    pool = ProcessPoolExecutor(jobs, context, initializer=_start, initargs=(spec, max_bytes))
-    pending: deque[Future[Result] | Any] = deque()
+    initargs = (spec, max_bytes, outgoing)
+    pool = ProcessPoolExecutor(jobs, context, initializer=_start, initargs=initargs)
+    pending: deque[Future[list[Any]] | Any] = deque()
+    # From here on this process only plans and merges: what exists now (the rulebook, the
+    # engine) lives as long as the run, and the collector need not walk it again and again.
+    gc.freeze()
     try:
         for item in plan:
             if isinstance(item, Unit):
@@ -88,6 +101,7 @@ def in_order(
         while pending:
             yield _result(pending.popleft())
     finally:
+        gc.unfreeze()
         # On Ctrl-C or an early stop: drop queued units; running ones finish within a unit.
         pool.shutdown(wait=True, cancel_futures=True)
 

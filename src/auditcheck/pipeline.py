@@ -7,7 +7,9 @@ found in the input is in the :class:`~auditcheck.check.RunResult`. Units of
 input are checked in this process or in workers (``--jobs``) and merged here in
 input order by the same code, so both give the same bytes: record ids are
 claimed here, counts are added here, and each record's findings pass through
-waivers, baseline and the tally to the sink here.
+waivers, baseline and the tally to the sink here. When the sink streams and no
+waivers or baseline change a finding, workers send each record's findings already
+written for the sink (:class:`Written`), and the parent only puts them out.
 
 :func:`convert` is the one other job: forms written as a batch folder, whole or not at all.
 """
@@ -21,8 +23,9 @@ from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date
+from functools import partial
 from pathlib import Path
-from typing import Protocol
+from typing import NamedTuple, Protocol, runtime_checkable
 
 from auditcheck.baseline import BaselineError, apply_baseline, read_baseline
 from auditcheck.check import Checked, Checker, RunResult, check_unit
@@ -30,11 +33,11 @@ from auditcheck.collector import tuned_for_checking
 from auditcheck.config import ConfigError, RulebookSpec
 from auditcheck.draft import SECTIONS, Draft, ProjectInfo, build_draft
 from auditcheck.engine import EngineError
-from auditcheck.findings import Finding
+from auditcheck.findings import Finding, Mark, marks
 from auditcheck.forms import FormError, FormRecord, read_forms, write_batch
 from auditcheck.locate import DEFAULT_MAX_BYTES, LocatedError, Note
 from auditcheck.output import OutputError, atomic_path
-from auditcheck.parallel import in_order
+from auditcheck.parallel import Outcome, in_order
 from auditcheck.records.load import (
     BATCH_FILE,
     IdRegistry,
@@ -47,6 +50,7 @@ from auditcheck.records.load import (
 from auditcheck.records.model import Batch
 from auditcheck.render.report_docx import write_docx
 from auditcheck.render.report_text import render_report_html, render_report_markdown
+from auditcheck.render.writers import Encoding
 from auditcheck.rulebook.load import Rulebook, RulebookError
 from auditcheck.rulebook.schema import SEVERITY_RANK, CompiledRule
 from auditcheck.waivers import WaiversError, WaiverSet, load_waivers
@@ -95,6 +99,56 @@ class Sink(Protocol):
 
     def close(self, result: RunResult) -> None:
         """Take the result once every record is checked."""
+
+
+@runtime_checkable
+class Streaming(Sink, Protocol):
+    """A sink that can take each record's findings written by ``encoding`` elsewhere."""
+
+    encoding: Encoding
+
+    def take(self, chunk: str) -> None:
+        """Take one record's findings, written by ``encoding``."""
+
+
+class Written(NamedTuple):
+    """A record's outcome as a worker sends it to a streaming sink: the findings written
+    for the sink, and only the plain values the merge needs (cheap to send and to take)."""
+
+    record: str
+    file: str
+    anchor: LocatedError | None
+    errors: list[LocatedError]
+    facts: int
+    asserted: int
+    firings: int
+    completed: bool
+    chunk: str
+    marks: list[Mark]
+
+
+def writing(encoding: Encoding) -> Callable[[Outcome], Outcome | Written]:
+    """In a worker: each record's outcome, its findings written by ``encoding``."""
+    encode = encoding.encoder()
+
+    def written(item: Outcome) -> Outcome | Written:
+        if not isinstance(item, Checked):
+            return item
+        chunk = encode(item.findings) if item.findings else ""
+        return Written(
+            item.record,
+            item.file,
+            item.anchor,
+            item.errors,
+            item.facts,
+            item.asserted,
+            item.firings,
+            item.completed,
+            chunk,
+            marks(item.findings),
+        )
+
+    return written
 
 
 class Collect:
@@ -233,6 +287,10 @@ class _Suppression:
     def notices(self) -> list[Finding]:
         return self.waivers.notices() if self.waivers is not None else []
 
+    def changes_nothing(self) -> bool:
+        """No waivers and no baseline: every finding stays as it was found."""
+        return self.waivers is None and self.known is None
+
 
 class Interrupted(KeyboardInterrupt):
     """The run was stopped from outside: Ctrl-C (SIGINT), a cancelled CI job (SIGTERM) or a
@@ -301,10 +359,15 @@ def execute(
     suppress = _Suppression(run.suppressors)
     out = sink(rulebook)
     result = RunResult(rules=len(rulebook.rules))
-    merge = _Merge(result, lambda fs: out.write(result.tally.add(suppress(fs))), keep_checked)
     max_bytes = run.sources.max_bytes
     jobs = 1 if on_record is not None else run.jobs
     keep = on_record is not None
+    # Workers write the findings themselves when nothing here would change them.
+    streaming = out if isinstance(out, Streaming) and suppress.changes_nothing() else None
+    outgoing = partial(writing, streaming.encoding) if streaming is not None and jobs > 1 else None
+    merge = _Merge(
+        result, lambda fs: out.write(result.tally.add(suppress(fs))), streaming, keep_checked
+    )
 
     def work(unit: Unit) -> Iterator[Checked | LocatedError | Note]:
         return check_unit(checker, unit, max_bytes, keep)
@@ -314,7 +377,7 @@ def execute(
         settings = [p for p in (given.waivers, given.baseline) if p is not None]
         plan = plan_units(run.sources.paths, max_bytes, settings=settings)
         plan = _with_batch_checks(plan, checker)
-        for item in in_order(plan, work, run.rulebook, max_bytes, jobs):
+        for item in in_order(plan, work, run.rulebook, max_bytes, jobs, outgoing):
             for part in [item] if isinstance(item, Checked | LocatedError | Note) else item:
                 accepted = merge.take(part)
                 if accepted is not None and on_record is not None:
@@ -344,13 +407,21 @@ def _with_batch_checks(
 
 
 class _Merge:
-    """Adds each outcome to the result in input order; the one place ids and counts are kept."""
+    """Adds each outcome to the result in input order; the one place ids and counts are kept.
+
+    A record's findings go to ``emit``; when a worker wrote them, to ``streaming``.
+    """
 
     def __init__(
-        self, result: RunResult, emit: Callable[[list[Finding]], None], keep_checked: bool
+        self,
+        result: RunResult,
+        emit: Callable[[list[Finding]], None],
+        streaming: Streaming | None,
+        keep_checked: bool,
     ) -> None:
         self.result = result
         self.emit = emit
+        self.streaming = streaming
         self.keep_checked = keep_checked
         self.ids = IdRegistry()
         self.broken: set[tuple[str, int, str]] = set()  # messages that failed, reported once
@@ -361,7 +432,7 @@ class _Merge:
         new, self.new = self.new, 0
         return new
 
-    def take(self, item: Checked | LocatedError | Note) -> LoadedRecord | None:
+    def take(self, item: Checked | Written | LocatedError | Note) -> LoadedRecord | None:
         result = self.result
         if isinstance(item, Note):
             result.notes.append(item)
@@ -389,6 +460,12 @@ class _Merge:
             self.new += 1
             if self.keep_checked:
                 result.checked.append((item.record, item.file))
+        if isinstance(item, Written):
+            if item.marks:
+                assert self.streaming is not None, "written for a sink that cannot take it"
+                result.tally.count(item.marks)
+                self.streaming.take(item.chunk)
+            return None
         if item.findings:
             self.emit(item.findings)
         return item.loaded

@@ -11,6 +11,7 @@ under an earlier spelling (a renamed topic) is read, with the note YAML gets.
 
 from __future__ import annotations
 
+import io
 import json
 import math
 from collections.abc import Iterator
@@ -141,21 +142,23 @@ def _errors(exc: ValidationError, doc: LineDocument) -> list[LocatedError]:
     return errors
 
 
-def iter_lines(
-    path: Path, display: str, max_bytes: int
-) -> Iterator[tuple[int, str | LocatedError]]:
-    """(line number, text) for the non-blank lines of ``path``, read as a stream.
+EMPTY = "the file is empty; write one record per line, or remove the file"
 
-    A line that cannot be read (bytes that are not text, a line longer than
-    ``max_bytes``) comes as a :class:`LocatedError` in its place; the next line is
-    read as usual. Opening the file may raise :class:`LocatedError`.
-    """
-    decoder = LineDecoder(display)
-    with open_regular(path, display) as handle:
-        for number, raw in read_lines(handle, display, max_bytes):
-            if isinstance(raw, LocatedError):
-                yield number, raw
-                continue
+
+@dataclass(frozen=True)
+class Lines:
+    """Consecutive lines of a JSON Lines file as read, decoded where they are checked (in a
+    worker too): the number of the first, and the encoding earlier lines settled ("" if none)."""
+
+    first: int
+    raw: bytes
+    encoding: str
+
+    def decoded(self, display: str) -> Iterator[tuple[int, str | LocatedError]]:
+        """(line number, text) for the non-blank lines; a line that cannot be decoded as a
+        :class:`LocatedError` in its place."""
+        decoder = LineDecoder(display, self.encoding)
+        for number, raw in enumerate(io.BytesIO(self.raw), self.first):  # split as readline does
             try:
                 text = decoder(raw, number)
             except LocatedError as exc:
@@ -163,3 +166,50 @@ def iter_lines(
                 continue
             if text.strip():
                 yield number, text.rstrip("\r\n")
+
+
+def read_blocks(
+    path: Path, display: str, max_bytes: int, size: int
+) -> Iterator[Lines | LocatedError]:
+    """The lines of ``path``, read as a stream, ``size`` to a block left undecoded (fewer when
+    they come to ``max_bytes``); a line longer than ``max_bytes`` as a :class:`LocatedError` in
+    its place; at the end, an error if no line holds anything. Opening the file may raise
+    :class:`LocatedError`.
+
+    Decoding is the larger part of reading, and it is left to whoever checks the block;
+    here a line is decoded only until the file's first text and its encoding are settled
+    (usually its first line), which is all a block needs to start from.
+    """
+    follow = LineDecoder(display)
+    seen = False  # a line with text, or an error: the file is not empty
+    block: list[bytes] = []
+    held = 0  # bytes in the block: a block of long lines stays under about 2 × max_bytes
+    first = 1
+    encoding = ""
+    with open_regular(path, display) as handle:
+        for number, raw in read_lines(handle, display, max_bytes):
+            if isinstance(raw, LocatedError):
+                if block:
+                    yield Lines(first, b"".join(block), encoding)
+                    block, held = [], 0
+                seen = True
+                yield raw
+                continue
+            if not block:
+                first, encoding = number, follow.encoding
+            block.append(raw)
+            held += len(raw)
+            if not seen or not (follow.encoding or raw.isascii()):
+                try:
+                    text = follow(raw, number)
+                except LocatedError:
+                    seen = True
+                else:
+                    seen = seen or bool(text.strip())
+            if len(block) == size or held >= max_bytes:
+                yield Lines(first, b"".join(block), encoding)
+                block, held = [], 0
+    if block:
+        yield Lines(first, b"".join(block), encoding)
+    if not seen:
+        yield LocatedError(display, 1, 1, "", EMPTY)

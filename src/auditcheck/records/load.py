@@ -35,7 +35,7 @@ from auditcheck.locate import (
     read,
     validate,
 )
-from auditcheck.records.jsonl import iter_lines, parse_line
+from auditcheck.records.jsonl import Lines, parse_line, read_blocks
 from auditcheck.records.model import Batch, Project
 from auditcheck.records.tabular import tabular_documents
 
@@ -189,6 +189,9 @@ class IdRegistry:
         self.db.execute("pragma journal_mode = off")
         self.db.execute("pragma synchronous = off")
         self.db.execute("create table ids (id text primary key, place text) without rowid")
+        # One transaction for the run, never committed: a transaction per insert doubles the
+        # cost; a duplicate's failed insert undoes only itself.
+        self.db.execute("begin")
 
     def claim(self, rid: str, place: str) -> str | None:
         """Record ``rid`` as seen at ``place``; if it was seen before, where that was."""
@@ -206,15 +209,15 @@ UNIT_SIZE = 500  # records per unit of work: big enough to amortise, small enoug
 class Unit:
     """A piece of input that can be checked on its own (in this process or a worker).
 
-    YAML record files of one folder, a block of lines of a JSON Lines file, or
-    the projects of a table; ``batch`` is the batch they belong to, already
-    loaded. Lines and table rows that could not be read stand in their place as
-    errors, so that errors keep input order.
+    YAML record files of one folder, a block of lines of a JSON Lines file (not yet
+    decoded), or the projects of a table; ``batch`` is the batch they belong to,
+    already loaded. Lines and table rows that could not be read stand in their
+    place as errors, so that errors keep input order.
     """
 
     files: list[Path]
     batch: BatchRef
-    lines: list[tuple[int, str | LocatedError]] | None = None
+    lines: list[Lines | LocatedError] | None = None
     docs: list[Document | LocatedError] | None = None
     forms: bool = False  # the files are forms, read together (a 目标表 joins its 自评表)
 
@@ -319,25 +322,19 @@ def _file_units(
 
 
 def _jsonl_units(file: Path, batch: BatchRef, size: int, max_bytes: int) -> Iterator[Planned]:
-    block: list[tuple[int, str | LocatedError]] = []
-    empty = True
+    parts: list[Lines | LocatedError] = []  # a block of lines, and the errors before it
     try:
-        for number, text in iter_lines(file, display(file), max_bytes):
-            block.append((number, text))
-            empty = False
-            if len(block) == size:
-                yield Unit([file], batch, block)
-                block = []
+        for part in read_blocks(file, display(file), max_bytes, size):
+            parts.append(part)
+            if isinstance(part, Lines):
+                yield Unit([file], batch, parts)
+                parts = []
     except LocatedError as exc:
-        block.append((exc.line, exc))
+        parts.append(exc)
     except OSError as exc:
-        error = LocatedError(display(file), 1, 1, "", f"cannot read file: {exc.strerror}")
-        block.append((0, error))
-    if empty and not block:
-        message = "the file is empty; write one record per line, or remove the file"
-        block.append((1, LocatedError(display(file), 1, 1, "", message)))
-    if block:
-        yield Unit([file], batch, block)
+        parts.append(LocatedError(display(file), 1, 1, "", f"cannot read file: {exc.strerror}"))
+    if parts:
+        yield Unit([file], batch, parts)
 
 
 def _table_units(file: Path, batch: BatchRef, size: int, max_bytes: int) -> Iterator[Planned]:
@@ -374,14 +371,18 @@ def iter_unit(
         return
     if unit.lines is not None:
         name = display(unit.files[0])
-        for number, text in unit.lines:
-            if isinstance(text, LocatedError):
-                yield text
+        for part in unit.lines:
+            if isinstance(part, LocatedError):
+                yield part
                 continue
-            project, doc, errors = parse_line(text, name, number)
-            yield from errors
-            if project is not None:
-                yield _loaded(project, doc, unit.batch)
+            for number, text in part.decoded(name):
+                if isinstance(text, LocatedError):
+                    yield text
+                    continue
+                project, doc, errors = parse_line(text, name, number)
+                yield from errors
+                if project is not None:
+                    yield _loaded(project, doc, unit.batch)
         return
     for file in unit.files:
         try:

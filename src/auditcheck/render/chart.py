@@ -18,17 +18,18 @@ import io
 import re
 import textwrap
 from functools import cache
+from typing import TYPE_CHECKING
 
-from matplotlib import rc_context
-from matplotlib.backends.backend_agg import FigureCanvasAgg
-from matplotlib.backends.backend_svg import FigureCanvasSVG
-from matplotlib.figure import Figure
-from matplotlib.font_manager import FontProperties
-from matplotlib.ft2font import FT2Font
 from pylopdf_fonts_zh_cn import sans_path
 
 from auditcheck.draft import ExecutionChart
 from auditcheck.templating import num
+
+# matplotlib is imported where a chart is drawn: it takes a quarter of a second, and every
+# run imports this module (so does every --jobs worker) while few of them draw a chart.
+if TYPE_CHECKING:
+    from matplotlib.figure import Figure
+    from matplotlib.font_manager import FontProperties
 
 WIDTH_IN = 6.1  # the 156 mm between the Word draft's margins
 ROW_IN = 0.3
@@ -43,12 +44,16 @@ _SVG_SETTINGS = {"svg.fonttype": "path", "svg.hashsalt": "auditcheck"}
 
 @cache
 def _font() -> FontProperties:
+    from matplotlib.font_manager import FontProperties
+
     return FontProperties(fname=str(sans_path()))
 
 
 @cache
 def _covered() -> frozenset[int]:
     """The characters the font has glyphs for."""
+    from matplotlib.ft2font import FT2Font
+
     return frozenset(FT2Font(str(sans_path())).get_charmap())
 
 
@@ -65,6 +70,8 @@ def _label(text: str, subitem: bool) -> str:
 
 
 def _figure(chart: ExecutionChart) -> Figure:
+    from matplotlib.figure import Figure
+
     font = _font()
     bars = chart.bars
     fig = Figure(figsize=(WIDTH_IN, ROW_IN * len(bars) + 0.9))
@@ -124,6 +131,8 @@ def _figure(chart: ExecutionChart) -> Figure:
 
 def chart_png(chart: ExecutionChart, dpi: int = 200) -> bytes:
     """The chart as a PNG, for Word."""
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+
     buffer = io.BytesIO()
     fig = _figure(chart)
     FigureCanvasAgg(fig)
@@ -133,6 +142,9 @@ def chart_png(chart: ExecutionChart, dpi: int = 200) -> bytes:
 
 def chart_svg(chart: ExecutionChart) -> str:
     """The chart as an ``<svg>`` element to place in HTML: labels as outlines, no fonts needed."""
+    from matplotlib import rc_context
+    from matplotlib.backends.backend_svg import FigureCanvasSVG
+
     buffer = io.StringIO()
     with rc_context(_SVG_SETTINGS):
         fig = _figure(chart)

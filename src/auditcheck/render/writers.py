@@ -1,8 +1,11 @@
 """Writers: findings go out as they are found, so a run's memory does not grow with its size.
 
 Streaming formats (text, json, jsonl, github) write each record's findings as
-they arrive and the summary at the end. SARIF, JUnit and Markdown are single
-documents whose shape needs everything at once; they collect the findings.
+they arrive and the summary at the end. A record's findings are written on their
+own, from an :class:`Encoding` alone, so that a worker process (``--jobs``) can
+write them and the parent only puts the chunks out in order. SARIF, JUnit and
+Markdown are single documents whose shape needs everything at once; they collect
+the findings.
 """
 
 from __future__ import annotations
@@ -10,6 +13,7 @@ from __future__ import annotations
 import json
 import os
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any, Protocol
 
 import click
@@ -48,25 +52,6 @@ class Writer:
         """Write what comes after the findings."""
 
 
-class TextWriter(Writer):
-    """Grouped by project; the summary (and, for large runs, categories and top projects)."""
-
-    def __init__(
-        self, out: Output, style: Callable[..., str], show_waived: bool, titles: dict[str, str]
-    ) -> None:
-        super().__init__(out)
-        self.template = text_template(style)
-        self.show_waived = show_waived
-        self.titles = titles
-
-    def write(self, findings: list[Finding]) -> None:
-        self.out.write(render_groups(self.template, findings, self.show_waived))
-
-    def close(self, result: RunResult) -> None:
-        for line in [*large_run_lines(result, self.titles), summary_line(result)]:
-            self.out.write(line + "\n")
-
-
 def _summary(result: RunResult) -> dict[str, Any]:
     return {
         "records": result.records,
@@ -102,18 +87,80 @@ def _dumps(value: Any) -> str:
     return _encode(value).replace("##[", "##\\u005b")
 
 
-class JsonWriter(Writer):
+def _json_chunk(findings: list[Finding]) -> str:
+    return ",\n  ".join(_dumps(f.as_dict()) for f in findings)
+
+
+def _jsonl_chunk(findings: list[Finding]) -> str:
+    return "".join(f'{{"finding": {_dumps(f.as_dict())}}}\n' for f in findings)
+
+
+def _github_chunk(findings: list[Finding]) -> str:
+    return "".join(line + "\n" for line in github_lines([], findings))
+
+
+def _plain(text: str, **_: Any) -> str:
+    return text
+
+
+@dataclass(frozen=True)
+class Encoding:
+    """All it takes to write one record's findings in a streaming format; plain data, so a
+    worker process can be given it."""
+
+    format: str  # text, json, jsonl or github
+    colour: bool = False
+    show_waived: bool = False
+
+    def encoder(self) -> Callable[[list[Finding]], str]:
+        """The function that writes one record's findings as a chunk for ``take``."""
+        if self.format == "text":
+            template = text_template(click.style if self.colour else _plain)
+            return lambda findings: render_groups(template, findings, self.show_waived)
+        return {"json": _json_chunk, "jsonl": _jsonl_chunk, "github": _github_chunk}[self.format]
+
+
+class StreamingWriter(Writer):
+    """Writes each record's findings as they come: encoded by its :class:`Encoding` (here,
+    or in a worker), then taken in input order."""
+
+    def __init__(self, out: Output, encoding: Encoding) -> None:
+        super().__init__(out)
+        self.encoding = encoding
+        self.encode = encoding.encoder()
+
+    def write(self, findings: list[Finding]) -> None:
+        self.take(self.encode(findings))
+
+    def take(self, chunk: str) -> None:
+        """Put out one record's findings, as ``encoding`` wrote them."""
+        self.out.write(chunk)
+
+
+class TextWriter(StreamingWriter):
+    """Grouped by project; the summary (and, for large runs, categories and top projects)."""
+
+    def __init__(self, out: Output, encoding: Encoding, titles: dict[str, str]) -> None:
+        super().__init__(out, encoding)
+        self.titles = titles
+
+    def close(self, result: RunResult) -> None:
+        for line in [*large_run_lines(result, self.titles), summary_line(result)]:
+            self.out.write(line + "\n")
+
+
+class JsonWriter(StreamingWriter):
     """One JSON document (docs/output.md), one finding per line, summary last."""
 
     def __init__(self, out: Output) -> None:
-        super().__init__(out)
+        super().__init__(out, Encoding("json"))
         tool = _dumps({"name": "auditcheck", "version": __version__})
         out.write(f'{{"schema_version": {SCHEMA_VERSION},\n "tool": {tool},\n "findings": [')
         self.first = True
 
-    def write(self, findings: list[Finding]) -> None:
-        for f in findings:
-            self.out.write(("\n  " if self.first else ",\n  ") + _dumps(f.as_dict()))
+    def take(self, chunk: str) -> None:
+        if chunk:  # a record without findings adds no separator
+            self.out.write(("\n  " if self.first else ",\n  ") + chunk)
             self.first = False
 
     def close(self, result: RunResult) -> None:
@@ -123,11 +170,11 @@ class JsonWriter(Writer):
         self.out.write(f',\n "summary": {_dumps(_summary(result))}\n}}\n')
 
 
-class JsonlWriter(Writer):
+class JsonlWriter(StreamingWriter):
     """A finding per line; then an error object per line; then the summary object."""
 
-    def write(self, findings: list[Finding]) -> None:
-        self.out.write("".join(f'{{"finding": {_dumps(f.as_dict())}}}\n' for f in findings))
+    def __init__(self, out: Output) -> None:
+        super().__init__(out, Encoding("jsonl"))
 
     def close(self, result: RunResult) -> None:
         for error in _errors(result):
@@ -137,11 +184,11 @@ class JsonlWriter(Writer):
         )
 
 
-class GithubWriter(Writer):
+class GithubWriter(StreamingWriter):
     """Workflow commands, one per open finding, input errors at the end."""
 
-    def write(self, findings: list[Finding]) -> None:
-        self.out.write("".join(line + "\n" for line in github_lines([], findings)))
+    def __init__(self, out: Output) -> None:
+        super().__init__(out, Encoding("github"))
 
     def close(self, result: RunResult) -> None:
         self.out.write("".join(line + "\n" for line in github_lines(result.errors, [])))
@@ -177,10 +224,9 @@ def make_writer(
     baselined: bool,
 ) -> Writer:
     """The writer for ``fmt``."""
-    style: Callable[..., str] = click.style if colour else lambda text, **_: text
     if fmt == "text":
         titles = {r.category.id: r.category.title for r in rules}
-        return TextWriter(out, style, show_waived, titles)
+        return TextWriter(out, Encoding("text", colour, show_waived), titles)
     if fmt == "json":
         return JsonWriter(out)
     if fmt == "jsonl":
