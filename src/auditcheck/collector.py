@@ -19,12 +19,19 @@ from contextlib import contextmanager
 THRESHOLDS = (20_000, 20, 100)  # allocations before a young collection; then per generation
 
 
-@contextmanager
-def tuned_for_checking() -> Iterator[None]:
-    """Freeze what exists, raise the thresholds; both undone when the block ends."""
+def tune() -> tuple[int, int, int]:
+    """Freeze what exists and raise the thresholds; returns the thresholds before."""
     before = gc.get_threshold()
     gc.freeze()
     gc.set_threshold(*THRESHOLDS)
+    return before
+
+
+@contextmanager
+def tuned_for_checking() -> Iterator[None]:
+    """:func:`tune` while the block runs (a run's checking, which the parent of ``--jobs``
+    only plans and merges); undone when it ends."""
+    before = tune()
     try:
         yield
     finally:

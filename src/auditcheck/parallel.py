@@ -17,7 +17,6 @@ process group, and only the parent should answer it (exit 130, one line).
 
 from __future__ import annotations
 
-import gc
 import multiprocessing
 import signal
 from collections import deque
@@ -27,6 +26,7 @@ from concurrent.futures.process import BrokenProcessPool
 from contextlib import contextmanager
 from typing import Any, TypeVar
 
+from auditcheck import collector
 from auditcheck.check import Checked, Checker, check_unit
 from auditcheck.config import RulebookSpec
 from auditcheck.locate import LocatedError, Note
@@ -54,6 +54,7 @@ def _start(spec: RulebookSpec, max_bytes: int, outgoing: Outgoing | None) -> Non
     _checker = Checker(spec.load())
     _max_bytes = max_bytes
     _send = outgoing() if outgoing is not None else None
+    collector.tune()  # a worker only checks, from now until it ends
 
 
 def _check(unit: Unit) -> list[Any]:
@@ -84,9 +85,6 @@ def in_order(
     initargs = (spec, max_bytes, outgoing)
     pool = ProcessPoolExecutor(jobs, context, initializer=_start, initargs=initargs)
     pending: deque[Future[list[Any]] | Any] = deque()
-    # From here on this process only plans and merges: what exists now (the rulebook, the
-    # engine) lives as long as the run, and the collector need not walk it again and again.
-    gc.freeze()
     try:
         for item in plan:
             if isinstance(item, Unit):
@@ -101,7 +99,6 @@ def in_order(
         while pending:
             yield _result(pending.popleft())
     finally:
-        gc.unfreeze()
         # On Ctrl-C or an early stop: drop queued units; running ones finish within a unit.
         pool.shutdown(wait=True, cancel_futures=True)
 
