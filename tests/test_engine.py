@@ -116,6 +116,7 @@ def test_value_json_keeps_only_usable_values() -> None:
 
 
 VALUES = [None, 0, 7, -3, 0.0, -0.0, 1.5, 1e-05, 3e-4, 1e16, 1e22, float("nan"), float("-inf")]
+VALUES += [1e-13, 1.1368683772161603e-13, 2.5e-300, 1.5e20, -9.99e15]
 VALUES += ["", "文字", 'quote"', "line\nbreak", True, False, date(2023, 12, 31)]
 
 

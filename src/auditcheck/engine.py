@@ -228,15 +228,16 @@ def members(values: Mapping[str, Any], names: Sequence[str]) -> str:
     return "".join(out)
 
 
-# One field of a generated encoder: floats whose repr has no exponent (durable refuses some
-# exponents), strings, whole numbers and booleans are written inline, anything else through
-# value_json. ``{key}`` is the member's JSON prefix, ``{read}`` the expression that reads it.
+# One field of a generated encoder: floats whose repr has a fraction (durable refuses an
+# exponent without one; NaN and infinities have none), strings, whole numbers and booleans
+# are written inline, anything else through value_json. ``{key}`` is the member's JSON
+# prefix, ``{read}`` the expression that reads it.
 _FIELD_SOURCE = """\
 {read}
     if v is not None:
         t = type(v)
-        if t is float and (1e-4 <= abs(v) < 1e16 or v == 0.0):
-            out.append({key!r} + repr(v))
+        if t is float and "." in (r := repr(v)):
+            out.append({key!r} + r)
         elif t is str:
             out.append({key!r} + string(v))
         elif t is int and -1e15 <= v <= 1e15:
