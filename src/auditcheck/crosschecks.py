@@ -25,7 +25,7 @@ What is paired (each only when the record states both sides):
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import partial
 from typing import Any
 
@@ -57,6 +57,12 @@ class Pair:
     days: int | None = None
     note: str | None = None
     basis_place: str | None = None  # where the computed figure stands, when in another file
+    difference: float | None = field(init=False)  # |stated − computed|: what the rules compare
+
+    def __post_init__(self) -> None:
+        # Worked out here, once, so that writing the fact reads it as an attribute.
+        stated, computed = self.stated, self.computed
+        self.difference = None if stated is None or computed is None else abs(stated - computed)
 
     @property
     def basis(self) -> str:

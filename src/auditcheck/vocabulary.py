@@ -947,12 +947,6 @@ def _pair(name: str, type_: FieldType, doc: str, computed: bool = False, **kw: A
     return FactField(name, type_, doc, get, at, origin=origin, attr=name, **kw)
 
 
-def _difference(pair: Any, _ctx: Context) -> float | None:
-    return (
-        None if pair.stated is None or pair.computed is None else abs(pair.stated - pair.computed)
-    )
-
-
 CROSSCHECK = FactKind(
     "crosscheck",
     "资料对同一数据的两处表述，或一个数与其所依据的数（见 crosschecks.py）",
@@ -978,9 +972,10 @@ CROSSCHECK = FactKind(
             "difference",
             "number",
             "两数之差的绝对值 = |stated − computed|",
-            _difference,
+            lambda p, _c: p.difference,
             lambda p: p.stated_path,
             origin="所述数据的位置",
+            attr="difference",  # worked out when the pair is made (crosschecks.Pair)
         ),
         _pair("unit", "text", "差额的单位：万元 / 个百分点 / 个 …"),
         _pair("basis", "text", "computed 的算法，写明分子分母"),
