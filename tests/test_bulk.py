@@ -196,3 +196,20 @@ def test_a_block_finds_what_each_record_finds_alone(generated: Path) -> None:
     outcome = attrgetter("record", "findings", "errors", "facts", "asserted", "firings")
     assert [outcome(c) for c in together] == [outcome(c) for c in alone]
     assert sum(len(c.findings) for c in together) > 300
+
+
+def test_a_run_on_records_imports_no_office_library(tmp_path: Path) -> None:
+    # Each of them takes a noticeable part of a second to import, in every process and every
+    # --jobs worker; only workbooks, forms and drafts need them.
+    out = str(tmp_path / "o.txt")
+    code = (
+        "import sys\nfrom auditcheck.cli import main\n"
+        f"try:\n    main(['run', 'fixtures/2023', '--jobs', '2', '-o', {out!r}])\n"
+        "except SystemExit:\n    pass\n"
+        "print(sorted(m for m in ('openpyxl', 'docx', 'xlrd', 'matplotlib') if m in sys.modules))"
+    )
+    proc = subprocess.run(
+        [sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, check=True
+    )
+    assert proc.stdout.strip() == "[]", proc.stderr
+    assert (tmp_path / "o.txt").read_text("utf-8")  # the run did write its findings

@@ -48,7 +48,6 @@ from auditcheck.records.load import (
     plan_units,
 )
 from auditcheck.records.model import Batch
-from auditcheck.render.report_docx import write_docx
 from auditcheck.render.report_text import render_report_html, render_report_markdown
 from auditcheck.render.writers import Encoding
 from auditcheck.rulebook.load import Rulebook, RulebookError
@@ -218,6 +217,9 @@ class Drafting:
         )
         with atomic_path(self.output) as temp:
             if self.output.suffix == ".docx":
+                # Imported here: python-docx is a slow import, and only a Word draft needs it.
+                from auditcheck.render.report_docx import write_docx
+
                 write_docx(draft, temp)
             else:
                 html = self.output.suffix == ".html"

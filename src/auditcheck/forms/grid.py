@@ -10,9 +10,15 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
-from openpyxl.utils.cell import get_column_letter
-
 from auditcheck.locate import LocatedError
+
+
+def _letters(col: int) -> str:
+    """A column's letters (5 → E), as Excel shows them."""
+    # Imported here: openpyxl is a slow import (0.2 s), and most runs read no workbook.
+    from openpyxl.utils.cell import get_column_letter
+
+    return get_column_letter(col)
 
 
 @dataclass(frozen=True)
@@ -47,7 +53,7 @@ class CellRef:
     @property
     def cell(self) -> str:
         """``自评表!E12``."""
-        return f"{self.sheet}!{get_column_letter(self.col)}{self.row}"
+        return f"{self.sheet}!{_letters(self.col)}{self.row}"
 
     def error(self, message: str, field: str = "") -> FormError:
         return FormError(self.file, message, self.sheet, self.row, self.col, self.label, field)
@@ -86,7 +92,7 @@ class FormError(Exception):
             return ""
         if self.row is None or self.col is None:
             return self.sheet
-        return f"{self.sheet}!{get_column_letter(self.col)}{self.row}"
+        return f"{self.sheet}!{_letters(self.col)}{self.row}"
 
     def located(self) -> LocatedError:
         """The error as every input error is reported (a whole file's at its row 1, column 1)."""
@@ -133,7 +139,7 @@ class Sheet:
             far = max(cells, key=lambda p: p[0] * p[1])
             raise ValueError(
                 f"values spread over {rows} rows and {cols} columns (as far as "
-                f"{get_column_letter(far[1])}{far[0]}); a form is far smaller: delete the "
+                f"{_letters(far[1])}{far[0]}); a form is far smaller: delete the "
                 "cells outside it"
             )
         merges: dict[tuple[int, int], tuple[int, int]] = {}
