@@ -188,3 +188,18 @@ def test_workers_give_the_same_bytes(tmp_path: Path) -> None:
     one = cli("run", "forms", "--format", "json", cwd=tmp_path)
     two = cli("run", "forms", "--format", "json", "--jobs", "2", cwd=tmp_path)
     assert one.stdout == two.stdout and one.stderr == two.stderr
+
+
+def test_findings_on_the_indicators_as_a_whole_point_at_the_tables_header(tmp_path: Path) -> None:
+    forms(tmp_path, "中江", "大英")
+    code, report, stderr = cli_json("run", ".", cwd=tmp_path)
+    assert code == 1, stderr
+    places = {(f["rule"], f["file"]): f["place"] for f in report["findings"]}
+    for name, source, rule in [
+        ("中江", fb.ZHONGJIANG, "first-level-weights-not-standard"),
+        ("大英", fb.DAYING, "indicator-levels-missing"),
+    ]:
+        rows = fb.transcription(source)
+        row = next(i for i, r in enumerate(rows, 1) if "一级指标" in r.cells)
+        col = rows[row - 1].cells.index("一级指标") + 1
+        assert places[(rule, f"{name}.xlsx")] == f"自评表!{get_column_letter(col)}{row}"

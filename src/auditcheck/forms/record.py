@@ -364,6 +364,10 @@ class _SheetReader:
             if L.REASON_WORD in word and "deviation_reason" not in self.columns:
                 self.columns["deviation_reason"] = origin[1]
         self.heads = {n: self.label_text((header_row, c)) for n, c in self.columns.items()}
+        # A finding on the indicators as a whole (the first-level weights, the levels they
+        # cover) points at the table's first header (一级指标), not at the project's name.
+        first = (header_row, min(self.columns.values()))
+        self.positions[("targets",)] = self.ref(first, self.label_text(first))
         found: list[dict[str, Any]] = []
         row = header_row + 1
         while row <= self.sheet.rows and not self.row_closes(row):
