@@ -96,6 +96,9 @@ def test_units_written_with_and_without_district_count_once() -> None:
     names = ["区卫体局", "卫体局", "城区财政局", "财政局", "各办事处", "北街办事处"]
     assert distinct_units(names, collective=False) == ["区卫体局", "城区财政局", "北街办事处"]
     assert distinct_units(["大英县司法局部门", "大英县司法局"]) == ["大英县司法局"]
+    # A budget department named alone (a 主管部门 on 四川's forms) reads as the body it is.
+    assert distinct_units(["大英县司法局部门"], collective=False) == ["大英县司法局"]
+    assert distinct_units(["宣传部门"]) == ["宣传部门"]  # no body's name before 部门
 
 
 # --- rule messages made into report sentences ----------------------------------------
@@ -604,6 +607,11 @@ def test_forms_name_no_region_they_do_not_state(forms_md: str) -> None:
     # units by role: the implementing units are the ones evaluated
     assert "共3个：大英县司法局、中江县水利局、天长市水利局，主管部门为" in intro
     assert "| 中江县水利局 | 中江县农业水价" in forms_md  # a unit in two roles, once
+    # 大英's form names its 主管部门 as a budget department (大英县司法局部门): the body's name
+    # is written, and once where it is also the implementing unit.
+    assert "主管部门为大英县司法局、中江县水利局。" in intro
+    assert "该项目的主管部门和实施单位均为大英县司法局，" in forms_md
+    assert "司法局部门" not in forms_md
 
 
 def test_forms_self_scores_are_not_grades(forms_md: str) -> None:

@@ -19,7 +19,15 @@ from auditcheck.draft.model import (
     ProjectInfo,
     TargetRow,
 )
-from auditcheck.draft.prose import cn_number, figure, join, join_and, percent, sentence
+from auditcheck.draft.prose import (
+    cn_number,
+    distinct_units,
+    figure,
+    join,
+    join_and,
+    percent,
+    sentence,
+)
 from auditcheck.records.model import (
     Funds,
     Goal,
@@ -61,7 +69,7 @@ def _who(info: ProjectInfo, year: str) -> str:
     # One unit in two roles is named once: 主管部门和实施单位均为中江县水利局.
     by_names: dict[str, list[str]] = {}
     for role, names in roles.items():
-        by_names.setdefault(join(names), []).append(role or "参与单位")
+        by_names.setdefault(join(distinct_units(names)), []).append(role or "参与单位")
     return "该项目的" + "，".join(
         f"{join_and(rs)}均为{names}" if len(rs) > 1 else f"{rs[0]}为{names}"
         for names, rs in by_names.items()

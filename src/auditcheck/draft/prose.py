@@ -90,8 +90,31 @@ def distinct_units(names: Iterable[str], collective: bool = True) -> list[str]:
     seen: dict[str, str] = {}
     for name in names:
         if collective or not name.startswith("各"):
+            own = name.removesuffix("部门")
+            if own != name and own.endswith(_BODIES):  # 大英县司法局部门: 大英县司法局
+                name = own
             key = _DISTRICT.sub("", name) or name
             key = key.removesuffix("部门") or key
             if seen.setdefault(key, name).endswith("部门") and not name.endswith("部门"):
                 seen[key] = name
     return list(seen.values())
+
+
+# How the name of a body ends (局, 委员会, 办事处, 中心 …): with 部门 after one of these, the name
+# is the body's own name followed by the word for a budget department.
+_BODIES = (
+    "局",
+    "委",
+    "委员会",
+    "办",
+    "办公室",
+    "办事处",
+    "院",
+    "中心",
+    "厅",
+    "所",
+    "站",
+    "馆",
+    "会",
+    "队",
+)
