@@ -14,7 +14,7 @@ from docx.oxml.ns import qn
 from docx.shared import Mm, Pt
 
 from auditcheck.draft import Bar, ExecutionChart
-from auditcheck.render.chart import chart_png, chart_svg
+from auditcheck.render.chart import _label, chart_png, chart_svg
 
 from .conftest import cli, seed_copy
 
@@ -201,6 +201,14 @@ def test_chart_labels_need_no_system_font() -> None:
     assert svg.startswith("<svg") and "<text" not in svg and "<path" in svg  # glyphs as outlines
     assert "各项目及子项目预算执行率</title>" in svg
     assert chart_svg(CHART) == svg  # the same chart, the same SVG
+
+
+def test_a_chart_label_on_two_lines_splits_in_the_middle() -> None:
+    # 17 characters: 9 and 8, not 16 and a last character alone on the second line
+    assert _label("2023年全县安可替代补助资金项目", False) == "2023年全县安可\n替代补助资金项目"
+    assert _label("水旱灾害防御经费", False) == "水旱灾害防御经费"  # fits on one line
+    longest = _label("中江县农业水价综合改革精准补贴和节水奖励项目小型水库水标尺制作安装", False)
+    assert longest == "中江县农业水价综合改革精准补贴和\n节水奖励项目小型水库水标尺制作…"  # 2 × 16
 
 
 def test_chart_labels_are_text_not_formulas() -> None:

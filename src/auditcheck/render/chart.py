@@ -64,6 +64,9 @@ def _label(text: str, subitem: bool) -> str:
     covered = _covered()
     text = "".join(char if ord(char) in covered else MISSING for char in text)
     lines = textwrap.wrap(text, LABEL_CHARS, break_long_words=True) or [text]
+    if len(lines) == 2:  # two lines of about the same length, not one with a last character
+        balanced = textwrap.wrap(text, -(-len(text) // 2), break_long_words=True)
+        lines = balanced if len(balanced) == 2 else lines
     if len(lines) > 2:
         lines = [lines[0], lines[1][: LABEL_CHARS - 1] + "…"]
     return "\n".join(("　" if subitem else "") + line.replace("$", r"\$") for line in lines)
