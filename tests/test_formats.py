@@ -1,5 +1,6 @@
 """Output formats for CI: SARIF against its schema, JUnit counts, annotations, determinism."""
 
+import dataclasses
 import json
 import os
 import subprocess
@@ -9,6 +10,8 @@ from xml.etree import ElementTree as ET
 
 import jsonschema
 import pytest
+
+from auditcheck.findings import Finding
 
 from .conftest import ROOT, cli, seed_copy
 
@@ -204,3 +207,13 @@ def test_markup_quotes_and_newlines_are_escaped_in_every_format(tmp_path: Path) 
     assert "%0A" in out["github"]
     assert "<script>" not in out["markdown"]
     assert "&lt;script&gt;" in out["markdown"]
+
+
+def test_a_finding_made_at_once_is_the_finding_init_makes() -> None:
+    values = ("r", "c", "d", "warning", "p1", "项目", "a.yaml", 3, 5, "spent", "消息", "建议")
+    values += ({"预算执行率": 57.81}, "0123456789abcdef", "open", "", "自评表!E12")
+    made, init = Finding.made(values), Finding(*values)
+    assert made == init and made.as_dict() == init.as_dict()
+    assert list(made.as_dict()) == [f.name for f in dataclasses.fields(Finding)]
+    with pytest.raises(ValueError):  # every field, or none
+        Finding.made(values[:-1])

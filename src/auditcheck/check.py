@@ -434,22 +434,27 @@ class Checker:
         pos = doc.position(path)
         evidence = {label: _rounded(values.get(name)) for label, name in shape.evidence}
         evidence.update(shape.params)
-        return Finding(
-            rule=rule.id,
-            category=rule.category.id,
-            dimension=rule.dimension.id,
-            severity=rule.rule.severity,
-            record=subject.record,
-            project=subject.name,
-            file=pos.file or doc.file,
-            line=pos.line,
-            col=pos.col,
-            field=dotted(path),
-            message=message,
-            suggestion=rule.category.suggestion,
-            evidence=evidence,
-            fingerprint=fingerprint(rule.id, subject.record, path),
-            place=pos.place,
+        field = dotted(path)
+        return Finding.made(  # every field, in the order Finding declares them
+            (
+                rule.id,
+                rule.category.id,
+                rule.dimension.id,
+                rule.rule.severity,
+                subject.record,
+                subject.name,
+                pos.file or doc.file,
+                pos.line,
+                pos.col,
+                field,
+                message,
+                rule.category.suggestion,
+                evidence,
+                fingerprint(rule.id, subject.record, field),
+                "open",  # status
+                "",  # justification
+                pos.place,
+            )
         )
 
 

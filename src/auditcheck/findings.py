@@ -4,17 +4,15 @@ from __future__ import annotations
 
 import hashlib
 import heapq
-import operator
 from collections import Counter
 from dataclasses import dataclass, field, fields
 from typing import Any
 
-from auditcheck.locate import PathKey, dotted
 
-
-def fingerprint(rule: str, record: str, path: PathKey) -> str:
-    """Stable identity of a finding: rule + record + field path, never the line number."""
-    return hashlib.sha256(f"{rule}\x1f{record}\x1f{dotted(path)}".encode()).hexdigest()[:16]
+def fingerprint(rule: str, record: str, field: str) -> str:
+    """Stable identity of a finding: rule + record + field path (``dotted``), never the line
+    number."""
+    return hashlib.sha256(f"{rule}\x1f{record}\x1f{field}".encode()).hexdigest()[:16]
 
 
 @dataclass(frozen=True)
@@ -55,11 +53,20 @@ class Finding:
 
     def as_dict(self) -> dict[str, Any]:
         """The JSON contract's finding object."""
-        return dict(zip(_FIELD_NAMES, _values(self), strict=True))
+        # The instance's dict holds the fields, in their order, and nothing else (frozen).
+        return dict(self.__dict__)
+
+    @classmethod
+    def made(cls, values: tuple[Any, ...]) -> Finding:
+        """A finding from the values of all its fields, in their order. A frozen dataclass's
+        ``__init__`` sets each field through ``object.__setattr__`` (3 µs for these, a tenth
+        of what a finding costs the checker); this fills the instance's dict at once."""
+        finding = object.__new__(cls)
+        finding.__dict__.update(zip(_FIELD_NAMES, values, strict=True))
+        return finding
 
 
 _FIELD_NAMES = tuple(f.name for f in fields(Finding))
-_values = operator.attrgetter(*_FIELD_NAMES)
 TOP = 10
 Mark = tuple[str, str, str, str, str]  # what a tally reads of a finding, as plain data
 

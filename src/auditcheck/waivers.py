@@ -28,7 +28,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from auditcheck.config import ConfigError
 from auditcheck.findings import Finding, fingerprint
-from auditcheck.locate import Document, LocatedError, read, validate
+from auditcheck.locate import Document, LocatedError, dotted, read, validate
 
 WAIVER_RULES = {
     "waiver-expired": "豁免已过期",
@@ -122,7 +122,7 @@ def _notice(waivers: Waivers, index: int, rule: str, message: str) -> Finding:
         message=message,
         suggestion="删除或更新这条豁免。",
         evidence={"rule": waiver.rule, "record": waiver.record, "field": waiver.field},
-        fingerprint=fingerprint(rule, waiver.record, (waiver.rule, waiver.field or "")),
+        fingerprint=fingerprint(rule, waiver.record, dotted((waiver.rule, waiver.field or ""))),
     )
 
 
