@@ -246,8 +246,10 @@ def _weights(project: Project, ctx: Context, attr: str, *levels: str) -> float |
     """Σ of the targets' ``attr`` (weight or score), of those at ``levels`` when given; None
     when a target does not state it (or, for a level's sum, its level), or there are none."""
     targets = project.targets
+    if not targets:  # most records: five sums, each asked for on every project
+        return None
     values = [getattr(t, attr) for t in targets]
-    if not targets or any(v is None for v in values):
+    if any(v is None for v in values):
         return None
     if not levels:
         return sum(values)
