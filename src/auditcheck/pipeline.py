@@ -37,7 +37,7 @@ from auditcheck.findings import Finding, Mark, marks
 from auditcheck.forms import FormError, FormRecord, read_forms, write_batch
 from auditcheck.locate import DEFAULT_MAX_BYTES, LocatedError, Note
 from auditcheck.output import OutputError, atomic_path
-from auditcheck.parallel import Outcome, in_order
+from auditcheck.parallel import Outcome, in_order, prepare
 from auditcheck.records.load import (
     BATCH_FILE,
     IdRegistry,
@@ -354,6 +354,8 @@ def execute(
     ``keep_checked`` lists every record checked (JUnit needs a case for each).
     Raises :class:`SetupError` when the run cannot start.
     """
+    jobs = 1 if on_record is not None else run.jobs
+    prepare(jobs)
     checker = load_checker(run.rulebook)
     rulebook = checker.rulebook
     if not rulebook.rules:
@@ -362,7 +364,6 @@ def execute(
     out = sink(rulebook)
     result = RunResult(rules=len(rulebook.rules))
     max_bytes = run.sources.max_bytes
-    jobs = 1 if on_record is not None else run.jobs
     keep = on_record is not None
     # Workers write the findings themselves when nothing here would change them.
     streaming = out if isinstance(out, Streaming) and suppress.changes_nothing() else None
@@ -379,7 +380,7 @@ def execute(
         settings = [p for p in (given.waivers, given.baseline) if p is not None]
         plan = plan_units(run.sources.paths, max_bytes, settings=settings)
         plan = _with_batch_checks(plan, checker)
-        for item in in_order(plan, work, run.rulebook, max_bytes, jobs, outgoing):
+        for item in in_order(plan, work, rulebook, max_bytes, jobs, outgoing):
             for part in [item] if isinstance(item, Checked | LocatedError | Note) else item:
                 accepted = merge.take(part)
                 if accepted is not None and on_record is not None:
