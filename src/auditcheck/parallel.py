@@ -14,8 +14,8 @@ worker in flight, so memory stays flat. A worker never raises: what it found,
 errors included, comes back as data (:class:`~auditcheck.check.Checked` and
 located errors), and the parent merges it exactly as it merges units checked
 in-process — which is what makes ``--jobs N`` byte-identical to ``--jobs 1``.
-The caller may have each outcome turned into something cheaper to send and merge
-before it leaves the worker (``outgoing``: findings already written for the output).
+The caller may have a unit's outcomes turned into something cheaper to send and merge
+before they leave the worker (``outgoing``: findings already written for the output).
 
 Workers start with SIGINT blocked: Ctrl-C at a terminal reaches the whole
 process group, and only the parent should answer it (exit 130, one line).
@@ -50,11 +50,12 @@ class WorkerFailed(Exception):
     """A worker process died (a crash in native code); the run cannot be completed."""
 
 
-Outgoing = Callable[[], Callable[[Outcome], Any]]  # picklable; builds the worker's function
+# Picklable; builds the worker's function from a unit's outcomes to what it sends.
+Outgoing = Callable[[], Callable[[Iterable[Outcome]], list[Any]]]
 
 _checker: Checker | None = None
 _max_bytes = 0
-_send: Callable[[Outcome], Any] | None = None
+_send: Callable[[Iterable[Outcome]], list[Any]] | None = None
 
 
 def _context() -> multiprocessing.context.BaseContext:
@@ -85,7 +86,7 @@ def _start(rulebook: Rulebook, max_bytes: int, outgoing: Outgoing | None) -> Non
 def _check(unit: Unit) -> list[Any]:
     assert _checker is not None, "worker not started"
     outcomes = check_unit(_checker, unit, _max_bytes)
-    return [_send(o) for o in outcomes] if _send is not None else list(outcomes)
+    return _send(outcomes) if _send is not None else list(outcomes)
 
 
 def in_order(
@@ -99,8 +100,8 @@ def in_order(
     """Each unit's result, and each other item of ``plan`` as it is, in plan order.
 
     With ``jobs`` 1 the units are checked here by ``work``; otherwise in worker
-    processes, each outcome passed through the function ``outgoing()`` builds
-    there. Raises :class:`WorkerFailed` if a worker dies.
+    processes, each unit's outcomes passed through the function ``outgoing()``
+    builds there. Raises :class:`WorkerFailed` if a worker dies.
     """
     if jobs == 1:
         for item in plan:
