@@ -125,12 +125,16 @@ def test_the_draft_is_written_beside_notes_on_other_files(tmp_path: Path) -> Non
 
 
 def test_a_worker_that_dies_is_one_line_exit_2(tmp_path: Path) -> None:
-    # sitecustomize runs in every Python process; only the spawned workers are sabotaged.
+    # sitecustomize runs in every Python process (the fork server's too); only a worker dies.
     (tmp_path / "sitecustomize.py").write_text(
-        "import os, sys\n"
-        "if '--multiprocessing-fork' in sys.argv:\n"
-        "    import auditcheck.check as check\n"
-        "    check.Checker.check_all = lambda *args, **kw: os._exit(9)\n",
+        "import multiprocessing, os\n"
+        "import auditcheck.check as check\n"
+        "check_all = check.Checker.check_all\n"
+        "def dying(*args, **kw):\n"
+        "    if multiprocessing.parent_process() is not None:\n"
+        "        os._exit(9)\n"
+        "    return check_all(*args, **kw)\n"
+        "check.Checker.check_all = dying\n",
         "utf-8",
     )
     proc = subprocess.run(

@@ -15,6 +15,7 @@ from auditcheck import check, pipeline
 from auditcheck.check import Checker
 from auditcheck.config import RulebookSpec
 from auditcheck.examples import example_record
+from auditcheck.findings import Tally
 from auditcheck.records import load
 from auditcheck.records.load import LoadedRecord, iter_records
 
@@ -120,6 +121,56 @@ def test_jobs_find_duplicate_ids_across_units(tmp_path: Path, generated: Path) -
         proc = cli("run", str(path), "--jobs", jobs, "--format", "json")
         assert f"{path}:{len(lines) + 1}:" in proc.stderr and "also used by" in proc.stderr
         assert proc.returncode == 2
+
+
+@pytest.mark.parametrize("fmt", ["json", "text"])
+def test_jobs_2_takes_a_unit_with_repeated_ids_as_jobs_1(
+    tmp_path: Path, generated: Path, fmt: str
+) -> None:
+    # Workers send a unit's records at once; one id seen before makes the parent take them
+    # one by one: here an id of the first unit, and one given twice within the last.
+    lines = generated.read_text("utf-8").splitlines()
+    path = tmp_path / "dup.jsonl"
+    path.write_text("\n".join([*lines, lines[3], lines[1001], lines[7]]) + "\n", "utf-8")
+    shutil.copy(generated.parent / "batch.yaml", tmp_path / "batch.yaml")
+    one, two = (cli("run", str(path), "--jobs", jobs, "--format", fmt) for jobs in "12")
+    assert (two.returncode, two.stdout, two.stderr) == (one.returncode, one.stdout, one.stderr)
+    assert one.stderr.count("also used by") == 3
+
+
+def test_ids_are_claimed_all_at_once_or_not_at_all() -> None:
+    ids = load.IdRegistry()
+    assert ids.claim("a", "f:1") is None
+    assert ids.claim_all(["b", "c"], ["f:2", "f:3"])
+    assert not ids.claim_all(["d", "e", "a"], ["f:4", "f:5", "f:6"])  # a was seen
+    assert not ids.claim_all(["d", "f", "f"], ["f:4", "f:7", "f:8"])  # f is given twice
+    assert [ids.claim(rid, "g") for rid in "abcdef"] == ["f:1", "f:2", "f:3", None, None, None]
+
+
+def test_a_tally_merged_from_parts_is_the_tally_of_the_whole() -> None:
+    rng = random.Random(7)
+    records = [
+        [
+            (rng.choice(["open", "waived"]), rng.choice(["error", "info"]), rng.choice("xyz"))
+            for _ in range(rng.randrange(6))
+        ]
+        for _ in range(300)
+    ]
+    chunks = [[(*m, f"r{i}", f"p{i % 7}") for m in marks] for i, marks in enumerate(records)]
+    whole, merged = Tally(), Tally()
+    for chunk in chunks:
+        whole.count(chunk)
+    for start in range(0, len(chunks), 32):
+        part = Tally()
+        for chunk in chunks[start : start + 32]:
+            part.count(chunk)
+        merged.merge(part)
+    assert (merged.open, merged.status, merged.categories) == (
+        whole.open,
+        whole.status,
+        whole.categories,
+    )
+    assert merged.top_records() == whole.top_records() and len(whole.top_records()) == 10
 
 
 @pytest.mark.parametrize("size", [1, 2, 100])

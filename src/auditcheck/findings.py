@@ -102,11 +102,22 @@ class Tally:
                 key = (record, project)
                 per_record[key] = per_record.get(key, 0) + 1
         for (record, project), count in per_record.items():
-            item = (count, record, project)
-            if len(self._top) < TOP:
-                heapq.heappush(self._top, item)
-            elif item > self._top[0]:
-                heapq.heapreplace(self._top, item)
+            self._rank((count, record, project))
+
+    def merge(self, other: Tally) -> None:
+        """Add the counts of findings on other records (a worker's): the records with most
+        findings among both are among the most of either."""
+        self.open.update(other.open)
+        self.status.update(other.status)
+        self.categories.update(other.categories)
+        for item in other._top:
+            self._rank(item)
+
+    def _rank(self, item: tuple[int, str, str]) -> None:
+        if len(self._top) < TOP:
+            heapq.heappush(self._top, item)
+        elif item > self._top[0]:
+            heapq.heapreplace(self._top, item)
 
     def top_records(self) -> list[tuple[str, str, int]]:
         """(record, project, open findings) for the records with most findings, most first."""

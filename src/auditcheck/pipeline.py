@@ -8,8 +8,9 @@ input are checked in this process or in workers (``--jobs``) and merged here in
 input order by the same code, so both give the same bytes: record ids are
 claimed here, counts are added here, and each record's findings pass through
 waivers, baseline and the tally to the sink here. When the sink streams and no
-waivers or baseline change a finding, workers send each record's findings already
-written for the sink (:class:`Written`), and the parent only puts them out.
+waivers or baseline change a finding, workers send a unit's records with their findings
+already written for the sink and their counts added up (:class:`Written`), and the
+parent only claims their ids and puts them out.
 
 :func:`convert` is the one other job: forms written as a batch folder, whole or not at all.
 """
@@ -17,6 +18,7 @@ written for the sink (:class:`Written`), and the parent only puts them out.
 from __future__ import annotations
 
 import os
+import pickle
 import signal
 import threading
 from collections.abc import Callable, Iterable, Iterator
@@ -25,7 +27,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from functools import partial
 from pathlib import Path
-from typing import NamedTuple, Protocol, runtime_checkable
+from typing import Protocol, runtime_checkable
 
 from auditcheck.baseline import BaselineError, apply_baseline, read_baseline
 from auditcheck.check import Checked, Checker, RunResult, check_unit
@@ -33,11 +35,11 @@ from auditcheck.collector import tuned_for_checking
 from auditcheck.config import ConfigError, RulebookSpec
 from auditcheck.draft import SECTIONS, Draft, ProjectInfo, build_draft
 from auditcheck.engine import EngineError
-from auditcheck.findings import Finding, Mark, marks
+from auditcheck.findings import Finding, Tally, marks
 from auditcheck.forms import FormError, FormRecord, read_forms, write_batch
 from auditcheck.locate import DEFAULT_MAX_BYTES, LocatedError, Note
 from auditcheck.output import OutputError, atomic_path
-from auditcheck.parallel import Outcome, in_order
+from auditcheck.parallel import Outcome, in_order, prepare
 from auditcheck.records.load import (
     BATCH_FILE,
     IdRegistry,
@@ -110,42 +112,67 @@ class Streaming(Sink, Protocol):
         """Take one record's findings, written by ``encoding``."""
 
 
-class Written(NamedTuple):
-    """A record's outcome as a worker sends it to a streaming sink: the findings written
-    for the sink, and only the plain values the merge needs (cheap to send and to take)."""
+@dataclass
+class Written:
+    """Consecutive records of a unit checked without an error, as a worker sends them to a
+    streaming sink: each record's findings written for the sink, the counts already added
+    up, and what the parent needs to claim the record ids. One such object per unit is cheap
+    to send and to take; one per record cost the parent more than all the rest of its work.
+    """
 
-    record: str
-    file: str
-    anchor: LocatedError | None
-    errors: list[LocatedError]
+    records: list[str]  # the record ids
+    files: list[str]
+    places: list[str]  # where each id stands, as another message names it
+    chunks: list[str]
     facts: int
     asserted: int
     firings: int
-    completed: bool
-    chunk: str
-    marks: list[Mark]
+    tally: Tally
+    # Each record's (anchor, facts, asserted, firings, marks), pickled: only a record id seen
+    # before needs them, to take the records one by one.
+    each: bytes
+
+    @classmethod
+    def of(cls, checked: list[Checked], encode: Callable[[list[Finding]], str]) -> Written:
+        """Records checked without an error, their findings written by ``encode``."""
+        tally = Tally()
+        each = []
+        for item in checked:
+            found = marks(item.findings)
+            tally.count(found)
+            each.append((item.anchor, item.facts, item.asserted, item.firings, found))
+        return cls(
+            [item.record for item in checked],
+            [item.file for item in checked],
+            [item.anchor.short for item in checked if item.anchor is not None],
+            [encode(item.findings) if item.findings else "" for item in checked],
+            sum(item.facts for item in checked),
+            sum(item.asserted for item in checked),
+            sum(item.firings for item in checked),
+            tally,
+            pickle.dumps(each, pickle.HIGHEST_PROTOCOL),
+        )
 
 
-def writing(encoding: Encoding) -> Callable[[Outcome], Outcome | Written]:
-    """In a worker: each record's outcome, its findings written by ``encoding``."""
+def writing(encoding: Encoding) -> Callable[[Iterable[Outcome]], list[Outcome | Written]]:
+    """In a worker: a unit's outcomes, each run of records checked without an error as one
+    :class:`Written`, their findings written by ``encoding``; the rest as they are."""
     encode = encoding.encoder()
 
-    def written(item: Outcome) -> Outcome | Written:
-        if not isinstance(item, Checked):
-            return item
-        chunk = encode(item.findings) if item.findings else ""
-        return Written(
-            item.record,
-            item.file,
-            item.anchor,
-            item.errors,
-            item.facts,
-            item.asserted,
-            item.firings,
-            item.completed,
-            chunk,
-            marks(item.findings),
-        )
+    def written(outcomes: Iterable[Outcome]) -> list[Outcome | Written]:
+        sent: list[Outcome | Written] = []
+        run: list[Checked] = []
+        for item in outcomes:
+            if isinstance(item, Checked) and item.completed and not item.errors and item.anchor:
+                run.append(item)
+                continue
+            if run:
+                sent.append(Written.of(run, encode))
+                run = []
+            sent.append(item)
+        if run:
+            sent.append(Written.of(run, encode))
+        return sent
 
     return written
 
@@ -354,6 +381,8 @@ def execute(
     ``keep_checked`` lists every record checked (JUnit needs a case for each).
     Raises :class:`SetupError` when the run cannot start.
     """
+    jobs = 1 if on_record is not None else run.jobs
+    prepare(jobs)
     checker = load_checker(run.rulebook)
     rulebook = checker.rulebook
     if not rulebook.rules:
@@ -362,7 +391,6 @@ def execute(
     out = sink(rulebook)
     result = RunResult(rules=len(rulebook.rules))
     max_bytes = run.sources.max_bytes
-    jobs = 1 if on_record is not None else run.jobs
     keep = on_record is not None
     # Workers write the findings themselves when nothing here would change them.
     streaming = out if isinstance(out, Streaming) and suppress.changes_nothing() else None
@@ -379,7 +407,7 @@ def execute(
         settings = [p for p in (given.waivers, given.baseline) if p is not None]
         plan = plan_units(run.sources.paths, max_bytes, settings=settings)
         plan = _with_batch_checks(plan, checker)
-        for item in in_order(plan, work, run.rulebook, max_bytes, jobs, outgoing):
+        for item in in_order(plan, work, rulebook, max_bytes, jobs, outgoing):
             for part in [item] if isinstance(item, Checked | LocatedError | Note) else item:
                 accepted = merge.take(part)
                 if accepted is not None and on_record is not None:
@@ -442,6 +470,9 @@ class _Merge:
         if isinstance(item, LocatedError):
             result.errors.append(item)
             return None
+        if isinstance(item, Written):
+            self._take_written(item)
+            return None
         anchor = item.anchor
         if anchor is not None and (first := self.ids.claim(item.record, anchor.short)):
             result.errors.append(duplicate_id(anchor, item.record, first))
@@ -454,23 +485,49 @@ class _Merge:
             result.errors.append(error)
         if not item.completed:
             return None
-        result.facts += item.facts
-        result.asserted += item.asserted
-        result.firings += item.firings
+        self._count(item.facts, item.asserted, item.firings)
         if anchor is not None:
-            result.records += 1
-            self.new += 1
-            if self.keep_checked:
-                result.checked.append((item.record, item.file))
-        if isinstance(item, Written):
-            if item.marks:
-                assert self.streaming is not None, "written for a sink that cannot take it"
-                result.tally.count(item.marks)
-                self.streaming.take(item.chunk)
-            return None
+            self._accept([item.record], [item.file])
         if item.findings:
             self.emit(item.findings)
         return item.loaded
+
+    def _take_written(self, item: Written) -> None:
+        """Records written by a worker: all at once when none of their ids was seen before,
+        else one by one, exactly as :meth:`take` would take each."""
+        streaming = self.streaming
+        assert streaming is not None, "written for a sink that cannot take it"
+        if self.ids.claim_all(item.records, item.places):
+            self._count(item.facts, item.asserted, item.firings)
+            self._accept(item.records, item.files)
+            self.result.tally.merge(item.tally)
+            for chunk in item.chunks:
+                if chunk:
+                    streaming.take(chunk)
+            return
+        each = pickle.loads(item.each)
+        for rid, file, place, chunk, (anchor, *counts, found) in zip(
+            item.records, item.files, item.places, item.chunks, each, strict=True
+        ):
+            if first := self.ids.claim(rid, place):
+                self.result.errors.append(duplicate_id(anchor, rid, first))
+                continue
+            self._count(*counts)
+            self._accept([rid], [file])
+            if found:
+                self.result.tally.count(found)
+                streaming.take(chunk)
+
+    def _count(self, facts: int, asserted: int, firings: int) -> None:
+        self.result.facts += facts
+        self.result.asserted += asserted
+        self.result.firings += firings
+
+    def _accept(self, records: list[str], files: list[str]) -> None:
+        self.result.records += len(records)
+        self.new += len(records)
+        if self.keep_checked:
+            self.result.checked.extend(zip(records, files, strict=True))
 
 
 @dataclass

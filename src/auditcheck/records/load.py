@@ -201,6 +201,20 @@ class IdRegistry:
             return self.db.execute("select place from ids where id = ?", (rid,)).fetchone()[0]
         return None
 
+    def claim_all(self, rids: list[str], places: list[str]) -> bool:
+        """Record each id as seen at its place, in one call, if none of them was seen before
+        (nor is given twice); else record none of them and return False."""
+        before = self.db.total_changes
+        try:
+            self.db.executemany("insert into ids values (?, ?)", zip(rids, places, strict=True))
+        except sqlite3.IntegrityError:
+            # Without a journal nothing can be rolled back: the ids inserted before the one
+            # seen already were new, and are taken out again.
+            added = rids[: self.db.total_changes - before]
+            self.db.executemany("delete from ids where id = ?", ((rid,) for rid in added))
+            return False
+        return True
+
 
 UNIT_SIZE = 500  # records per unit of work: big enough to amortise, small enough to stream
 
