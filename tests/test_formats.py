@@ -217,3 +217,14 @@ def test_a_finding_made_at_once_is_the_finding_init_makes() -> None:
     assert list(made.as_dict()) == [f.name for f in dataclasses.fields(Finding)]
     with pytest.raises(ValueError):  # every field, or none
         Finding.made(values[:-1])
+
+
+def test_a_finding_written_field_by_field_is_its_dict_encoded() -> None:
+    from auditcheck.render.writers import _dumps, _finding_json
+
+    values = ("r", "c", "d", "warning", 'p"1\\', "项目\n##[x]", "a.yaml", 3, 5, "spent", "消息\t")
+    values += ("建议\u2028", {"率": 57.81, "n": 2, "b": True, "x": None, "l": ["##[", 1e16]})
+    values += ("0123456789abcdef", "waived", "理由 ##[error]", "自评表!E12")
+    finding = Finding.made(values)
+    assert _finding_json(finding) == _dumps(finding.as_dict())
+    assert "##[" not in _finding_json(finding)

@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from functools import partial
 from itertools import chain, groupby
-from operator import attrgetter
+from operator import attrgetter, itemgetter
 from typing import Any
 
 from auditcheck.crosschecks import batch_crosschecks, crosschecks_of
@@ -155,6 +155,9 @@ def _called(make: Callable[[], Iterable[Fact]]) -> Iterator[Fact]:
 class _Shape:
     """What every finding of one rule on one kind of fact needs, worked out once."""
 
+    rule: tuple[str, str, str, str]  # rule, category, dimension, severity (as Finding has them)
+    message: str  # the message's template
+    suggestion: str
     names: tuple[str, ...]  # the fields its message and its evidence show
     shown: tuple[str, ...]  # the fields its message shows
     constants: dict[str, Any]  # the parameters its message shows
@@ -373,7 +376,7 @@ class Checker:
 
     def _findings(self, job: _Job, evaluated: Evaluated | Exception) -> None:
         subject, out = job.subject, job.out
-        found: list[tuple[tuple[int, ...], Finding]] = []
+        found: list[tuple[tuple[Any, ...], Finding]] = []  # (report order, finding)
         try:
             if isinstance(evaluated, Exception):
                 raise evaluated
@@ -383,13 +386,12 @@ class Checker:
                 for i in sorted(hits):
                     fact = batch[i]
                     for rule_id in hits[i]:
-                        rule = self.rules[rule_id]
                         try:
-                            finding = self._finding(rule, fact, subject)
+                            finding = self._finding(self._shape(rule_id, fact.kind), fact, subject)
                         except Exception as exc:  # a template fails on these values: name it
-                            out.errors.append(_message_error(rule, subject, exc))
+                            out.errors.append(_message_error(self.rules[rule_id], subject, exc))
                         else:
-                            found.append((reading_order(fact), finding))
+                            found.append(((*finding.sort_key(), reading_order(fact)), finding))
         except Exception as exc:  # the boundary: this record fails, the run goes on
             where = out.anchor or subject.doc.error((), "")
             message = (
@@ -398,19 +400,24 @@ class Checker:
             )
             out.errors = [LocatedError(where.file, where.line, where.col, "", message, where.place)]
             found, out.completed = [], False
-        # Findings on one line (a JSONL record) keep the record's reading order; sorts are stable.
-        found.sort(key=lambda pair: pair[0])
-        out.findings = sorted((finding for _, finding in found), key=Finding.sort_key)
+        # Report order; findings on one line (a JSONL record) keep the record's reading order.
+        if len(found) > 1:
+            found.sort(key=itemgetter(0))
+        out.findings = [finding for _, finding in found]
 
-    def _shape(self, rule: CompiledRule, kind: str) -> _Shape:
-        shape = self._shapes.get((rule.id, kind))
+    def _shape(self, rule_id: str, kind: str) -> _Shape:
+        shape = self._shapes.get((rule_id, kind))
         if shape is None:
+            rule = self.rules[rule_id]
             compiled = rule.conditions[kind]
             # A message's names are parameters, fields or MESSAGE_NAMES, never two of them
             # (refused when the rulebook is loaded); a name none of them has stays undefined.
-            names = self._message_fields[rule.id]
+            names = self._message_fields[rule_id]
             shown = tuple(n for n in names if n in FIELDS[kind])
             shape = _Shape(
+                (rule_id, rule.category.id, rule.dimension.id, rule.rule.severity),
+                rule.rule.message,
+                rule.category.suggestion,
                 tuple(set(shown) | compiled.fields),
                 shown,
                 {n: v for n, v in rule.params.items() if n in names},
@@ -419,16 +426,15 @@ class Checker:
                 {f"param.{k}": v for k, v in rule.params.items()},
                 rule.rule.field_for(kind),
             )
-            self._shapes[(rule.id, kind)] = shape
+            self._shapes[(rule_id, kind)] = shape
         return shape
 
-    def _finding(self, rule: CompiledRule, fact: Fact, subject: _Subject) -> Finding:
-        shape = self._shape(rule, fact.kind)
+    def _finding(self, shape: _Shape, fact: Fact, subject: _Subject) -> Finding:
         values = fact.some_values(shape.names)
         context = {**shape.constants, **{name: values[name] for name in shape.shown}}
         if shape.about:
             context.update(_about(fact, subject, shape.about))
-        message = render(rule.rule.message, context)
+        message = render(shape.message, context)
         path = fact.source(shape.field)
         doc = fact.doc or subject.doc
         pos = doc.position(path)
@@ -437,10 +443,7 @@ class Checker:
         field = dotted(path)
         return Finding.made(  # every field, in the order Finding declares them
             (
-                rule.id,
-                rule.category.id,
-                rule.dimension.id,
-                rule.rule.severity,
+                *shape.rule,
                 subject.record,
                 subject.name,
                 pos.file or doc.file,
@@ -448,9 +451,9 @@ class Checker:
                 pos.col,
                 field,
                 message,
-                rule.category.suggestion,
+                shape.suggestion,
                 evidence,
-                fingerprint(rule.id, subject.record, field),
+                fingerprint(shape.rule[0], subject.record, field),
                 "open",  # status
                 "",  # justification
                 pos.place,

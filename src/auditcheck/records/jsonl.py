@@ -51,9 +51,10 @@ class LineDocument(Document):
 
     def position(self, path: PathKey) -> Position:
         """The line, and the column of the last named key of ``path`` on it (1 if not found)."""
-        keys = [p for p in (*self.prefix, *path) if isinstance(p, str)]
-        col = self.text.find(f'"{keys[-1]}"') + 1 if keys else 1
-        return Position(self.line_number, max(col, 1))
+        for key in reversed((*self.prefix, *path)):
+            if isinstance(key, str):
+                return Position(self.line_number, self.text.find(f'"{key}"') + 1 or 1)
+        return Position(self.line_number, 1)
 
 
 class _Refused(Exception):

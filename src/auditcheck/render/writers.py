@@ -87,12 +87,31 @@ def _dumps(value: Any) -> str:
     return _encode(value).replace("##[", "##\\u005b")
 
 
+_text = json.encoder.encode_basestring  # how that encoder writes a text (ensure_ascii=False)
+
+
+def _finding_json(f: Finding) -> str:
+    """``_dumps(f.as_dict())`` for a quarter less: the texts written one by one, the keys as
+    they are, and only the evidence (any JSON value) through the encoder."""
+    text = (
+        f'{{"rule": {_text(f.rule)}, "category": {_text(f.category)}, '
+        f'"dimension": {_text(f.dimension)}, "severity": {_text(f.severity)}, '
+        f'"record": {_text(f.record)}, "project": {_text(f.project)}, '
+        f'"file": {_text(f.file)}, "line": {f.line:d}, "col": {f.col:d}, '
+        f'"field": {_text(f.field)}, "message": {_text(f.message)}, '
+        f'"suggestion": {_text(f.suggestion)}, "evidence": {_encode(f.evidence)}, '
+        f'"fingerprint": {_text(f.fingerprint)}, "status": {_text(f.status)}, '
+        f'"justification": {_text(f.justification)}, "place": {_text(f.place)}}}'
+    )
+    return text.replace("##[", "##\\u005b")
+
+
 def _json_chunk(findings: list[Finding]) -> str:
-    return ",\n  ".join(_dumps(f.as_dict()) for f in findings)
+    return ",\n  ".join(_finding_json(f) for f in findings)
 
 
 def _jsonl_chunk(findings: list[Finding]) -> str:
-    return "".join(f'{{"finding": {_dumps(f.as_dict())}}}\n' for f in findings)
+    return "".join(f'{{"finding": {_finding_json(f)}}}\n' for f in findings)
 
 
 def _github_chunk(findings: list[Finding]) -> str:
