@@ -111,6 +111,9 @@ class Streaming(Sink, Protocol):
     def take(self, chunk: str) -> None:
         """Take one record's findings, written by ``encoding``."""
 
+    def take_all(self, chunks: list[str]) -> None:
+        """Take consecutive records' findings at once, as ``take`` of each would."""
+
 
 @dataclass
 class Written:
@@ -501,9 +504,7 @@ class _Merge:
             self._count(item.facts, item.asserted, item.firings)
             self._accept(item.records, item.files)
             self.result.tally.merge(item.tally)
-            for chunk in item.chunks:
-                if chunk:
-                    streaming.take(chunk)
+            streaming.take_all(item.chunks)  # one write for the unit, not one per record
             return
         each = pickle.loads(item.each)
         for rid, file, place, chunk, (anchor, *counts, found) in zip(

@@ -155,6 +155,12 @@ class StreamingWriter(Writer):
         """Put out one record's findings, as ``encoding`` wrote them."""
         self.out.write(chunk)
 
+    def take_all(self, chunks: list[str]) -> None:
+        """Put out consecutive records' findings (empty for a record without any) at once:
+        what ``take`` of each would put out, in one write."""
+        if text := "".join(chunks):
+            self.out.write(text)
+
 
 class TextWriter(StreamingWriter):
     """Grouped by project; the summary (and, for large runs, categories and top projects)."""
@@ -181,6 +187,10 @@ class JsonWriter(StreamingWriter):
         if chunk:  # a record without findings adds no separator
             self.out.write(("\n  " if self.first else ",\n  ") + chunk)
             self.first = False
+
+    def take_all(self, chunks: list[str]) -> None:
+        if written := [chunk for chunk in chunks if chunk]:
+            self.take(",\n  ".join(written))
 
     def close(self, result: RunResult) -> None:
         errors = ",\n  ".join(_dumps(e) for e in _errors(result))
