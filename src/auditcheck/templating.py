@@ -165,7 +165,7 @@ def fold_template(source: str) -> str:
 
 def wan(value: float | None) -> str:
     """An amount in 万元 with two decimals, as reports print it: ``6223.15``."""
-    return "—" if value is None else f"{value:,.2f}".replace(",", "")
+    return "—" if value is None else f"{value:.2f}"
 
 
 def money(value: float | None) -> str:
