@@ -6,10 +6,12 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from auditcheck.check import Checker
+from auditcheck.crosschecks import crosschecks_of
 from auditcheck.examples import example_record
 from auditcheck.rulebook.load import load_rulebook
 
 from .conftest import FIXTURES, RULES, cli_json, seed_copy
+from .test_vocabulary import full_record
 
 CHECKER = Checker(load_rulebook(RULES, select=["data-consistency"]))
 
@@ -126,3 +128,39 @@ def test_each_table_row_is_checked_against_its_own_record(tmp_path) -> None:
     assert code == 1
     found = [(f["record"], f["field"]) for f in data["findings"] if f["field"].startswith("table")]
     assert found == [("village-clinics", "table[5].amount")]
+
+
+def test_what_only_a_finding_shows_is_worked_out_when_asked() -> None:
+    # A pair keeps its basis as a function and its places as keys under its base; these are
+    # the full record's figures (budget 1000, spent 800 …), as the old eager pairs gave them.
+    record = full_record()
+    pairs = {(f.item.check, f.item.subject): f.item for f in crosschecks_of(record)}
+    shown = {
+        key: (p.stated_path, p.computed_path, p.basis, p.difference, p.days)
+        for key, p in pairs.items()
+    }
+    assert shown[("balance", "结余")] == (
+        ("stated_balance",),
+        ("spent",),
+        "预算资金1000.00 − 支出800.00",
+        0.0,
+        None,
+    )
+    assert shown[("rate", "预算执行率")][2] == "支出800.00 ÷ 预算资金1000.00 × 100"
+    assert shown[("count", "子项目总数")][:3] == (
+        ("subprojects", "total"),
+        ("subprojects", "in_progress"),
+        "已完工6 + 在建4",
+    )
+    assert shown[("date-order", "子项目甲实际完工至决算审计")] == (
+        ("subitems", 0, "schedule", "final_audit"),
+        ("subitems", 0, "schedule", "actual_completion"),
+        "2023-08-31 → 2024-05-31",
+        None,
+        274,
+    )
+    average = pairs[("average", "各子项目平均执行率")]
+    assert average.basis == "支出合计500.00 ÷ 预算合计600.00 × 100"
+    assert average.note == "各子项目执行率的简单平均为83.33%"
+    line = record.doc.position(("subitems", 0, "schedule", "final_audit")).line
+    assert pairs[("date-order", "子项目甲实际完工至决算审计")].stated_at.endswith(f":{line}")

@@ -16,7 +16,7 @@ from collections.abc import Callable, Collection, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from functools import partial
-from itertools import chain, groupby
+from itertools import groupby
 from operator import attrgetter, itemgetter
 from typing import Any
 
@@ -503,14 +503,15 @@ def reading_order(fact: Fact) -> tuple[int, ...]:
 
 def all_facts(
     record: LoadedRecord, ctx: Context, kinds: Collection[str] | None = None
-) -> Iterator[Fact]:
+) -> list[Fact]:
     """The record's own facts, then the cross-checks of its stated figures.
 
     Only facts of ``kinds`` are built (every kind when None).
     """
-    if kinds is not None and "crosscheck" not in kinds:
-        return facts_of(record, ctx, kinds)
-    return chain(facts_of(record, ctx, kinds), crosschecks_of(record))
+    facts = facts_of(record, ctx, kinds)
+    if kinds is None or "crosscheck" in kinds:
+        facts += crosschecks_of(record)
+    return facts
 
 
 BLOCK = 32  # records checked together: their facts of a kind go to the engine in one call

@@ -24,8 +24,9 @@ What is paired (each only when the record states both sides):
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import date
 from functools import partial
 from typing import Any
 
@@ -39,30 +40,40 @@ from auditcheck.vocabulary import Context
 
 WAN, PERCENT = "万元", "%"
 _CTX = Context()
+Key = str | PathKey  # where a figure stands: a field, or a path, under the builder's base
 
 
 @dataclass(slots=True)
 class Pair:
-    """Two figures about one quantity (the item of a ``crosscheck`` fact), and where each stands."""
+    """Two figures about one quantity (the item of a ``crosscheck`` fact), and where each stands.
+
+    The rules read ``check``, ``days`` and ``difference``; the rest is what a finding shows,
+    kept as the pair was given it (the basis text a function, the places keys under ``base``)
+    and worked out only when a finding asks for it: most pairs agree.
+    """
 
     check: str
     subject: str
     stated: float | None
     computed: float | None
+    difference: float | None  # |stated − computed|: what the rules compare
     unit: str
-    explain: Callable[[], str]  # the basis text, worked out only when a message shows it
+    explain: Callable[[], str]  # the basis text
     doc: Document
-    stated_path: PathKey
-    computed_path: PathKey
+    base: PathKey
+    stated_key: Key
+    computed_key: Key
     days: int | None = None
     note: str | None = None
     basis_place: str | None = None  # where the computed figure stands, when in another file
-    difference: float | None = field(init=False)  # |stated − computed|: what the rules compare
 
-    def __post_init__(self) -> None:
-        # Worked out here, once, so that writing the fact reads it as an attribute.
-        stated, computed = self.stated, self.computed
-        self.difference = None if stated is None or computed is None else abs(stated - computed)
+    @property
+    def stated_path(self) -> PathKey:
+        return _under(self.base, self.stated_key)
+
+    @property
+    def computed_path(self) -> PathKey:
+        return _under(self.base, self.computed_key)
 
     @property
     def basis(self) -> str:
@@ -80,58 +91,83 @@ class Pair:
         return self.basis_place or self.doc.short(self.computed_path)
 
 
-class _Builder:
-    """Collects crosscheck facts for one document; paths are relative to ``base``."""
+def _under(base: PathKey, key: Key) -> PathKey:
+    return (*base, key) if isinstance(key, str) else (*base, *key)
 
-    def __init__(
-        self, record: str, doc: Document, facts: list[Fact] | None = None, base: PathKey = ()
-    ) -> None:
+
+class _Builder:
+    """Collects crosscheck facts for one document; keys are relative to ``base``."""
+
+    __slots__ = ("base", "doc", "facts", "record")
+
+    def __init__(self, record: str, doc: Document, facts: list[Fact], base: PathKey = ()) -> None:
         self.record = record
         self.doc = doc
-        self.facts: list[Fact] = [] if facts is None else facts
+        self.facts = facts
         self.base = base
 
     def at(self, *base: str | int) -> _Builder:
         """A builder for the figures under ``base`` (its facts go to the same list)."""
         return _Builder(self.record, self.doc, self.facts, (*self.base, *base))
 
-    def path(self, key: str | PathKey) -> PathKey:
-        """The record path of ``key`` (a field, or a path) under ``base``."""
-        return (*self.base, key) if isinstance(key, str) else (*self.base, *key)
-
-    def add(self, pair: Pair) -> None:
-        self.facts.append(Fact("crosscheck", self.record, (), pair, _CTX, doc=self.doc))
-
     def pair(
         self,
         check: str,
         subject: str,
         stated: float | None,
-        stated_at: str | PathKey,
+        stated_at: Key,
         computed: float | None,
-        computed_at: str | PathKey,
+        computed_at: Key,
         basis: Callable[[], str],
         unit: str,
         basis_at: str | None = None,
+        note: str | None = None,
     ) -> None:
-        """A pair when both figures are given; its paths are only built then, and ``basis``
-        only when a message shows it."""
+        """A pair when both figures are given; ``basis`` is only called when a message shows it."""
         if stated is None or computed is None:
             return
-        paths = (self.path(stated_at), self.path(computed_at))
-        pair = Pair(check, subject, stated, computed, unit, basis, self.doc, *paths)
-        pair.basis_place = basis_at
-        self.add(pair)
+        pair = Pair(
+            check,
+            subject,
+            stated,
+            computed,
+            abs(stated - computed),
+            unit,
+            basis,
+            self.doc,
+            self.base,
+            stated_at,
+            computed_at,
+            None,  # days
+            note,
+            basis_at,
+        )
+        self.facts.append(Fact("crosscheck", self.record, (), pair, _CTX, "", self.doc))
 
-    def order(self, subject: str, schedule: Schedule, earlier: str, later: str) -> None:
+    def order(self, name: str, subject: str, schedule: Schedule, earlier: str, later: str) -> None:
         """Two dates of a schedule that must come in this order, when both are given."""
         first, second = getattr(schedule, earlier), getattr(schedule, later)
         if first is None or second is None:
             return
-        basis = lambda: f"{first.isoformat()} → {second.isoformat()}"  # noqa: E731
-        days = (second - first).days
-        at, since = self.path(later), self.path(earlier)
-        self.add(Pair("date-order", subject, None, None, "", basis, self.doc, at, since, days))
+        pair = Pair(
+            "date-order",
+            name + subject,
+            None,
+            None,
+            None,  # difference
+            "",
+            partial(_dates, first, second),
+            self.doc,
+            self.base,
+            later,
+            earlier,
+            (second - first).days,
+        )
+        self.facts.append(Fact("crosscheck", self.record, (), pair, _CTX, "", self.doc))
+
+
+def _dates(first: date, second: date) -> str:
+    return f"{first.isoformat()} → {second.isoformat()}"
 
 
 def _plus(values: Sequence[float | None], show: Callable[[Any], str] = wan) -> str:
@@ -140,98 +176,126 @@ def _plus(values: Sequence[float | None], show: Callable[[Any], str] = wan) -> s
 
 
 def _sum(values: list[float | None]) -> float | None:
-    return None if not values or any(v is None for v in values) else sum(values)  # type: ignore[arg-type]
+    return None if not values or None in values else sum(values)  # type: ignore[arg-type]
+
+
+def _amounts(template: str, *amounts: float) -> str:
+    """``template`` with ``amounts`` written as reports write them: a basis text."""
+    return template.format(*map(wan, amounts))
 
 
 def _funds(b: _Builder, funds: Funds, name: str) -> None:
-    # Most records state none of these figures: each pair is only set up when one is stated.
-    budget_key = formulas.budget_key(funds)
-    budget = formulas.budget(funds)
-    spent = funds.spent
+    # A model's attribute costs several times a local's: each figure is read once, and the
+    # basis texts read the funds again only when a message shows them.
+    budget, spent = formulas.budget(funds), funds.spent
+    rate, again = funds.stated_execution_rate, funds.stated_execution_rate_again
     if budget is not None and spent is not None:
-        if funds.stated_balance is not None:
-            label = formulas.AMOUNT_LABELS[budget_key]
+        if (balance := funds.stated_balance) is not None:
             b.pair(
                 "balance",
                 f"{name}结余",
-                funds.stated_balance,
+                balance,
                 "stated_balance",
                 budget - spent,
                 "spent",
-                lambda: f"{label}{wan(budget)} − 支出{wan(spent)}",
+                partial(_balance_basis, funds),
                 WAN,
             )
-
-        def basis() -> str:
-            return formulas.basis_text("spent", spent, budget_key, budget)  # type: ignore[arg-type]
-
-        for key in ("stated_execution_rate", "stated_execution_rate_again"):
-            if (stated_rate := getattr(funds, key)) is not None:
+        for key, stated in (
+            ("stated_execution_rate", rate),
+            ("stated_execution_rate_again", again),
+        ):
+            if stated is not None:
                 b.pair(
                     "rate",
                     f"{name}预算执行率",
-                    stated_rate,
+                    stated,
                     key,
-                    formulas.computed_execution_rate(funds),
+                    formulas.rate(spent, budget),
                     "spent",
-                    basis,
+                    partial(_execution_basis, funds),
                     PERCENT,
                 )
-    if funds.adjusted_budget is not None and spent is not None and funds.recovered is not None:
+    adjusted, recovered = funds.adjusted_budget, funds.recovered
+    if adjusted is not None and spent is not None and recovered is not None:
         b.pair(
             "balance",
             f"{name}年末收回资金",
-            funds.recovered,
+            recovered,
             "recovered",
-            funds.adjusted_budget - spent,
+            adjusted - spent,
             "adjusted_budget",
-            lambda: f"调整后预算{wan(funds.adjusted_budget)} − 支出{wan(spent)}",
+            partial(_amounts, "调整后预算{} − 支出{}", adjusted, spent),
             WAN,
         )
-    for i, stated in enumerate(funds.stated_rates):
-        num, den = getattr(funds, stated.numerator), getattr(funds, stated.denominator)
+    for i, stated_rate in enumerate(funds.stated_rates):
+        num, den = getattr(funds, stated_rate.numerator), getattr(funds, stated_rate.denominator)
         if num is None or not den:
             continue
         b.pair(
             "rate",
-            f"{name}{stated.name}",
-            stated.value,
+            f"{name}{stated_rate.name}",
+            stated_rate.value,
             ("stated_rates", i, "value"),
             formulas.rate(num, den),
-            stated.numerator,
-            partial(formulas.basis_text, stated.numerator, num, stated.denominator, den),
+            stated_rate.numerator,
+            partial(formulas.basis_text, stated_rate.numerator, num, stated_rate.denominator, den),
             PERCENT,
         )
-    if funds.stated_execution_rate_again is not None:
+    if again is not None:
         b.pair(
             "restated",
             f"{name}预算执行率",
-            funds.stated_execution_rate_again,
+            again,
             "stated_execution_rate_again",
-            funds.stated_execution_rate,
+            rate,
             "stated_execution_rate",
-            lambda: "同一执行率的另一处表述",
+            _restated_rate,
             PERCENT,
         )
-    for part, total_key in _SUMS:
-        items = getattr(funds, part)
-        if not items:
-            continue
-        attr = "amount" if part == "sources" else total_key
-        values = [getattr(item, attr) for item in items]
+    if sources := funds.sources:
+        amounts = [source.amount for source in sources]
         b.pair(
             "sum",
-            f"{name}{'资金来源' if part == 'sources' else '各明细'}合计",
-            getattr(funds, total_key),
-            total_key,
-            _sum(values),
-            part,
-            partial(_plus, values),
+            f"{name}资金来源合计",
+            funds.budget,
+            "budget",
+            _sum(amounts),
+            "sources",
+            partial(_plus, amounts),
             WAN,
         )
+    if parts := funds.parts:
+        for key in ("budget", "spent"):
+            values = [getattr(part, key) for part in parts]
+            b.pair(
+                "sum",
+                f"{name}各明细合计",
+                getattr(funds, key),
+                key,
+                _sum(values),
+                "parts",
+                partial(_plus, values),
+                WAN,
+            )
 
 
-_SUMS = (("sources", "budget"), ("parts", "budget"), ("parts", "spent"))
+def _balance_basis(funds: Funds) -> str:
+    label = formulas.AMOUNT_LABELS[formulas.budget_key(funds)]
+    return f"{label}{wan(formulas.budget(funds))} − 支出{wan(funds.spent)}"
+
+
+def _execution_basis(funds: Funds) -> str:
+    key = formulas.budget_key(funds)
+    return formulas.basis_text("spent", funds.spent, key, formulas.budget(funds))  # type: ignore[arg-type]
+
+
+def _restated_rate() -> str:
+    return "同一执行率的另一处表述"
+
+
+def _restated_actual() -> str:
+    return "同一完成值的另一处表述"
 
 
 def _counts(b: _Builder, counts: SubprojectCounts | None, name: str) -> None:
@@ -249,7 +313,7 @@ def _counts(b: _Builder, counts: SubprojectCounts | None, name: str) -> None:
         "total",
         done + counts.in_progress,
         "in_progress",
-        lambda: f"已完工{done} + 在建{counts.in_progress}",
+        partial("已完工{} + 在建{}".format, done, counts.in_progress),
         counts.unit,
     )
 
@@ -267,27 +331,28 @@ def _schedule(b: _Builder, schedule: Schedule | None, name: str) -> None:
         return
     at = b.at("schedule")
     for subject, earlier, later in _ORDER:
-        at.order(f"{name}{subject}", schedule, earlier, later)
+        at.order(name, subject, schedule, earlier, later)
+
+
+_TOTALS = (
+    ("budget", "各子项目预算合计"),
+    ("spent", "各子项目支出合计"),
+    ("stated_balance", "各子项目结余合计"),
+)
 
 
 def _subitem_totals(b: _Builder, project: Project) -> None:
     items = project.subitems
     if not items:
         return
-    for key, label in (("budget", "预算"), ("spent", "支出"), ("stated_balance", "结余")):
-        values = [getattr(item, key) for item in items]
-        b.pair(
-            "sum",
-            f"各子项目{label}合计",
-            getattr(project, key),
-            key,
-            _sum(values),
-            "subitems",
-            partial(_plus, values),
-            WAN,
-        )
-    totals = [item.subprojects.total if item.subprojects else None for item in items]
+    for key, subject in _TOTALS:
+        if (total := getattr(project, key)) is not None:
+            values = [getattr(item, key) for item in items]
+            b.pair(
+                "sum", subject, total, key, _sum(values), "subitems", partial(_plus, values), WAN
+            )
     if project.subprojects is not None:
+        totals = [item.subprojects.total if item.subprojects else None for item in items]
         b.pair(
             "count",
             "各子项目所含项目数合计",
@@ -298,34 +363,31 @@ def _subitem_totals(b: _Builder, project: Project) -> None:
             partial(_plus, totals, str),
             project.subprojects.unit,
         )
+    if project.stated_average_rate is None:
+        return
     budgets = [item.budget for item in items]
     spent = [item.spent for item in items]
     total_budget, total_spent = _sum(budgets), _sum(spent)
     if total_budget and total_spent is not None:
-        if project.stated_average_rate is None:
-            return
         rates = [formulas.rate(s, bud) for s, bud in zip(spent, budgets, strict=True) if bud]
         mean = sum(rates) / len(rates)  # type: ignore[arg-type]
-        b.add(
-            Pair(
-                "average",
-                "各子项目平均执行率",
-                project.stated_average_rate,
-                formulas.rate(total_spent, total_budget),
-                PERCENT,
-                lambda: f"支出合计{wan(total_spent)} ÷ 预算合计{wan(total_budget)} × 100",
-                b.doc,
-                ("stated_average_rate",),
-                ("subitems",),
-                note=f"各子项目执行率的简单平均为{mean:.2f}%",
-            )
+        b.pair(
+            "average",
+            "各子项目平均执行率",
+            project.stated_average_rate,
+            "stated_average_rate",
+            formulas.rate(total_spent, total_budget),
+            "subitems",
+            partial(_amounts, "支出合计{} ÷ 预算合计{} × 100", total_spent, total_budget),
+            PERCENT,
+            note=f"各子项目执行率的简单平均为{mean:.2f}%",
         )
 
 
-def crosschecks_of(record: LoadedRecord) -> Iterator[Fact]:
+def crosschecks_of(record: LoadedRecord) -> list[Fact]:
     """Crosscheck facts for one record (the batch table's row for it included)."""
     project = record.project
-    b = _Builder(project.id, record.doc)
+    b = _Builder(project.id, record.doc, [])
     _funds(b, project, "")
     if project.expected_revenue is not None and project.debt_service:
         b.pair(
@@ -335,8 +397,11 @@ def crosschecks_of(record: LoadedRecord) -> Iterator[Fact]:
             "stated_coverage",
             formulas.coverage(project),
             "expected_revenue",
-            lambda: (
-                f"预期收益{wan(project.expected_revenue)} ÷ 应还本付息{wan(project.debt_service)}"
+            partial(
+                _amounts,
+                "预期收益{} ÷ 应还本付息{}",
+                project.expected_revenue,
+                project.debt_service,
             ),
             "倍",
         )
@@ -348,10 +413,8 @@ def crosschecks_of(record: LoadedRecord) -> Iterator[Fact]:
         _funds(sub, item, item.name)
         _counts(sub, item.subprojects, item.name)
         _schedule(sub, item.schedule, item.name)
-        for j, t in enumerate(item.targets):
-            _target(sub, t, j)
-    for j, t in enumerate(project.targets):
-        _target(b, t, j)
+        _targets(sub, item.targets)
+    _targets(b, project.targets)
     for j, q in enumerate(project.quantities):
         if q.parts:
             b.at("quantities", j).pair(
@@ -364,32 +427,31 @@ def crosschecks_of(record: LoadedRecord) -> Iterator[Fact]:
                 partial(_plus, q.parts, num),
                 q.unit or "",
             )
-    yield from b.facts
-    yield from _table_row(record)
+    if (batch := record.batch) is not None and batch.table and record.batch_doc is not None:
+        _table_row(record, batch, record.batch_doc, b.facts)
+    return b.facts
 
 
-def _target(b: _Builder, target: Any, j: int) -> None:
-    b.pair(
-        "restated",
-        f"“{target.indicator}”实际完成值",
-        target.stated_actual_again,
-        ("targets", j, "stated_actual_again"),
-        target.actual,
-        ("targets", j, "actual"),
-        lambda: "同一完成值的另一处表述",
-        target.unit or "",
-    )
+def _targets(b: _Builder, targets: list[Any]) -> None:
+    for j, target in enumerate(targets):
+        if target.stated_actual_again is not None:  # most targets state their value once
+            b.at("targets", j).pair(
+                "restated",
+                f"“{target.indicator}”实际完成值",
+                target.stated_actual_again,
+                "stated_actual_again",
+                target.actual,
+                "actual",
+                _restated_actual,
+                target.unit or "",
+            )
 
 
-def _table_row(record: LoadedRecord) -> Iterator[Fact]:
-    batch, doc = record.batch, record.batch_doc
-    if batch is None or doc is None:
-        return
+def _table_row(record: LoadedRecord, batch: Batch, doc: Document, facts: list[Fact]) -> None:
     project = record.project
     for i, row in _table_rows(batch).get(project.id, ()):
         key = formulas.budget_key(project)
-        b = _Builder(project.id, doc, base=("table", i))
-        b.pair(
+        _Builder(project.id, doc, facts, ("table", i)).pair(
             "restated",
             "明细表所列金额与项目预算",
             row.amount,
@@ -400,7 +462,6 @@ def _table_row(record: LoadedRecord) -> Iterator[Fact]:
             WAN,
             basis_at=record.doc.short((key,)),
         )
-        yield from b.facts
 
 
 _indexed: list[Any] = [None, {}]  # the last batch whose table was indexed, and its index
@@ -419,7 +480,7 @@ def _table_rows(batch: Batch) -> dict[str, list[tuple[int, Any]]]:
 
 def batch_crosschecks(batch: Batch, doc: Document) -> list[Fact]:
     """Crosscheck facts about the batch file itself (the table and its 合计)."""
-    b = _Builder("batch", doc)
+    b = _Builder("batch", doc, [])
     amounts = [row.amount for row in batch.table]
     b.pair(
         "sum",

@@ -15,6 +15,7 @@ import re
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import date
+from operator import attrgetter
 from typing import Any, Literal
 
 from auditcheck import formulas
@@ -77,7 +78,7 @@ class FactKind:
     name: str
     doc: str
     fields: Mapping[str, FactField]
-    items: Callable[[Project], Iterator[Item]]
+    items: Callable[[Project], list[Item]]
     label: Callable[[Any], str]
     lists: Mapping[str, str] = field(default_factory=dict)  # list name → item kind, for count()
 
@@ -317,34 +318,34 @@ def _used_before_acceptance(f: Facility, _ctx: Context) -> bool | None:
 # --- where items are --------------------------------------------------------------------------
 
 
-def _owners(project: Project) -> Iterator[tuple[PathKey, Any, str]]:
-    yield (), project, ""
-    for i, item in enumerate(project.subitems):
-        yield ("subitems", i), item, item.name
-
-
-def _listed(name: str, owners: bool = True) -> Callable[[Project], Iterator[Item]]:
+def _listed(name: str, owners: bool = True) -> Callable[[Project], list[Item]]:
     """The items of list ``name`` of the project (and of each sub-item when ``owners``)."""
+    listed = attrgetter(name)
 
-    def items(project: Project) -> Iterator[Item]:
-        for base, owner, owner_name in _owners(project) if owners else [((), project, "")]:
-            for i, item in enumerate(getattr(owner, name)):
-                yield (*base, name, i), item, owner_name
+    def items(project: Project) -> list[Item]:
+        # Most lists are empty: a list is only walked when it has items, and the sub-items'
+        # lists are looked at in C (``any``) before any of them is walked.
+        found = listed(project)
+        out = [((name, i), item, "") for i, item in enumerate(found)] if found else []
+        if owners and any(map(listed, project.subitems)):
+            for n, sub in enumerate(project.subitems):
+                owner = sub.name
+                out += [(("subitems", n, name, i), it, owner) for i, it in enumerate(listed(sub))]
+        return out
 
     return items
 
 
-def _project(project: Project) -> Iterator[Item]:
-    yield (), project, ""
+def _project(project: Project) -> list[Item]:
+    return [((), project, "")]
 
 
-def _subitems(project: Project) -> Iterator[Item]:
-    for i, item in enumerate(project.subitems):
-        yield ("subitems", i), item, ""
+def _subitems(project: Project) -> list[Item]:
+    return [(("subitems", i), item, "") for i, item in enumerate(project.subitems)]
 
 
-def _no_items(_project: Project) -> Iterator[Item]:
-    return iter(())
+def _no_items(_project: Project) -> list[Item]:
+    return []
 
 
 # --- the kinds --------------------------------------------------------------------------------
