@@ -91,7 +91,7 @@ _text = json.encoder.encode_basestring  # how that encoder writes a text (ensure
 
 
 def _finding_json(f: Finding) -> str:
-    """``_dumps(f.as_dict())`` for a quarter less: the texts written one by one, the keys as
+    """``_dumps(vars(f))`` for a quarter less: the texts written one by one, the keys as
     they are, and only the evidence (any JSON value) through the encoder."""
     text = (
         f'{{"rule": {_text(f.rule)}, "category": {_text(f.category)}, '
