@@ -104,7 +104,7 @@ def encoders(engine: Engine) -> dict[str, Encoder]:
     }
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)  # not frozen: a frozen dataclass is three times as slow to make
 class _Subject:
     """Who a fact is about: the record id and the names messages use."""
 
@@ -207,11 +207,10 @@ class Checker:
         """
         jobs = []
         for record in records:
-            project = record.project
-            anchor = record.doc.error(("id",), "")
-            out = Checked(project.id, record.doc.file, anchor, loaded=record if keep else None)
-            short = project.short_name or project.name
-            subject = _Subject(project.id, project.name, short, record.doc)
+            project, doc = record.project, record.doc
+            rid, name = project.id, project.name  # each read of a model's field costs
+            out = Checked(rid, doc.file, doc.error(("id",), ""), loaded=record if keep else None)
+            subject = _Subject(rid, name, project.short_name or name, doc)
             jobs.append(_Job(subject, partial(self._facts, record), out))
         self._check(jobs)
         return [job.out for job in jobs]
