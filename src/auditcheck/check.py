@@ -176,6 +176,7 @@ class Checker:
         rules = engine_rules(rulebook.rules)
         self.engine = Engine(rules)
         self.counts = counts_needed(rulebook.rules)
+        self.count_fields = {kind: [a.field for a in aggs] for kind, aggs in self.counts.items()}
         self.counted = frozenset(a.kind for aggs in self.counts.values() for a in aggs)
         self.helpers = frozenset(r.id for r in rules if r.id not in self.rules)
         # Kinds no rule reads and no count needs are not built at all.
@@ -334,7 +335,8 @@ class Checker:
         tally = evaluated.tally
         if kind in self.counted:
             for fact in batch:
-                tally[(fact.parent, kind)] += 1
+                key = (fact.parent, kind)
+                tally[key] = tally.get(key, 0) + 1  # not +=: a Counter's missing key is a call
         if not hits:
             return
         for i, fired in list(hits.items()):
@@ -351,14 +353,14 @@ class Checker:
 
     def _counts(self, fact: Fact, tally: Counter[tuple[PathKey, str]]) -> str:
         """The counts ``fact``'s rules read, put on the fact and written as JSON members."""
-        aggregates = self.counts[fact.kind]
-        for agg in aggregates:
-            size = tally[(fact.path, agg.kind)]
+        path, values = fact.path, fact.values
+        unstated = fact.item.unstated  # read once: each read of a model's field costs
+        for agg in self.counts[fact.kind]:
+            size = tally.get((path, agg.kind), 0)  # not tally[…]: see _tally
             # An empty list, or one the source shows only in part, gives no count.
-            if size and agg.list not in fact.item.unstated:
-                counted = tally[(fact.path, agg.field)] if agg.condition else size
-                fact.values[agg.field] = counted
-        return members(fact.values, [agg.field for agg in aggregates])
+            if size and agg.list not in unstated:
+                values[agg.field] = tally.get((path, agg.field), 0) if agg.condition else size
+        return members(values, self.count_fields[fact.kind])
 
     def _check(self, jobs: list[_Job]) -> None:
         results: list[Evaluated | Exception]
@@ -430,7 +432,9 @@ class Checker:
 
     def _finding(self, shape: _Shape, fact: Fact, subject: _Subject) -> Finding:
         values = fact.some_values(shape.names)
-        context = {**shape.constants, **{name: values[name] for name in shape.shown}}
+        context = shape.constants.copy()
+        for name in shape.shown:
+            context[name] = values[name]
         if shape.about:
             context.update(_about(fact, subject, shape.about))
         message = render(shape.message, context)
