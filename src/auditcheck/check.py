@@ -11,7 +11,6 @@ whether it was checked here or in a worker process.
 from __future__ import annotations
 
 from bisect import bisect_right
-from collections import Counter
 from collections.abc import Callable, Collection, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import date
@@ -129,7 +128,8 @@ class Evaluated:
 
     kinds: dict[str, list[Fact]]  # the record's facts by kind, in the order they came
     groups: list[tuple[list[Fact], dict[int, list[str]]]] = field(default_factory=list)
-    tally: Counter[tuple[PathKey, str]] = field(default_factory=Counter)  # for the counts
+    # For the counts; a dict: making a Counter, and each new key of one, is a Python call.
+    tally: dict[tuple[PathKey, str], int] = field(default_factory=dict)
     asserted: int = 0
     firings: int = 0
 
@@ -209,7 +209,7 @@ class Checker:
         jobs = []
         for record in records:
             project, doc = record.project, record.doc
-            rid, name = project.id, project.name  # each read of a model's field costs
+            rid, name = project.id, project.name  # read once: a model's fields are slow to read
             out = Checked(rid, doc.file, doc.error(("id",), ""), loaded=record if keep else None)
             subject = _Subject(rid, name, project.short_name or name, doc)
             jobs.append(_Job(subject, partial(self._facts, record), out))
@@ -336,7 +336,7 @@ class Checker:
         if kind in self.counted:
             for fact in batch:
                 key = (fact.parent, kind)
-                tally[key] = tally.get(key, 0) + 1  # not +=: a Counter's missing key is a call
+                tally[key] = tally.get(key, 0) + 1
         if not hits:
             return
         for i, fired in list(hits.items()):
@@ -345,18 +345,19 @@ class Checker:
                 continue
             for hit in fired:
                 if hit in self.helpers:
-                    tally[(batch[i].parent, hit)] += 1
+                    key = (batch[i].parent, hit)
+                    tally[key] = tally.get(key, 0) + 1
             if shown := [h for h in fired if h not in self.helpers]:
                 hits[i] = shown
             else:
                 del hits[i]
 
-    def _counts(self, fact: Fact, tally: Counter[tuple[PathKey, str]]) -> str:
+    def _counts(self, fact: Fact, tally: dict[tuple[PathKey, str], int]) -> str:
         """The counts ``fact``'s rules read, put on the fact and written as JSON members."""
         path, values = fact.path, fact.values
-        unstated = fact.item.unstated  # read once: each read of a model's field costs
+        unstated = fact.item.unstated  # read once: a model's fields are slow to read
         for agg in self.counts[fact.kind]:
-            size = tally.get((path, agg.kind), 0)  # not tally[…]: see _tally
+            size = tally.get((path, agg.kind), 0)
             # An empty list, or one the source shows only in part, gives no count.
             if size and agg.list not in unstated:
                 values[agg.field] = tally.get((path, agg.field), 0) if agg.condition else size

@@ -278,9 +278,9 @@ def template_names(source: str) -> frozenset[str]:
 
 @cache
 def _needs_budget(source: str) -> bool:
-    """Whether a message has a loop, a join (``~``) or a ``+``: the only parts whose work or
-    size can grow past what one pass over its text and data does. Without them the length
-    of the whole message is the one bound left, and it can be checked on the result."""
+    """Whether a message has a loop, a join (``~``) or a ``+``: the parts the rendering's
+    budget bounds. Without them the message's length is the one bound left, and it can be
+    checked on the result."""
     tree = environment().parse(source)
     return any(tree.find_all((nodes.For, nodes.Concat, nodes.Add)))
 
@@ -297,7 +297,7 @@ def render(source: str, context: dict[str, Any]) -> str:
 
 
 def _unbounded(template: Template, context: dict[str, Any]) -> str | None:
-    """A message without loops, joins or ``+`` rendered without a budget (a third cheaper);
+    """A message without loops, joins or ``+`` rendered without the budget's bookkeeping;
     None when it fails or is too long, for :func:`_budgeted` to fail the same way (a
     rendering depends on its values alone) or to allow the length the data holds."""
     try:
