@@ -18,6 +18,8 @@ from auditcheck.examples import example_record
 from auditcheck.findings import Tally
 from auditcheck.records import load
 from auditcheck.records.load import LoadedRecord, iter_records
+from auditcheck.render.writers import Writer, make_writer
+from auditcheck.rulebook.load import Rulebook
 
 from .conftest import FIXTURES, ROOT, RULES, cli
 
@@ -136,6 +138,48 @@ def test_jobs_2_takes_a_unit_with_repeated_ids_as_jobs_1(
     one, two = (cli("run", str(path), "--jobs", jobs, "--format", fmt) for jobs in "12")
     assert (two.returncode, two.stdout, two.stderr) == (one.returncode, one.stdout, one.stderr)
     assert one.stderr.count("also used by") == 3
+
+
+class _Writes(list):
+    """An output that keeps each write."""
+
+    def write(self, text: str) -> None:
+        self.append(text)
+
+
+class _OneByOne:
+    """A writer behind a sink that is not streaming: given each record's findings."""
+
+    def __init__(self, writer: Writer) -> None:
+        self.write, self.close = writer.write, writer.close
+
+
+@pytest.mark.parametrize("fmt", ["json", "jsonl", "text", "github"])
+def test_records_taken_in_runs_are_taken_as_one_by_one(
+    tmp_path: Path, generated: Path, fmt: str
+) -> None:
+    # Checked in this process for a streaming sink, a block's records are taken at once; an
+    # id seen before (in an earlier block, or twice in one) makes them taken one by one.
+    lines = generated.read_text("utf-8").splitlines()[:150]
+    path = tmp_path / "dup.jsonl"
+    text = "\n".join([*lines[:40], lines[3], *lines[40:70], lines[50], "{", *lines[70:]])
+    path.write_text(text + "\n", "utf-8")
+    shutil.copy(generated.parent / "batch.yaml", tmp_path / "batch.yaml")
+    run = pipeline.Run(RulebookSpec(RULES), pipeline.Sources((path,)))
+    taken = []
+    for in_runs in (True, False):
+        out = _Writes()
+
+        def sink(book: Rulebook, in_runs: bool = in_runs, out: _Writes = out) -> pipeline.Sink:
+            writer = make_writer(fmt, out, book.rules, False, False, False)
+            return writer if in_runs else _OneByOne(writer)
+
+        result = pipeline.execute(run, sink)
+        errors = [str(e) for e in result.errors]
+        taken.append(("".join(out), errors, result.records, result.facts, result.tally, len(out)))
+    assert taken[0][:-1] == taken[1][:-1]
+    assert len(taken[0][1]) == 3 and taken[0][2] == 150
+    assert taken[0][-1] < taken[1][-1] / 2  # a block's findings in one write
 
 
 def test_ids_are_claimed_all_at_once_or_not_at_all() -> None:

@@ -224,6 +224,7 @@ def test_a_finding_written_field_by_field_is_its_dict_encoded() -> None:
 
     values = ("r", "c", "d", "warning", 'p"1\\', "项目\n##[x]", "a.yaml", 3, 5, "spent", "消息\t")
     values += ("建议\u2028", {"率": 57.81, "n": 2, "b": True, "x": None, "l": ["##[", 1e16]})
+    values[-1].update({"d": {"k": 1e-7, "s": "\x00"}, "inf": float("inf"), "nan": float("nan")})
     values += ("0123456789abcdef", "waived", "理由 ##[error]", "自评表!E12")
     finding = Finding.made(values)
     assert _finding_json(finding) == _dumps(vars(finding))

@@ -6,6 +6,7 @@ import os
 import pickle
 import re
 import stat
+from collections.abc import Callable
 from pathlib import Path
 
 import cmarkgfm
@@ -16,7 +17,13 @@ from jinja2.sandbox import SecurityError
 from auditcheck.locate import LineDecoder, LocatedError, decode, open_regular, read_lines
 from auditcheck.output import OutputError, atomic_path, open_output, refuse_overlap
 from auditcheck.render.escape import log_line, markdown_text, printable, visible, xml_text
-from auditcheck.templating import MAX_MESSAGE, compile_template, render
+from auditcheck.templating import (
+    MAX_MESSAGE,
+    _budgeted,
+    _needs_budget,
+    compile_template,
+    render,
+)
 
 
 @pytest.mark.parametrize(
@@ -128,6 +135,50 @@ def test_messages_may_not_call_or_inflate(template: str) -> None:
 
 def test_a_long_but_reasonable_message_renders() -> None:
     assert len(render("{{ 'x' * n }}", {"n": MAX_MESSAGE})) == MAX_MESSAGE
+
+
+# Messages without loops, joins or +, hostile ones among them: rendered without the budget.
+LOOP_FREE = [
+    "{{ name }}的{{ n|length }}项",
+    "  {{ name }}  ",
+    "{% if n %}{{ n|join('、') }}{% else %}无{% endif %}",
+    "{% set a = name %}{{ a|upper }}",
+    "{{ missing }}",
+    "{{ 'x' * 20000 }}{{ missing }}",  # too long before it fails
+    "{{ missing }}{{ 'x' * 20000 }}",
+    "{{ 'x' * 20000 }}",
+    "{{ 'x' * 9000 }}{{ 'y' * 2000 }}",  # too long only as a whole
+    "{{ name * 2 }}",  # long, and allowed when the data is long
+    "{{ 'x' * 3000000000 }}",
+    "{{ 9 ** 99999 }}",
+    "{{ '%d' % 1 }}",
+    "{{ 1 / 0 }}",
+    "{{ n|first }}",
+    "{{ name.upper }}",
+]
+CONTEXTS = [{"name": "项目", "n": []}, {"name": "长" * 8000, "n": list(range(3000))}]
+
+
+def _outcome(render: Callable[[], str]) -> tuple[str, str]:
+    try:
+        return ("text", render())
+    except Exception as exc:
+        return (type(exc).__name__, str(exc))
+
+
+@pytest.mark.parametrize("template", LOOP_FREE)
+@pytest.mark.parametrize("context", CONTEXTS)
+def test_loop_free_messages_render_as_under_the_budget(template: str, context: dict) -> None:
+    assert not _needs_budget(template)
+    bounded = _outcome(lambda: _budgeted(compile_template(template), dict(context)))
+    assert _outcome(lambda: render(template, dict(context))) == bounded
+
+
+@pytest.mark.parametrize(
+    "template", ["{% for a in n %}{{ a }}{% endfor %}", "{{ name ~ name }}", "{{ n + n }}"]
+)
+def test_loops_joins_and_plus_render_under_the_budget(template: str) -> None:
+    assert _needs_budget(template)
 
 
 def test_outputs_that_are_inputs_are_refused(tmp_path: Path) -> None:

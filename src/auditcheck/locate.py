@@ -20,6 +20,7 @@ import warnings
 from collections.abc import Iterator
 from dataclasses import astuple, dataclass, field
 from decimal import Decimal, InvalidOperation
+from functools import lru_cache
 from pathlib import Path
 from typing import Any, BinaryIO
 
@@ -162,6 +163,7 @@ class Document:
         return f"{pos.file or self.file}:{pos.place or pos.line}"
 
 
+@lru_cache(maxsize=4096)  # a finding's field, a record's id: the same few paths again and again
 def dotted(path: PathKey) -> str:
     """``("subitems", 0, "spent")`` → ``subitems[0].spent``."""
     out = ""

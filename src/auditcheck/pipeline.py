@@ -30,7 +30,7 @@ from pathlib import Path
 from typing import Protocol, runtime_checkable
 
 from auditcheck.baseline import BaselineError, apply_baseline, read_baseline
-from auditcheck.check import Checked, Checker, RunResult, check_unit
+from auditcheck.check import BLOCK, Checked, Checker, RunResult, check_unit
 from auditcheck.collector import tuned_for_checking
 from auditcheck.config import ConfigError, RulebookSpec
 from auditcheck.draft import SECTIONS, Draft, ProjectInfo, build_draft
@@ -157,25 +157,32 @@ class Written:
         )
 
 
+def runs(outcomes: Iterable[Outcome], size: int | None = None) -> Iterator[Outcome | list[Checked]]:
+    """The outcomes, each run of consecutive records checked without an error (of at most
+    ``size`` records) as one list; the rest as they are."""
+    run: list[Checked] = []
+    for item in outcomes:
+        if isinstance(item, Checked) and item.completed and not item.errors and item.anchor:
+            run.append(item)
+            if len(run) == size:
+                yield run
+                run = []
+            continue
+        if run:
+            yield run
+            run = []
+        yield item
+    if run:
+        yield run
+
+
 def writing(encoding: Encoding) -> Callable[[Iterable[Outcome]], list[Outcome | Written]]:
     """In a worker: a unit's outcomes, each run of records checked without an error as one
     :class:`Written`, their findings written by ``encoding``; the rest as they are."""
     encode = encoding.encoder()
 
     def written(outcomes: Iterable[Outcome]) -> list[Outcome | Written]:
-        sent: list[Outcome | Written] = []
-        run: list[Checked] = []
-        for item in outcomes:
-            if isinstance(item, Checked) and item.completed and not item.errors and item.anchor:
-                run.append(item)
-                continue
-            if run:
-                sent.append(Written.of(run, encode))
-                run = []
-            sent.append(item)
-        if run:
-            sent.append(Written.of(run, encode))
-        return sent
+        return [Written.of(p, encode) if isinstance(p, list) else p for p in runs(outcomes)]
 
     return written
 
@@ -401,6 +408,8 @@ def execute(
     merge = _Merge(
         result, lambda fs: out.write(result.tally.add(suppress(fs))), streaming, keep_checked
     )
+    # Checked here for a streaming sink: a block's records are taken at once, as a worker's.
+    in_runs = streaming is not None and jobs == 1 and on_record is None
 
     def work(unit: Unit) -> Iterator[Checked | LocatedError | Note]:
         return check_unit(checker, unit, max_bytes, keep)
@@ -411,7 +420,8 @@ def execute(
         plan = plan_units(run.sources.paths, max_bytes, settings=settings)
         plan = _with_batch_checks(plan, checker)
         for item in in_order(plan, work, rulebook, max_bytes, jobs, outgoing):
-            for part in [item] if isinstance(item, Checked | LocatedError | Note) else item:
+            parts = [item] if isinstance(item, Checked | LocatedError | Note) else item
+            for part in runs(parts, BLOCK) if in_runs else parts:
                 accepted = merge.take(part)
                 if accepted is not None and on_record is not None:
                     on_record(accepted)
@@ -442,7 +452,8 @@ def _with_batch_checks(
 class _Merge:
     """Adds each outcome to the result in input order; the one place ids and counts are kept.
 
-    A record's findings go to ``emit``; when a worker wrote them, to ``streaming``.
+    A record's findings go to ``emit``; when a worker wrote them, or a run of records
+    checked here is taken at once, to ``streaming``.
     """
 
     def __init__(
@@ -455,6 +466,7 @@ class _Merge:
         self.result = result
         self.emit = emit
         self.streaming = streaming
+        self.encode = streaming.encoding.encoder() if streaming is not None else None
         self.keep_checked = keep_checked
         self.ids = IdRegistry()
         self.broken: set[tuple[str, int, str]] = set()  # messages that failed, reported once
@@ -465,7 +477,9 @@ class _Merge:
         new, self.new = self.new, 0
         return new
 
-    def take(self, item: Checked | Written | LocatedError | Note) -> LoadedRecord | None:
+    def take(
+        self, item: Checked | list[Checked] | Written | LocatedError | Note
+    ) -> LoadedRecord | None:
         result = self.result
         if isinstance(item, Note):
             result.notes.append(item)
@@ -475,6 +489,9 @@ class _Merge:
             return None
         if isinstance(item, Written):
             self._take_written(item)
+            return None
+        if isinstance(item, list):
+            self._take_run(item)
             return None
         anchor = item.anchor
         if anchor is not None and (first := self.ids.claim(item.record, anchor.short)):
@@ -518,6 +535,22 @@ class _Merge:
             if found:
                 self.result.tally.count(found)
                 streaming.take(chunk)
+
+    def _take_run(self, run: list[Checked]) -> None:
+        """Records checked here without an error (see :func:`runs`): all at once when none of
+        their ids was seen before, their findings in one write; else one by one."""
+        streaming, encode = self.streaming, self.encode
+        assert streaming is not None and encode is not None, "a run for a sink that cannot take it"
+        records = [item.record for item in run]
+        if not self.ids.claim_all(records, [item.anchor.short for item in run if item.anchor]):
+            for item in run:
+                self.take(item)
+            return
+        for item in run:
+            self._count(item.facts, item.asserted, item.firings)
+        self._accept(records, [item.file for item in run])
+        self.result.tally.add([finding for item in run for finding in item.findings])
+        streaming.take_all([encode(item.findings) if item.findings else "" for item in run])
 
     def _count(self, facts: int, asserted: int, firings: int) -> None:
         self.result.facts += facts

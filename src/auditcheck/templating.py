@@ -276,10 +276,38 @@ def template_names(source: str) -> frozenset[str]:
     return frozenset(meta.find_undeclared_variables(environment().parse(source)))
 
 
+@cache
+def _needs_budget(source: str) -> bool:
+    """Whether a message has a loop, a join (``~``) or a ``+``: the parts the rendering's
+    budget bounds. Without them the message's length is the one bound left, and it can be
+    checked on the result."""
+    tree = environment().parse(source)
+    return any(tree.find_all((nodes.For, nodes.Concat, nodes.Add)))
+
+
 def render(source: str, context: dict[str, Any]) -> str:
     """Render a message; raises ``jinja2.UndefinedError`` on an unknown name, SecurityError
     when its loops, joins or length pass their bounds (beyond what the data holds)."""
     template = compile_template(source)
+    if not _needs_budget(source):
+        text = _unbounded(template, context)
+        if text is not None:
+            return text
+    return _budgeted(template, context)
+
+
+def _unbounded(template: Template, context: dict[str, Any]) -> str | None:
+    """A message without loops, joins or ``+`` rendered without the budget's bookkeeping;
+    None when it fails or is too long, for :func:`_budgeted` to fail the same way (a
+    rendering depends on its values alone) or to allow the length the data holds."""
+    try:
+        text = "".join(template.root_render_func(template.new_context(context, shared=True)))
+    except Exception:
+        return None
+    return text.strip() if len(text) <= MAX_MESSAGE else None
+
+
+def _budgeted(template: Template, context: dict[str, Any]) -> str:
     budget = _Budget(context)
     token = _BUDGET.set(budget)
     parts: list[str] = []
