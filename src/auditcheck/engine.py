@@ -46,6 +46,7 @@ import durable_rules_engine as _native
 import orjson
 
 from auditcheck.locate import MAX_FIGURE
+from auditcheck.records.model import field_view
 
 MAX_CONDITIONS = 60
 MAX_NESTING = 14  # and/or levels of one condition: durable fails past 15, and the guard adds one
@@ -203,7 +204,12 @@ def value_json(value: Any) -> str | None:
     """
     kind = type(value)  # exact types first: this runs for many values of many facts
     if kind is float:
-        return repr(_number(value)) if value - value == 0 else None  # NaN and ±inf give NaN
+        if value - value != 0:  # NaN and ±inf give NaN
+            return None
+        # repr's shortest digits are costly: a tiny difference between two figures (1e-13)
+        # is written once, and only a repr without a fraction is moved (_number).
+        text = repr(value)
+        return text if "." in text or "e" not in text else repr(_number(value))
     if kind is str:
         return _string(value)
     if kind is bool:
@@ -259,10 +265,17 @@ def encoder(fields: Sequence[tuple[str, str | Getter]]) -> Encoder:
     inside a block, None when the block is), or a function of the item and the context.
     The result equals :func:`members` of the values read (the
     tests hold them to it); generating the code once per kind reads and writes every
-    field in one pass, without a dictionary of values between them.
+    field in one pass, without a dictionary of values between them. A record's item is
+    read through a view of its declared fields (:func:`~auditcheck.records.model.field_view`),
+    the derived fields' functions included: a project's fact reads about a hundred.
     """
-    env: dict[str, Any] = {"string": _string, "value_json": value_json, "number": orjson.dumps}
-    lines = ["def encode(item, ctx):", "    out = []"]
+    env: dict[str, Any] = {
+        "string": _string,
+        "value_json": value_json,
+        "number": orjson.dumps,
+        "view": field_view,
+    }
+    lines = ["def encode(item, ctx):", "    item = view(item)", "    out = []"]
     for i, (name, source) in enumerate(fields):
         if isinstance(source, str):
             first, *inner = source.split(".")
