@@ -306,7 +306,7 @@ def encoder(fields: Sequence[tuple[str, str | Getter]]) -> Encoder:
             read = f"    v = get{i}(item, ctx)"
         lines.append(_FIELD_SOURCE.format(read=read, name=name))
     lines.append(_MEMBERS_SOURCE)
-    exec("\n".join(lines), env)  # our own source, from declared names and JSON-quoted keys
+    exec("\n".join(lines), env)  # our own source, from declared names (Python literals)
     return env["encode"]  # type: ignore[no-any-return]
 
 
