@@ -1,3 +1,4 @@
+import math
 import random
 import resource
 import struct
@@ -16,6 +17,7 @@ from auditcheck.engine import (
     Engine,
     EngineError,
     EngineRule,
+    _number,
     encoder,
     members,
     rule_definition,
@@ -119,6 +121,7 @@ def test_value_json_keeps_only_usable_values() -> None:
 VALUES = [None, 0, 7, -3, 0.0, -0.0, 1.5, 1e-05, 3e-4, 1e16, 1e22, float("nan"), float("-inf")]
 VALUES += [1e-13, 1.1368683772161603e-13, 2.5e-300, 1.5e20, -9.99e15]
 VALUES += ["", "文字", 'quote"', "line\nbreak", True, False, date(2023, 12, 31)]
+VALUES += ["\ud800 lone surrogate", "\x7f\x1f\u2028"]
 
 
 def test_a_generated_encoder_writes_what_members_writes() -> None:
@@ -144,6 +147,26 @@ def test_floats_are_written_as_repr_writes_them() -> None:
         bits = struct.unpack("d", rng.getrandbits(64).to_bytes(8, "little"))[0]
         for x in (bits, rng.uniform(-1, 1) * 10 ** rng.uniform(-6, 17), rng.randint(1, 9**9) / 7):
             assert encode(SimpleNamespace(x=x), None) == members({"x": x}, ["x"]), x
+
+
+def test_a_float_is_written_as_the_repr_of_the_float_durable_reads() -> None:
+    # value_json writes tiny floats with orjson, the rest with repr once, and moves only a text
+    # without a fraction: the same text as repr(_number(x)), the float noise of a difference
+    # between two figures (1e-13), tiny, huge and round values included.
+    rng = random.Random(3)
+    for _ in range(20_000):
+        bits = struct.unpack("d", rng.getrandbits(64).to_bytes(8, "little"))[0]
+        budget = round(rng.uniform(0, 1e5), 2)
+        spent = round(rng.uniform(0, budget), 2)
+        for x in (
+            bits,
+            rng.uniform(-1, 1) * 10 ** rng.uniform(-320, 308),
+            rng.uniform(1, 10) * 10.0 ** rng.randint(-310, -8),
+            10.0 ** rng.randint(-30, 30),
+            abs(round(budget - spent, 2) - (budget - spent)),
+        ):
+            if math.isfinite(x):
+                assert value_json(x) == repr(_number(x)), x
 
 
 def test_memory_stays_flat_over_many_facts() -> None:

@@ -34,7 +34,7 @@ from auditcheck import formulas
 from auditcheck.facts import Fact
 from auditcheck.locate import Document, PathKey
 from auditcheck.records.load import LoadedRecord
-from auditcheck.records.model import Batch, Funds, Project, Schedule, SubprojectCounts
+from auditcheck.records.model import Batch, Funds, Project, Schedule, SubprojectCounts, field_view
 from auditcheck.templating import num, wan
 from auditcheck.vocabulary import Context
 
@@ -185,8 +185,8 @@ def _amounts(template: str, *amounts: float) -> str:
 
 
 def _funds(b: _Builder, funds: Funds, name: str) -> None:
-    # A model's attribute costs several times a local's: each figure is read once, and the
-    # basis texts read the funds again only when a message shows them.
+    # ``funds`` is a view of the record's fields (records.model.field_view); the basis texts
+    # read it again only when a message shows them.
     budget, spent = formulas.budget(funds), funds.spent
     rate, again = funds.stated_execution_rate, funds.stated_execution_rate_again
     if budget is not None and spent is not None:
@@ -386,7 +386,7 @@ def _subitem_totals(b: _Builder, project: Project) -> None:
 
 def crosschecks_of(record: LoadedRecord) -> list[Fact]:
     """Crosscheck facts for one record (the batch table's row for it included)."""
-    project = record.project
+    project = field_view(record.project)  # a record's figures are read many times over
     b = _Builder(project.id, record.doc, [])
     _funds(b, project, "")
     if project.expected_revenue is not None and project.debt_service:
@@ -408,7 +408,8 @@ def crosschecks_of(record: LoadedRecord) -> list[Fact]:
     _counts(b, project.subprojects, "")
     _schedule(b, project.schedule, "")
     _subitem_totals(b, project)
-    for i, item in enumerate(project.subitems):
+    for i, subitem in enumerate(project.subitems):
+        item = field_view(subitem)
         sub = b.at("subitems", i)
         _funds(sub, item, item.name)
         _counts(sub, item.subprojects, item.name)

@@ -53,6 +53,8 @@ class FactField:
     name: str
     type: FieldType
     doc: str
+    # Reads the item's declared fields only: the encoders hand it a view of them
+    # (records.model.field_view), on which a property or method of the model is not found.
     get: Getter
     at: Where  # relative to the item; a function when it depends on the data
     choices: Callable[[], tuple[str, ...]] | None = None  # the text values it can take
