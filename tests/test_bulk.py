@@ -14,7 +14,9 @@ from openpyxl import Workbook
 from auditcheck import check, pipeline
 from auditcheck.check import Checker
 from auditcheck.config import RulebookSpec
+from auditcheck.engine import members
 from auditcheck.examples import example_record
+from auditcheck.facts import Fact
 from auditcheck.findings import Tally
 from auditcheck.records import load
 from auditcheck.records.load import LoadedRecord, iter_records
@@ -291,6 +293,25 @@ def test_a_block_finds_what_each_record_finds_alone(generated: Path) -> None:
     outcome = attrgetter("record", "findings", "errors", "facts", "asserted", "firings")
     assert [outcome(c) for c in together] == [outcome(c) for c in alone]
     assert sum(len(c.findings) for c in together) > 300
+
+
+def test_counts_are_written_as_members_writes_them(generated: Path, monkeypatch) -> None:
+    # The checker writes a fact's counts itself (whole numbers as floats), as members would.
+    checker = Checker(RulebookSpec(RULES).load())
+    written: list[tuple[str, str]] = []
+    counts = Checker._counts
+
+    def kept(self: Checker, fact: Fact, tally: dict) -> str:
+        text = counts(self, fact, tally)
+        fields = [a.field for a in self.counts[fact.kind]]
+        written.append((text, members(fact.values, fields)))
+        return text
+
+    monkeypatch.setattr(Checker, "_counts", kept)
+    records = [r for r in iter_records([generated]) if isinstance(r, LoadedRecord)][:300]
+    checker.check_all(records)
+    assert [mine for mine, _ in written] == [theirs for _, theirs in written]
+    assert sum(text.count(":") for text, _ in written) > 100  # counts were written
 
 
 def test_a_run_on_records_imports_no_office_library(tmp_path: Path) -> None:

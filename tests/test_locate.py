@@ -1,8 +1,17 @@
+import dataclasses
 from pathlib import Path
 
 import pytest
 
-from auditcheck.locate import LocatedError, Position, dotted, parse, read, validate
+from auditcheck.locate import (
+    CellPosition,
+    LocatedError,
+    Position,
+    dotted,
+    parse,
+    read,
+    validate,
+)
 from auditcheck.records.model import Project
 
 
@@ -189,3 +198,17 @@ def test_lines_are_counted_as_an_editor_shows_them() -> None:
     doc = parse("a: 1\r# 注释\u2028x: 2\nb: 3\n", "p.yaml")
     assert doc.position(("x",)) == Position(2, 6)
     assert doc.position(("b",)) == Position(3, 1)
+
+
+def test_position_made_by_hand_is_a_frozen_dataclass() -> None:
+    # Position fills its dict itself (cheaper than the dataclass's __init__): it must still
+    # compare, hash, print and refuse changes as the generated one would, CellPosition too.
+    pos = Position(4, 5)
+    assert (pos.line, pos.col, pos.place, pos.file) == (4, 5, "", "")
+    assert pos == Position(line=4, col=5) and hash(pos) == hash((4, 5))
+    assert pos != Position(4, 6) and repr(pos) == "Position(line=4, col=5)"
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        pos.line = 3  # type: ignore[misc]
+    cell = CellPosition(12, 5, "自评表!E12", "a.xlsx")
+    assert (cell.line, cell.col, cell.place, cell.file) == (12, 5, "自评表!E12", "a.xlsx")
+    assert cell != pos and CellPosition(4, 5) == CellPosition(4, 5)

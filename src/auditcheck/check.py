@@ -10,6 +10,7 @@ whether it was checked here or in a worker process.
 
 from __future__ import annotations
 
+import json
 from bisect import bisect_right
 from collections.abc import Callable, Collection, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
@@ -20,7 +21,7 @@ from operator import attrgetter, itemgetter
 from typing import Any
 
 from auditcheck.crosschecks import batch_crosschecks, crosschecks_of
-from auditcheck.engine import Encoder, Engine, EngineRule, encoder, members
+from auditcheck.engine import Encoder, Engine, EngineRule, encoder
 from auditcheck.facts import Fact, facts_of, sources
 from auditcheck.findings import Finding, Tally, fingerprint
 from auditcheck.formulas import GRADE_RULE, grade_bands
@@ -176,7 +177,11 @@ class Checker:
         rules = engine_rules(rulebook.rules)
         self.engine = Engine(rules)
         self.counts = counts_needed(rulebook.rules)
-        self.count_fields = {kind: [a.field for a in aggs] for kind, aggs in self.counts.items()}
+        # Each count with the JSON text that begins its member (``,"name":``), written once.
+        self._count_members = {
+            kind: [(a, f",{json.dumps(a.field)}:") for a in aggs]
+            for kind, aggs in self.counts.items()
+        }
         self.counted = frozenset(a.kind for aggs in self.counts.values() for a in aggs)
         self.helpers = frozenset(r.id for r in rules if r.id not in self.rules)
         # Kinds no rule reads and no count needs are not built at all.
@@ -356,12 +361,17 @@ class Checker:
         """The counts ``fact``'s rules read, put on the fact and written as JSON members."""
         path, values = fact.path, fact.values
         unstated = fact.item.unstated  # read once: a model's fields are slow to read
-        for agg in self.counts[fact.kind]:
+        written = []
+        for agg, member in self._count_members[fact.kind]:
             size = tally.get((path, agg.kind), 0)
             # An empty list, or one the source shows only in part, gives no count.
             if size and agg.list not in unstated:
-                values[agg.field] = tally.get((path, agg.field), 0) if agg.condition else size
-        return members(values, self.count_fields[fact.kind])
+                count = tally.get((path, agg.field), 0) if agg.condition else size
+                values[agg.field] = count
+                # A count is a whole number of items: written as the float ``members`` writes
+                # (``3.0``) without its general path (the tests hold the two equal).
+                written.append(f"{member}{count}.0")
+        return "".join(written)
 
     def _check(self, jobs: list[_Job]) -> None:
         results: list[Evaluated | Exception]

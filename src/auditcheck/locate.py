@@ -53,7 +53,7 @@ def too_large(value: Any) -> bool:
     return numeric and abs(value) > MAX_FIGURE
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, init=False)
 class Position:
     """A 1-based line and column in a file."""
 
@@ -61,6 +61,13 @@ class Position:
     col: int
     place = ""  # a line of text is no cell (see CellPosition)
     file = ""  # the document's own file
+
+    def __init__(self, line: int, col: int) -> None:
+        # A frozen dataclass's own __init__ sets each field through object.__setattr__, twice
+        # what filling the instance's dict costs (a finding's position, each record's anchor).
+        fields = self.__dict__
+        fields["line"] = line
+        fields["col"] = col
 
 
 @dataclass(frozen=True)
