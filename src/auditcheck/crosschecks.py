@@ -25,9 +25,7 @@ What is paired (each only when the record states both sides):
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
 from datetime import date
-from functools import partial
 from typing import Any
 
 from auditcheck import formulas
@@ -43,52 +41,96 @@ _CTX = Context()
 Key = str | PathKey  # where a figure stands: a field, or a path, under the builder's base
 
 
-@dataclass(slots=True)
 class Pair:
     """Two figures about one quantity (the item of a ``crosscheck`` fact), and where each stands.
 
     The rules read ``check``, ``days`` and ``difference``; the rest is what a finding shows,
-    kept as the pair was given it (the basis text a function, the places keys under ``base``)
-    and worked out only when a finding asks for it: most pairs agree.
+    kept as the pair was given it (the subject in two parts, the basis text a function and its
+    arguments, the places keys under its builder's base) and worked out only when a finding
+    asks for it: most pairs agree, and a record gives about six.
     """
 
-    check: str
-    subject: str
-    stated: float | None
-    computed: float | None
-    difference: float | None  # |stated − computed|: what the rules compare
-    unit: str
-    explain: Callable[[], str]  # the basis text
-    doc: Document
-    base: PathKey
-    stated_key: Key
-    computed_key: Key
-    days: int | None = None
-    note: str | None = None
-    basis_place: str | None = None  # where the computed figure stands, when in another file
+    __slots__ = (
+        "_args",
+        "_base",
+        "_doc",
+        "_explain",
+        "_name",
+        "_what",
+        "basis_place",
+        "check",
+        "computed",
+        "computed_key",
+        "days",
+        "difference",
+        "note",
+        "stated",
+        "stated_key",
+        "unit",
+    )
+
+    def __init__(
+        self,
+        doc: Document,
+        base: PathKey,
+        check: str,
+        name: str,
+        what: str,
+        stated: float | None,
+        stated_key: Key,
+        computed: float | None,
+        computed_key: Key,
+        unit: str,
+        explain: Callable[..., str],
+        args: tuple[Any, ...],
+    ) -> None:
+        # Its builder's document and base, not the builder: the builder holds the facts, and
+        # that cycle would keep a record's facts alive until the collector runs.
+        self._doc = doc
+        self._base = base
+        self.check = check
+        self._name = name  # the sub-item's name, empty at project level
+        self._what = what
+        self.stated = stated
+        self.stated_key = stated_key
+        self.computed = computed
+        self.computed_key = computed_key
+        # |stated − computed|: what the rules compare
+        self.difference = None if computed is None else abs(stated - computed)  # type: ignore[operator]
+        self.unit = unit
+        self._explain = explain
+        self._args = args
+        self.days: int | None = None  # date-order: the later date less the earlier, in days
+        self.note: str | None = None
+        self.basis_place: str | None = None  # where the computed figure stands, in another file
+
+    @property
+    def subject(self) -> str:
+        """What the two figures are, as messages name it (the sub-item's name first)."""
+        return self._name + self._what
 
     @property
     def stated_path(self) -> PathKey:
-        return _under(self.base, self.stated_key)
+        return _under(self._base, self.stated_key)
 
     @property
     def computed_path(self) -> PathKey:
-        return _under(self.base, self.computed_key)
+        return _under(self._base, self.computed_key)
 
     @property
     def basis(self) -> str:
         """How the computed figure follows from the record's figures, in the report's words."""
-        return self.explain()
+        return self._explain(*self._args)
 
     @property
     def stated_at(self) -> str:
         """``file:line`` (a workbook's ``file:Sheet!E12``) of the stated figure."""
-        return self.doc.short(self.stated_path)
+        return self._doc.short(self.stated_path)
 
     @property
     def basis_at(self) -> str:
         """``file:line`` (or cell) of the figures the computed one follows from."""
-        return self.basis_place or self.doc.short(self.computed_path)
+        return self.basis_place or self._doc.short(self.computed_path)
 
 
 def _under(base: PathKey, key: Key) -> PathKey:
@@ -113,56 +155,57 @@ class _Builder:
     def pair(
         self,
         check: str,
-        subject: str,
+        name: str,
+        what: str,
         stated: float | None,
         stated_at: Key,
         computed: float | None,
         computed_at: Key,
-        basis: Callable[[], str],
         unit: str,
-        basis_at: str | None = None,
-        note: str | None = None,
-    ) -> None:
-        """A pair when both figures are given; ``basis`` is only called when a message shows it."""
+        basis: Callable[..., str],
+        args: tuple[Any, ...],
+    ) -> Pair | None:
+        """A pair when both figures are given: the subject ``name + what``; the basis text
+        ``basis(*args)``, only worked out when a message shows it."""
         if stated is None or computed is None:
-            return
+            return None
         pair = Pair(
-            check,
-            subject,
-            stated,
-            computed,
-            abs(stated - computed),
-            unit,
-            basis,
             self.doc,
             self.base,
+            check,
+            name,
+            what,
+            stated,
             stated_at,
+            computed,
             computed_at,
-            None,  # days
-            note,
-            basis_at,
+            unit,
+            basis,
+            args,
         )
         self.facts.append(Fact("crosscheck", self.record, (), pair, _CTX, "", self.doc))
+        return pair
 
-    def order(self, name: str, subject: str, schedule: Schedule, earlier: str, later: str) -> None:
+    def order(self, name: str, what: str, schedule: Schedule, earlier: str, later: str) -> None:
         """Two dates of a schedule that must come in this order, when both are given."""
         first, second = getattr(schedule, earlier), getattr(schedule, later)
         if first is None or second is None:
             return
         pair = Pair(
-            "date-order",
-            name + subject,
-            None,
-            None,
-            None,  # difference
-            "",
-            partial(_dates, first, second),
             self.doc,
             self.base,
+            "date-order",
+            name,
+            what,
+            None,
             later,
+            None,
             earlier,
-            (second - first).days,
+            "",
+            _dates,
+            (first, second),
         )
+        pair.days = (second - first).days
         self.facts.append(Fact("crosscheck", self.record, (), pair, _CTX, "", self.doc))
 
 
@@ -193,40 +236,47 @@ def _funds(b: _Builder, funds: Funds, name: str) -> None:
         if (balance := funds.stated_balance) is not None:
             b.pair(
                 "balance",
-                f"{name}结余",
+                name,
+                "结余",
                 balance,
                 "stated_balance",
                 budget - spent,
                 "spent",
-                partial(_balance_basis, funds),
                 WAN,
+                _balance_basis,
+                (funds,),
             )
-        for key, stated in (
-            ("stated_execution_rate", rate),
-            ("stated_execution_rate_again", again),
-        ):
-            if stated is not None:
+        if rate is not None or again is not None:
+            computed = formulas.rate(spent, budget)
+            for key, stated in (
+                ("stated_execution_rate", rate),
+                ("stated_execution_rate_again", again),
+            ):
                 b.pair(
                     "rate",
-                    f"{name}预算执行率",
+                    name,
+                    "预算执行率",
                     stated,
                     key,
-                    formulas.rate(spent, budget),
+                    computed,
                     "spent",
-                    partial(_execution_basis, funds),
                     PERCENT,
+                    _execution_basis,
+                    (funds,),
                 )
     adjusted, recovered = funds.adjusted_budget, funds.recovered
     if adjusted is not None and spent is not None and recovered is not None:
         b.pair(
             "balance",
-            f"{name}年末收回资金",
+            name,
+            "年末收回资金",
             recovered,
             "recovered",
             adjusted - spent,
             "adjusted_budget",
-            partial(_amounts, "调整后预算{} − 支出{}", adjusted, spent),
             WAN,
+            _amounts,
+            ("调整后预算{} − 支出{}", adjusted, spent),
         )
     for i, stated_rate in enumerate(funds.stated_rates):
         num, den = getattr(funds, stated_rate.numerator), getattr(funds, stated_rate.denominator)
@@ -234,49 +284,57 @@ def _funds(b: _Builder, funds: Funds, name: str) -> None:
             continue
         b.pair(
             "rate",
-            f"{name}{stated_rate.name}",
+            name,
+            stated_rate.name,
             stated_rate.value,
             ("stated_rates", i, "value"),
             formulas.rate(num, den),
             stated_rate.numerator,
-            partial(formulas.basis_text, stated_rate.numerator, num, stated_rate.denominator, den),
             PERCENT,
+            formulas.basis_text,
+            (stated_rate.numerator, num, stated_rate.denominator, den),
         )
     if again is not None:
         b.pair(
             "restated",
-            f"{name}预算执行率",
+            name,
+            "预算执行率",
             again,
             "stated_execution_rate_again",
             rate,
             "stated_execution_rate",
-            _restated_rate,
             PERCENT,
+            _restated_rate,
+            (),
         )
     if sources := funds.sources:
         amounts = [source.amount for source in sources]
         b.pair(
             "sum",
-            f"{name}资金来源合计",
+            name,
+            "资金来源合计",
             funds.budget,
             "budget",
             _sum(amounts),
             "sources",
-            partial(_plus, amounts),
             WAN,
+            _plus,
+            (amounts,),
         )
     if parts := funds.parts:
         for key in ("budget", "spent"):
             values = [getattr(part, key) for part in parts]
             b.pair(
                 "sum",
-                f"{name}各明细合计",
+                name,
+                "各明细合计",
                 getattr(funds, key),
                 key,
                 _sum(values),
                 "parts",
-                partial(_plus, values),
                 WAN,
+                _plus,
+                (values,),
             )
 
 
@@ -308,13 +366,15 @@ def _counts(b: _Builder, counts: SubprojectCounts | None, name: str) -> None:
         return
     b.at("subprojects").pair(
         "count",
-        f"{name}子项目总数",
+        name,
+        "子项目总数",
         counts.total,
         "total",
         done + counts.in_progress,
         "in_progress",
-        partial("已完工{} + 在建{}".format, done, counts.in_progress),
         counts.unit,
+        "已完工{} + 在建{}".format,
+        (done, counts.in_progress),
     )
 
 
@@ -330,8 +390,8 @@ def _schedule(b: _Builder, schedule: Schedule | None, name: str) -> None:
     if schedule is None:
         return
     at = b.at("schedule")
-    for subject, earlier, later in _ORDER:
-        at.order(name, subject, schedule, earlier, later)
+    for what, earlier, later in _ORDER:
+        at.order(name, what, schedule, earlier, later)
 
 
 _TOTALS = (
@@ -341,27 +401,25 @@ _TOTALS = (
 )
 
 
-def _subitem_totals(b: _Builder, project: Project) -> None:
-    items = project.subitems
-    if not items:
-        return
-    for key, subject in _TOTALS:
+def _subitem_totals(b: _Builder, project: Project, items: list[Any]) -> None:
+    """The project's totals against its sub-items' (``items``: views of them)."""
+    for key, what in _TOTALS:
         if (total := getattr(project, key)) is not None:
             values = [getattr(item, key) for item in items]
-            b.pair(
-                "sum", subject, total, key, _sum(values), "subitems", partial(_plus, values), WAN
-            )
-    if project.subprojects is not None:
+            b.pair("sum", "", what, total, key, _sum(values), "subitems", WAN, _plus, (values,))
+    if (counts := project.subprojects) is not None:
         totals = [item.subprojects.total if item.subprojects else None for item in items]
         b.pair(
             "count",
+            "",
             "各子项目所含项目数合计",
-            project.subprojects.total,
+            counts.total,
             ("subprojects", "total"),
             _sum(totals),
             "subitems",
-            partial(_plus, totals, str),
-            project.subprojects.unit,
+            counts.unit,
+            _plus,
+            (totals, str),
         )
     if project.stated_average_rate is None:
         return
@@ -371,17 +429,20 @@ def _subitem_totals(b: _Builder, project: Project) -> None:
     if total_budget and total_spent is not None:
         rates = [formulas.rate(s, bud) for s, bud in zip(spent, budgets, strict=True) if bud]
         mean = sum(rates) / len(rates)  # type: ignore[arg-type]
-        b.pair(
+        average = b.pair(
             "average",
+            "",
             "各子项目平均执行率",
             project.stated_average_rate,
             "stated_average_rate",
             formulas.rate(total_spent, total_budget),
             "subitems",
-            partial(_amounts, "支出合计{} ÷ 预算合计{} × 100", total_spent, total_budget),
             PERCENT,
-            note=f"各子项目执行率的简单平均为{mean:.2f}%",
+            _amounts,
+            ("支出合计{} ÷ 预算合计{} × 100", total_spent, total_budget),
         )
+        if average is not None:
+            average.note = f"各子项目执行率的简单平均为{mean:.2f}%"
 
 
 def crosschecks_of(record: LoadedRecord) -> list[Fact]:
@@ -392,41 +453,41 @@ def crosschecks_of(record: LoadedRecord) -> list[Fact]:
     if project.expected_revenue is not None and project.debt_service:
         b.pair(
             "rate",
+            "",
             "本息覆盖倍数",
             project.stated_coverage,
             "stated_coverage",
             formulas.coverage(project),
             "expected_revenue",
-            partial(
-                _amounts,
-                "预期收益{} ÷ 应还本付息{}",
-                project.expected_revenue,
-                project.debt_service,
-            ),
             "倍",
+            _amounts,
+            ("预期收益{} ÷ 应还本付息{}", project.expected_revenue, project.debt_service),
         )
     _counts(b, project.subprojects, "")
     _schedule(b, project.schedule, "")
-    _subitem_totals(b, project)
-    for i, subitem in enumerate(project.subitems):
-        item = field_view(subitem)
-        sub = b.at("subitems", i)
-        _funds(sub, item, item.name)
-        _counts(sub, item.subprojects, item.name)
-        _schedule(sub, item.schedule, item.name)
-        _targets(sub, item.targets)
+    if project.subitems:
+        items = list(map(field_view, project.subitems))
+        _subitem_totals(b, project, items)
+        for i, item in enumerate(items):
+            sub = b.at("subitems", i)
+            _funds(sub, item, item.name)
+            _counts(sub, item.subprojects, item.name)
+            _schedule(sub, item.schedule, item.name)
+            _targets(sub, item.targets)
     _targets(b, project.targets)
     for j, q in enumerate(project.quantities):
         if q.parts:
             b.at("quantities", j).pair(
                 "sum",
-                f"{q.name}分项合计",
+                q.name,
+                "分项合计",
                 q.value,
                 "value",
                 sum(q.parts),
                 "parts",
-                partial(_plus, q.parts, num),
                 q.unit or "",
+                _plus,
+                (q.parts, num),
             )
     if (batch := record.batch) is not None and batch.table and record.batch_doc is not None:
         _table_row(record, batch, record.batch_doc, b.facts)
@@ -438,13 +499,15 @@ def _targets(b: _Builder, targets: list[Any]) -> None:
         if target.stated_actual_again is not None:  # most targets state their value once
             b.at("targets", j).pair(
                 "restated",
+                "",
                 f"“{target.indicator}”实际完成值",
                 target.stated_actual_again,
                 "stated_actual_again",
                 target.actual,
                 "actual",
-                _restated_actual,
                 target.unit or "",
+                _restated_actual,
+                (),
             )
 
 
@@ -452,17 +515,20 @@ def _table_row(record: LoadedRecord, batch: Batch, doc: Document, facts: list[Fa
     project = record.project
     for i, row in _table_rows(batch).get(project.id, ()):
         key = formulas.budget_key(project)
-        _Builder(project.id, doc, facts, ("table", i)).pair(
+        pair = _Builder(project.id, doc, facts, ("table", i)).pair(
             "restated",
+            "",
             "明细表所列金额与项目预算",
             row.amount,
             "amount",
             formulas.budget(project),
             "amount",
-            partial("项目记录中的{}".format, formulas.AMOUNT_LABELS[key]),
             WAN,
-            basis_at=record.doc.short((key,)),
+            "项目记录中的{}".format,
+            (formulas.AMOUNT_LABELS[key],),
         )
+        if pair is not None:
+            pair.basis_place = record.doc.short((key,))
 
 
 _indexed: list[Any] = [None, {}]  # the last batch whose table was indexed, and its index
@@ -485,12 +551,14 @@ def batch_crosschecks(batch: Batch, doc: Document) -> list[Fact]:
     amounts = [row.amount for row in batch.table]
     b.pair(
         "sum",
+        "",
         "评价项目明细表合计",
         batch.stated_table_total,
         "stated_table_total",
         _sum(amounts) if amounts else None,
         "table",
-        partial(_plus, amounts),
         WAN,
+        _plus,
+        (amounts,),
     )
     return b.facts
