@@ -102,7 +102,7 @@ def _every_record(rulebook: Rulebook) -> Iterator[tuple[LoadedRecord, Context]]:
 def test_every_field_reads_the_same_through_a_view_of_its_item(rulebook: Rulebook) -> None:
     # The encoders read an item's fields through records.model.field_view: every declared field of
     # every kind, stated or derived, must come out as it does from the item itself.
-    encoders = {kind: encoder(sources(kind, names)) for kind, names in FIELDS.items()}
+    encoders = {kind: encoder(sources(kind, names), field_view) for kind, names in FIELDS.items()}
     for record, ctx in _every_record(rulebook):
         for fact in all_facts(record, ctx):
             item, declared = fact.item, FIELDS[fact.kind]

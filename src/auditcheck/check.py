@@ -27,7 +27,7 @@ from auditcheck.findings import Finding, Tally, fingerprint
 from auditcheck.formulas import GRADE_RULE, grade_bands
 from auditcheck.locate import Document, LocatedError, Note, PathKey, dotted
 from auditcheck.records.load import LoadedRecord, Unit, display, iter_unit
-from auditcheck.records.model import Batch
+from auditcheck.records.model import Batch, field_view
 from auditcheck.rulebook.condition import Aggregate
 from auditcheck.rulebook.load import MESSAGE_NAMES, Rulebook
 from auditcheck.rulebook.schema import CompiledRule
@@ -99,7 +99,9 @@ def encoders(engine: Engine) -> dict[str, Encoder]:
     """Per fact kind the engine has rules for, the function that writes the declared fields
     its rules read (counts are added by the checker, which keeps them)."""
     return {
-        kind: encoder(sources(kind, [f for f in engine.fields(kind) if f in FIELDS[kind]]))
+        kind: encoder(
+            sources(kind, [f for f in engine.fields(kind) if f in FIELDS[kind]]), field_view
+        )
         for kind in engine.kinds()
     }
 

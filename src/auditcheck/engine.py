@@ -46,7 +46,6 @@ import durable_rules_engine as _native
 import orjson
 
 from auditcheck.locate import MAX_FIGURE
-from auditcheck.records.model import field_view
 
 MAX_CONDITIONS = 60
 MAX_NESTING = 14  # and/or levels of one condition: durable fails past 15, and the guard adds one
@@ -274,16 +273,22 @@ def _utf8(text: str) -> bytes:
     return text.encode("utf-8", "surrogatepass")
 
 
-def encoder(fields: Sequence[tuple[str, str | Getter]]) -> Encoder:
+def _same(item: Any) -> Any:
+    return item
+
+
+def encoder(
+    fields: Sequence[tuple[str, str | Getter]], view: Callable[[Any], Any] = _same
+) -> Encoder:
     """A function ``(item, ctx) → JSON members`` for one fact kind, generated for its fields.
 
     Each field is ``(name, source)``: an attribute of the item (``block.attribute``: one
     inside a block, None when the block is), or a function of the item and the context.
     The result equals :func:`members` of the values read (the tests hold them to it);
     generating the code once per kind reads every field in one pass, and orjson writes
-    them in one call. A record's item is read through a view of its declared fields
-    (:func:`~auditcheck.records.model.field_view`), the derived fields' functions
-    included: a project's fact reads about a hundred.
+    them in one call. Each item is read through ``view(item)``, the derived fields'
+    functions included: the checker passes a view of a record's declared fields
+    (:func:`~auditcheck.records.model.field_view`), as a project's fact reads about a hundred.
     """
     env: dict[str, Any] = {
         "string": _string,
@@ -291,7 +296,7 @@ def encoder(fields: Sequence[tuple[str, str | Getter]]) -> Encoder:
         "dumps": orjson.dumps,
         "written": orjson.Fragment,
         "utf8": _utf8,
-        "view": field_view,
+        "view": view,
     }
     lines = ["def encode(item, ctx):", "    item = view(item)", "    d = {}"]
     for i, (name, source) in enumerate(fields):
