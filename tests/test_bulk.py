@@ -1,6 +1,7 @@
 """Bulk input (JSON Lines, CSV, XLSX), --jobs, and streaming."""
 
 import json
+import pickle
 import random
 import shutil
 import subprocess
@@ -18,9 +19,10 @@ from auditcheck.engine import members
 from auditcheck.examples import example_record
 from auditcheck.facts import Fact
 from auditcheck.findings import Tally
+from auditcheck.locate import DEFAULT_MAX_BYTES
 from auditcheck.records import load
 from auditcheck.records.load import LoadedRecord, iter_records
-from auditcheck.render.writers import Writer, make_writer
+from auditcheck.render.writers import Encoding, Writer, make_writer
 from auditcheck.rulebook.load import Rulebook
 
 from .conftest import FIXTURES, ROOT, RULES, cli
@@ -140,6 +142,30 @@ def test_jobs_2_takes_a_unit_with_repeated_ids_as_jobs_1(
     one, two = (cli("run", str(path), "--jobs", jobs, "--format", fmt) for jobs in "12")
     assert (two.returncode, two.stdout, two.stderr) == (one.returncode, one.stdout, one.stderr)
     assert one.stderr.count("also used by") == 3
+
+
+def test_a_worker_writes_a_run_of_records_as_one_message(tmp_path: Path, generated: Path) -> None:
+    # A worker takes its records block by block; consecutive blocks make one Written, which
+    # an error ends, and the Written holds what each record would have written alone.
+    lines = generated.read_text("utf-8").splitlines()[:150]
+    path = tmp_path / "part.jsonl"
+    path.write_text("\n".join([*lines[:70], "{", *lines[70:]]) + "\n", "utf-8")
+    shutil.copy(generated.parent / "batch.yaml", tmp_path / "batch.yaml")
+    checker = Checker(RulebookSpec(RULES).load())
+    (unit,) = [u for u in load.plan_units([path], DEFAULT_MAX_BYTES) if isinstance(u, load.Unit)]
+    outcomes = list(check.check_unit(checker, unit, DEFAULT_MAX_BYTES))
+    sent = pipeline.writing(Encoding("jsonl"))(outcomes)
+    assert [type(item).__name__ for item in sent] == ["Written", "LocatedError", "Written"]
+    first, _, second = sent
+    checked = [item for item in outcomes if isinstance(item, check.Checked)]
+    assert first.records + second.records == [item.record for item in checked]
+    assert len(first.records) == 70 and len(first.each) == 3  # blocks of 32, 32 and 6
+    encode = Encoding("jsonl").encoder()
+    wanted = [encode(item.findings) if item.findings else "" for item in checked]
+    assert first.chunks + second.chunks == wanted and any(wanted)
+    assert first.facts + second.facts == sum(item.facts for item in checked)
+    each = [row for block in second.each for row in pickle.loads(block)]
+    assert [row[1] for row in each] == [item.facts for item in checked[70:]]
 
 
 class _Writes(list):
