@@ -6,13 +6,14 @@ import random
 import shutil
 import subprocess
 import sys
+from concurrent.futures import ProcessPoolExecutor
 from operator import attrgetter
 from pathlib import Path
 
 import pytest
 from openpyxl import Workbook
 
-from auditcheck import check, pipeline
+from auditcheck import check, parallel, pipeline
 from auditcheck.check import Checker
 from auditcheck.config import RulebookSpec
 from auditcheck.engine import members
@@ -166,6 +167,18 @@ def test_a_worker_writes_a_run_of_records_as_one_message(tmp_path: Path, generat
     assert first.facts + second.facts == sum(item.facts for item in checked)
     each = [row for block in second.each for row in pickle.loads(block)]
     assert [row[1] for row in each] == [item.facts for item in checked[70:]]
+
+
+@pytest.mark.skipif(parallel.F_SETPIPE_SZ is None, reason="pipes cannot be widened here")
+def test_the_pools_pipes_hold_a_units_message() -> None:
+    fcntl = pytest.importorskip("fcntl")
+    pool = ProcessPoolExecutor(1)
+    try:
+        parallel._widen_pipes(pool)
+        for queue in (pool._call_queue, pool._result_queue):
+            assert fcntl.fcntl(queue._reader.fileno(), fcntl.F_GETPIPE_SZ) == parallel.PIPE_BYTES
+    finally:
+        pool.shutdown()
 
 
 class _Writes(list):
