@@ -1,26 +1,29 @@
 """Bulk input (JSON Lines, CSV, XLSX), --jobs, and streaming."""
 
 import json
+import pickle
 import random
 import shutil
 import subprocess
 import sys
+from concurrent.futures import ProcessPoolExecutor
 from operator import attrgetter
 from pathlib import Path
 
 import pytest
 from openpyxl import Workbook
 
-from auditcheck import check, pipeline
+from auditcheck import check, parallel, pipeline
 from auditcheck.check import Checker
 from auditcheck.config import RulebookSpec
 from auditcheck.engine import members
 from auditcheck.examples import example_record
 from auditcheck.facts import Fact
 from auditcheck.findings import Tally
+from auditcheck.locate import DEFAULT_MAX_BYTES
 from auditcheck.records import load
 from auditcheck.records.load import LoadedRecord, iter_records
-from auditcheck.render.writers import Writer, make_writer
+from auditcheck.render.writers import Encoding, Writer, make_writer
 from auditcheck.rulebook.load import Rulebook
 
 from .conftest import FIXTURES, ROOT, RULES, cli
@@ -140,6 +143,42 @@ def test_jobs_2_takes_a_unit_with_repeated_ids_as_jobs_1(
     one, two = (cli("run", str(path), "--jobs", jobs, "--format", fmt) for jobs in "12")
     assert (two.returncode, two.stdout, two.stderr) == (one.returncode, one.stdout, one.stderr)
     assert one.stderr.count("also used by") == 3
+
+
+def test_a_worker_writes_a_run_of_records_as_one_message(tmp_path: Path, generated: Path) -> None:
+    # A worker takes its records block by block; consecutive blocks make one Written, which
+    # an error ends, and the Written holds what each record would have written alone.
+    lines = generated.read_text("utf-8").splitlines()[:150]
+    path = tmp_path / "part.jsonl"
+    path.write_text("\n".join([*lines[:70], "{", *lines[70:]]) + "\n", "utf-8")
+    shutil.copy(generated.parent / "batch.yaml", tmp_path / "batch.yaml")
+    checker = Checker(RulebookSpec(RULES).load())
+    (unit,) = [u for u in load.plan_units([path], DEFAULT_MAX_BYTES) if isinstance(u, load.Unit)]
+    outcomes = list(check.check_unit(checker, unit, DEFAULT_MAX_BYTES))
+    sent = pipeline.writing(Encoding("jsonl"))(outcomes)
+    assert [type(item).__name__ for item in sent] == ["Written", "LocatedError", "Written"]
+    first, _, second = sent
+    checked = [item for item in outcomes if isinstance(item, check.Checked)]
+    assert first.records + second.records == [item.record for item in checked]
+    assert len(first.records) == 70 and len(first.each) == 3  # blocks of 32, 32 and 6
+    encode = Encoding("jsonl").encoder()
+    wanted = [encode(item.findings) if item.findings else "" for item in checked]
+    assert first.chunks + second.chunks == wanted and any(wanted)
+    assert first.facts + second.facts == sum(item.facts for item in checked)
+    each = [row for block in second.each for row in pickle.loads(block)]
+    assert [row[1] for row in each] == [item.facts for item in checked[70:]]
+
+
+@pytest.mark.skipif(parallel.F_SETPIPE_SZ is None, reason="pipes cannot be widened here")
+def test_the_pools_pipes_hold_a_units_message() -> None:
+    fcntl = pytest.importorskip("fcntl")
+    pool = ProcessPoolExecutor(1)
+    try:
+        parallel._widen_pipes(pool)
+        for queue in (pool._call_queue, pool._result_queue):
+            assert fcntl.fcntl(queue._reader.fileno(), fcntl.F_GETPIPE_SZ) == parallel.PIPE_BYTES
+    finally:
+        pool.shutdown()
 
 
 class _Writes(list):

@@ -131,30 +131,32 @@ class Written:
     asserted: int
     firings: int
     tally: Tally
-    # Each record's (anchor, facts, asserted, firings, marks), pickled: only a record id seen
-    # before needs them, to take the records one by one.
-    each: bytes
+    # Each record's (anchor, facts, asserted, firings, marks), pickled a block at a time: only
+    # a record id seen before needs them, to take the records one by one.
+    each: list[bytes]
 
     @classmethod
     def of(cls, checked: list[Checked], encode: Callable[[list[Finding]], str]) -> Written:
         """Records checked without an error, their findings written by ``encode``."""
-        tally = Tally()
+        written = cls([], [], [], [], 0, 0, 0, Tally(), [])
+        written.add(checked, encode)
+        return written
+
+    def add(self, checked: list[Checked], encode: Callable[[list[Finding]], str]) -> None:
+        """The records that follow, written by ``encode``."""
         each = []
         for item in checked:
             found = marks(item.findings)
-            tally.count(found)
+            self.tally.count(found)
             each.append((item.anchor, item.facts, item.asserted, item.firings, found))
-        return cls(
-            [item.record for item in checked],
-            [item.file for item in checked],
-            [item.anchor.short for item in checked if item.anchor is not None],
-            [encode(item.findings) if item.findings else "" for item in checked],
-            sum(item.facts for item in checked),
-            sum(item.asserted for item in checked),
-            sum(item.firings for item in checked),
-            tally,
-            pickle.dumps(each, pickle.HIGHEST_PROTOCOL),
-        )
+            self.facts += item.facts
+            self.asserted += item.asserted
+            self.firings += item.firings
+        self.records += [item.record for item in checked]
+        self.files += [item.file for item in checked]
+        self.places += [item.anchor.short for item in checked if item.anchor is not None]
+        self.chunks += [encode(item.findings) if item.findings else "" for item in checked]
+        self.each.append(pickle.dumps(each, pickle.HIGHEST_PROTOCOL))
 
 
 def runs(outcomes: Iterable[Outcome], size: int | None = None) -> Iterator[Outcome | list[Checked]]:
@@ -182,7 +184,17 @@ def writing(encoding: Encoding) -> Callable[[Iterable[Outcome]], list[Outcome | 
     encode = encoding.encoder()
 
     def written(outcomes: Iterable[Outcome]) -> list[Outcome | Written]:
-        return [Written.of(p, encode) if isinstance(p, list) else p for p in runs(outcomes)]
+        sent: list[Outcome | Written] = []
+        # Block by block, as one process does: a block's findings are written and dropped
+        # before the next is checked (holding a unit's costs a worker a few per cent).
+        for part in runs(outcomes, BLOCK):
+            if not isinstance(part, list):
+                sent.append(part)
+            elif sent and isinstance(last := sent[-1], Written):
+                last.add(part, encode)  # the same run of records goes on
+            else:
+                sent.append(Written.of(part, encode))
+        return sent
 
     return written
 
@@ -523,7 +535,7 @@ class _Merge:
             self.result.tally.merge(item.tally)
             streaming.take_all(item.chunks)  # one write for the unit, not one per record
             return
-        each = pickle.loads(item.each)
+        each = [record for block in item.each for record in pickle.loads(block)]
         for rid, file, place, chunk, (anchor, *counts, found) in zip(
             item.records, item.files, item.places, item.chunks, each, strict=True
         ):
