@@ -227,5 +227,6 @@ def test_a_finding_written_field_by_field_is_its_dict_encoded() -> None:
     values[-1].update({"d": {"k": 1e-7, "s": "\x00"}, "inf": float("inf"), "nan": float("nan")})
     values += ("0123456789abcdef", "waived", "理由 ##[error]", "自评表!E12")
     finding = Finding.made(values)
-    assert _finding_json(finding) == _dumps(vars(finding))
+    for _ in range(2):  # the shared texts written, then looked up
+        assert _finding_json(finding) == _dumps(vars(finding))
     assert "##[" not in _finding_json(finding)

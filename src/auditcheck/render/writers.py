@@ -14,6 +14,7 @@ import json
 import os
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any, Protocol
 
 import click
@@ -89,6 +90,9 @@ def _dumps(value: Any) -> str:
 
 
 _text = json.encoder.encode_basestring  # how that encoder writes a text (ensure_ascii=False)
+# The texts many findings share (rule, category, suggestion, file …), each written once: a long
+# suggestion costs more to write than to look up.
+_shared = lru_cache(maxsize=4096)(_text)
 # The C function that encoder writes any value with, made once with that encoder's settings
 # (no cycle check: evidence is plain values): ``encode`` makes it again on every call, about
 # half of what writing a finding's evidence takes.
@@ -101,14 +105,14 @@ def _finding_json(f: Finding) -> str:
     """``_dumps(vars(f))`` for a quarter less: the texts written one by one, the keys as
     they are, and only the evidence (any JSON value) through the encoder."""
     text = (
-        f'{{"rule": {_text(f.rule)}, "category": {_text(f.category)}, '
-        f'"dimension": {_text(f.dimension)}, "severity": {_text(f.severity)}, '
+        f'{{"rule": {_shared(f.rule)}, "category": {_shared(f.category)}, '
+        f'"dimension": {_shared(f.dimension)}, "severity": {_shared(f.severity)}, '
         f'"record": {_text(f.record)}, "project": {_text(f.project)}, '
-        f'"file": {_text(f.file)}, "line": {f.line:d}, "col": {f.col:d}, '
+        f'"file": {_shared(f.file)}, "line": {f.line:d}, "col": {f.col:d}, '
         f'"field": {_text(f.field)}, "message": {_text(f.message)}, '
-        f'"suggestion": {_text(f.suggestion)}, "evidence": {"".join(_values(f.evidence, 0))}, '
-        f'"fingerprint": {_text(f.fingerprint)}, "status": {_text(f.status)}, '
-        f'"justification": {_text(f.justification)}, "place": {_text(f.place)}}}'
+        f'"suggestion": {_shared(f.suggestion)}, "evidence": {"".join(_values(f.evidence, 0))}, '
+        f'"fingerprint": {_text(f.fingerprint)}, "status": {_shared(f.status)}, '
+        f'"justification": {_shared(f.justification)}, "place": {_shared(f.place)}}}'
     )
     return text.replace("##[", "##\\u005b")
 
