@@ -92,10 +92,14 @@ def execution_rate_at(funds: Funds) -> tuple[str | int, ...]:
 
 def ratio_or_stated(funds: Funds, numerator: str, denominator: tuple[str, ...]) -> float | None:
     """``numerator ÷ denominator × 100`` from the amounts, else a rate stated with that basis."""
-    den = budget(funds) if denominator == _BUDGETS else getattr(funds, denominator[0])
-    computed = rate(getattr(funds, numerator), den)
-    if computed is not None:
-        return computed
+    # Asked of every project and sub-item, most of which state no amount received and no
+    # rate with its basis: the denominator and the stated rates are read only when needed.
+    if (amount := getattr(funds, numerator)) is not None:
+        den = budget(funds) if denominator == _BUDGETS else getattr(funds, denominator[0])
+        if (computed := rate(amount, den)) is not None:
+            return computed
+    if not funds.stated_rates:
+        return None
     i = stated_rate(funds, (numerator,), denominator)
     return funds.stated_rates[i].value if i >= 0 else None
 

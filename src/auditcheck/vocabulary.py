@@ -252,7 +252,7 @@ def _weights(project: Project, ctx: Context, attr: str, *levels: str) -> float |
     if not targets:  # most records: five sums, each asked for on every project
         return None
     values = [getattr(t, attr) for t in targets]
-    if any(v is None for v in values):
+    if None in values:
         return None
     if not levels:
         return sum(values)
@@ -264,8 +264,10 @@ def _weights(project: Project, ctx: Context, attr: str, *levels: str) -> float |
 
 def _sources_sum(attr: str) -> Getter:
     def get(funds: Funds, _ctx: Context) -> float | None:
-        values = [getattr(s, attr) for s in funds.sources]
-        return None if not values or any(v is None for v in values) else sum(values)
+        if not (sources := funds.sources):  # most projects list no funding sources
+            return None
+        values = [getattr(s, attr) for s in sources]
+        return None if None in values else sum(values)
 
     return get
 
