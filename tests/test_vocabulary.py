@@ -1,6 +1,7 @@
 """The fact vocabulary: every declared field is produced, located, and covers the rules."""
 
 import importlib.util
+import itertools
 import random
 from collections.abc import Iterator
 from datetime import date
@@ -8,13 +9,14 @@ from datetime import date
 import pytest
 from pydantic import BaseModel
 
+from auditcheck import formulas
 from auditcheck.check import all_facts
 from auditcheck.engine import encoder, members
 from auditcheck.examples import example_record
 from auditcheck.facts import sources
 from auditcheck.locate import Document, read, validate
 from auditcheck.records.load import LoadedRecord, iter_records
-from auditcheck.records.model import Batch, Project, field_view
+from auditcheck.records.model import Batch, Project, StatedRate, Target, field_view
 from auditcheck.rulebook.load import MESSAGE_NAMES, Rulebook
 from auditcheck.templating import template_names
 from auditcheck.vocabulary import FIELDS, KINDS, Context, describe
@@ -125,3 +127,108 @@ def test_a_view_reads_declared_fields_only_and_writes_nothing() -> None:
     with pytest.raises(AttributeError):
         view.budget = 1.0
     assert field_view(view) is view and field_view(None) is None
+
+
+_HOSTILE = (None, 0.0, -12.5, 217.36, 1e300)
+
+
+def _hostile_projects() -> Iterator[Project]:
+    stated_rates = (
+        [],
+        [
+            StatedRate.model_construct(
+                name="预算执行率", value=93.1, numerator="spent", denominator="budget"
+            )
+        ],
+        [
+            StatedRate.model_construct(
+                name="到位率", value=-4.0, numerator="received", denominator="adjusted_budget"
+            ),
+            StatedRate.model_construct(
+                name="使用率", value=1e300, numerator="spent", denominator="received"
+            ),
+        ],
+    )
+    targets = (
+        [],
+        [Target.model_construct(indicator="数量", level="产出指标", weight=None, score=3.0)],
+        [
+            Target.model_construct(indicator="质量", category="质量指标", weight=0.0, score=1e300),
+            Target.model_construct(indicator="满意度", level="满意度指标", weight=12.5, score=0.0),
+            Target.model_construct(indicator="其他", weight=7.0, score=7.0),
+        ],
+    )
+    rng = random.Random(14)
+    for budget, adjusted, spent, received in itertools.product(_HOSTILE, repeat=4):
+        yield Project.model_construct(
+            budget=budget,
+            adjusted_budget=adjusted,
+            spent=spent,
+            received=received,
+            stated_execution_rate=rng.choice(_HOSTILE),
+            stated_rates=rng.choice(stated_rates),
+            execution_weight=rng.choice(_HOSTILE),
+            targets=rng.choice(targets),
+        )
+
+
+def _as_stated(p: Project, numerator: str, denominators: tuple[str, ...]) -> float | None:
+    found = [
+        r.value
+        for r in p.stated_rates
+        if r.numerator == numerator and r.denominator in denominators
+    ]
+    return found[0] if found else None
+
+
+def _or(computed: float | None, stated: float | None) -> float | None:
+    return stated if computed is None else computed
+
+
+def _sum_at(p: Project, attr: str, *levels: str) -> float | None:
+    ctx = Context()
+    values = [getattr(t, attr) for t in p.targets]
+    if not values or None in values:
+        return None
+    found = [FIELDS["target"]["level"].get(t, ctx) for t in p.targets]
+    if levels and None in found:
+        return None
+    return sum(v for v, level in zip(values, found, strict=True) if not levels or level in levels)
+
+
+def test_derived_money_fields_equal_their_formulas_on_hostile_values() -> None:
+    # The fields asked of every project and sub-item are written out for speed: each must give
+    # what its documented formula gives, read plainly, on missing, zero, negative and huge values.
+    plain = {
+        "balance_share": lambda p: formulas.rate(
+            FIELDS["project"]["balance"].get(p, Context()), formulas.budget(p)
+        ),
+        "execution_rate": lambda p: _or(
+            formulas.computed_execution_rate(p),
+            _or(p.stated_execution_rate, _as_stated(p, "spent", ("budget", "adjusted_budget"))),
+        ),
+        "receipt_rate": lambda p: _or(
+            formulas.rate(p.received, formulas.budget(p)),
+            _as_stated(p, "received", ("budget", "adjusted_budget")),
+        ),
+        "use_rate": lambda p: _or(
+            formulas.rate(p.spent, p.received), _as_stated(p, "spent", ("received",))
+        ),
+        "formula_execution_score": lambda p: (
+            None
+            if p.execution_weight is None or (rate := formulas.execution_rate(p)) is None
+            else min(rate, 100) / 100 * p.execution_weight
+        ),
+        "indicator_weights": lambda p: _sum_at(p, "weight"),
+        "indicator_scores": lambda p: _sum_at(p, "score"),
+        "output_weight": lambda p: _sum_at(p, "weight", "产出指标", "成本指标"),
+        "effect_weight": lambda p: _sum_at(p, "weight", "效益指标"),
+        "satisfaction_weight": lambda p: _sum_at(p, "weight", "满意度指标"),
+    }
+    declared = FIELDS["project"]
+    for project in _hostile_projects():
+        for name, formula in plain.items():
+            expected = formula(project)
+            for item in (project, field_view(project)):
+                got = declared[name].get(item, Context())
+                assert (type(got), got) == (type(expected), expected), (name, project)

@@ -389,6 +389,7 @@ _ORDER = (
 def _schedule(b: _Builder, schedule: Schedule | None, name: str) -> None:
     if schedule is None:
         return
+    schedule = field_view(schedule)  # eight dates read: a view reads them cheaply
     at = b.at("schedule")
     for what, earlier, later in _ORDER:
         at.order(name, what, schedule, earlier, later)

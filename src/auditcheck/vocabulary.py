@@ -126,6 +126,15 @@ def _balance(funds: Funds, _ctx: Context) -> float | None:
     return None if budget is None or funds.spent is None else budget - funds.spent
 
 
+def _balance_share(funds: Funds, _ctx: Context) -> float | None:
+    # balance ÷ budget × 100 as formulas.rate computes it; written out, as it is asked of
+    # every project and sub-item.
+    budget = formulas.budget(funds)
+    if budget is None or funds.spent is None or not budget:
+        return None
+    return (budget - funds.spent) / budget * 100
+
+
 def _adjustment(funds: Funds, _ctx: Context) -> float | None:
     if funds.adjusted_budget is None:
         return None
@@ -245,27 +254,32 @@ def _funded(source: FundingSource) -> bool:
     return any(a for a in amounts)
 
 
-def _weights(project: Project, ctx: Context, attr: str, *levels: str) -> float | None:
+def _weights(attr: str, *levels: str) -> Getter:
     """Σ of the targets' ``attr`` (weight or score), of those at ``levels`` when given; None
     when a target does not state it (or, for a level's sum, its level), or there are none."""
-    targets = project.targets
-    if not targets:  # most records: five sums, each asked for on every project
-        return None
-    values = [getattr(t, attr) for t in targets]
-    if any(v is None for v in values):
-        return None
-    if not levels:
-        return sum(values)
-    found = [_level(t, ctx) for t in targets]
-    if any(level is None for level in found):
-        return None
-    return sum(v for v, level in zip(values, found, strict=True) if level in levels)
+
+    def get(project: Project, ctx: Context) -> float | None:
+        if not (targets := project.targets):  # most records: five sums, asked of every project
+            return None
+        values = [getattr(t, attr) for t in targets]
+        if None in values:
+            return None
+        if not levels:
+            return sum(values)
+        found = [_level(t, ctx) for t in targets]
+        if any(level is None for level in found):
+            return None
+        return sum(v for v, level in zip(values, found, strict=True) if level in levels)
+
+    return get
 
 
 def _sources_sum(attr: str) -> Getter:
     def get(funds: Funds, _ctx: Context) -> float | None:
-        values = [getattr(s, attr) for s in funds.sources]
-        return None if not values or any(v is None for v in values) else sum(values)
+        if not (sources := funds.sources):  # most projects list no funding sources
+            return None
+        values = [getattr(s, attr) for s in sources]
+        return None if None in values else sum(values)
 
     return get
 
@@ -273,6 +287,13 @@ def _sources_sum(attr: str) -> Getter:
 def _capped_share(rate: float | None, weight: float | None) -> float | None:
     """``min(rate, 100) ÷ 100 × weight``: the score a rate earns on the forms' scoring method."""
     return None if rate is None or weight is None else min(rate, 100) / 100 * weight
+
+
+def _formula_execution_score(project: Project, _ctx: Context) -> float | None:
+    # Few forms state the weight: the rate is worked out only for those that do.
+    if (weight := project.execution_weight) is None:
+        return None
+    return _capped_share(formulas.execution_rate(project), weight)
 
 
 def _budget_change(funds: Funds, _ctx: Context) -> float | None:
@@ -379,7 +400,7 @@ _MONEY = (
         "balance_share",
         "number",
         "结余占预算比例 = balance ÷ budget × 100",
-        lambda f, c: formulas.rate(_balance(f, c), formulas.budget(f)),
+        _balance_share,
         ("spent",),
     ),
     derived(
@@ -516,7 +537,7 @@ _SELF_EVALUATION = (
         "formula_execution_score",
         "number",
         "按执行率应得的执行率得分 = min(execution_rate, 100) ÷ 100 × execution_weight",
-        lambda p, _c: _capped_share(formulas.execution_rate(p), p.execution_weight),
+        _formula_execution_score,
         ("execution_score",),
     ),
     stated("execution_reason", "text", "自评表预算执行情况一栏所填的原因"),
@@ -534,35 +555,35 @@ _SELF_EVALUATION = (
         "indicator_weights",
         "number",
         "各项绩效指标的分值之和（有一项未写分值即不计）",
-        lambda p, c: _weights(p, c, "weight"),
+        _weights("weight"),
         ("targets",),
     ),
     derived(
         "indicator_scores",
         "number",
         "各项绩效指标的得分之和（有一项未写得分即不计）",
-        lambda p, c: _weights(p, c, "score"),
+        _weights("score"),
         ("targets",),
     ),
     derived(
         "output_weight",
         "number",
         "产出指标（含成本指标）的分值之和；有一项指标未写分值或看不出一级指标即不计",
-        lambda p, c: _weights(p, c, "weight", "产出指标", "成本指标"),
+        _weights("weight", "产出指标", "成本指标"),
         ("targets",),
     ),
     derived(
         "effect_weight",
         "number",
         "效益指标的分值之和（同上）",
-        lambda p, c: _weights(p, c, "weight", "效益指标"),
+        _weights("weight", "效益指标"),
         ("targets",),
     ),
     derived(
         "satisfaction_weight",
         "number",
         "满意度指标的分值之和（同上）",
-        lambda p, c: _weights(p, c, "weight", "满意度指标"),
+        _weights("weight", "满意度指标"),
         ("targets",),
     ),
     derived(
