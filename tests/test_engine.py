@@ -14,6 +14,7 @@ from auditcheck.engine import (
     LONG,
     MAX_CONDITIONS,
     MAX_FIELDS,
+    VIEW_PAYS,
     Engine,
     EngineError,
     EngineRule,
@@ -137,6 +138,17 @@ def test_a_generated_encoder_writes_what_members_writes() -> None:
         e = None if item.block is None else item.block.e
         values = {"a": item.a, "b": item.b, "c": item.c * 2, "d": item.d, "e": e}
         assert encode(item, 2) == members(values, names), values
+
+
+def test_an_encoder_reads_through_the_view_only_where_it_pays() -> None:
+    # A view costs a few reads: a kind reading fewer than VIEW_PAYS fields reads its item as it is.
+    viewed: list[Any] = []
+    item = SimpleNamespace(**{f"f{i}": float(i) for i in range(VIEW_PAYS)})
+    for count in (VIEW_PAYS - 1, VIEW_PAYS):
+        fields = [(f"f{i}", f"f{i}") for i in range(count)]
+        encode = encoder(fields, lambda item: viewed.append(item) or item)
+        assert encode(item, None) == members(vars(item), [name for name, _ in fields])
+    assert viewed == [item]
 
 
 def test_floats_are_written_as_repr_writes_them() -> None:
