@@ -7,6 +7,7 @@ import shutil
 import subprocess
 import sys
 from concurrent.futures import ProcessPoolExecutor
+from dataclasses import replace
 from operator import attrgetter
 from pathlib import Path
 
@@ -14,16 +15,17 @@ import pytest
 from openpyxl import Workbook
 
 from auditcheck import check, parallel, pipeline
-from auditcheck.check import Checker
+from auditcheck.check import Checker, RunResult
 from auditcheck.config import RulebookSpec
 from auditcheck.engine import members
 from auditcheck.examples import example_record
 from auditcheck.facts import Fact
 from auditcheck.findings import Tally
 from auditcheck.locate import DEFAULT_MAX_BYTES
+from auditcheck.output import open_output
 from auditcheck.records import load
 from auditcheck.records.load import LoadedRecord, iter_records
-from auditcheck.render.writers import Encoding, Writer, make_writer
+from auditcheck.render.writers import Encoding, StreamingWriter, Writer, make_writer
 from auditcheck.rulebook.load import Rulebook
 
 from .conftest import FIXTURES, ROOT, RULES, cli
@@ -167,6 +169,34 @@ def test_a_worker_writes_a_run_of_records_as_one_message(tmp_path: Path, generat
     assert first.facts + second.facts == sum(item.facts for item in checked)
     each = [row for block in second.each for row in pickle.loads(block)]
     assert [row[1] for row in each] == [item.facts for item in checked[70:]]
+
+
+@pytest.mark.parametrize("fmt", ["json", "jsonl", "text", "github"])
+def test_findings_a_worker_encodes_go_out_as_the_text_would(
+    tmp_path: Path, generated: Path, fmt: str
+) -> None:
+    # For an output that takes bytes a worker sends its chunks encoded, and the parent puts
+    # them out unread: taken at once or one by one, the file holds what the text gives.
+    checker = Checker(RulebookSpec(RULES).load())
+    records = [r for r in iter_records([generated]) if isinstance(r, LoadedRecord)][:40]
+    findings = [checker.check(record).findings for record in records]
+    findings[1] = [*findings[1], replace(findings[1][0], message="中\ud800")]  # a lone surrogate
+    outputs = []
+    for sent in ("text", "bytes"):
+        target = tmp_path / f"{sent}.out"
+        with open_output(target) as out:
+            writer = make_writer(fmt, out, [], False, False, False)
+            assert isinstance(writer, StreamingWriter)
+            codec = writer.encoding.codec if sent == "bytes" else None
+            encode = replace(writer.encoding, codec=codec).sender()
+            chunks = [encode(found) for found in findings]
+            assert {type(chunk) for chunk in chunks} == {bytes if codec else str}
+            writer.take_all(chunks[:20])
+            for chunk in chunks[20:]:
+                writer.take(chunk)
+            writer.close(RunResult())
+        outputs.append(target.read_bytes())
+    assert outputs[0] == outputs[1] and b"\\ud800" in outputs[0]
 
 
 @pytest.mark.skipif(parallel.F_SETPIPE_SZ is None, reason="pipes cannot be widened here")

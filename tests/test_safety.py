@@ -2,6 +2,7 @@
 regular files only, one decoding policy, errors that cross processes."""
 
 import html
+import io
 import os
 import pickle
 import re
@@ -15,7 +16,7 @@ from jinja2 import TemplateSyntaxError
 from jinja2.sandbox import SecurityError
 
 from auditcheck.locate import LineDecoder, LocatedError, decode, open_regular, read_lines
-from auditcheck.output import OutputError, atomic_path, open_output, refuse_overlap
+from auditcheck.output import Guarded, OutputError, atomic_path, open_output, refuse_overlap
 from auditcheck.render.escape import log_line, markdown_text, printable, visible, xml_text
 from auditcheck.templating import (
     MAX_MESSAGE,
@@ -211,6 +212,19 @@ def test_a_failed_write_leaves_the_old_file(tmp_path: Path) -> None:
     assert target.read_text("utf-8") == "new"
     assert stat.S_IMODE(target.stat().st_mode) == 0o640
     assert sorted(p.name for p in tmp_path.iterdir()) == ["out.json"]
+
+
+def test_bytes_go_out_only_where_the_stream_would_write_the_same(tmp_path: Path) -> None:
+    target = tmp_path / "out.json"
+    with open_output(target) as out:
+        assert out.codec == ("utf-8", "backslashreplace")
+        out.write("前\n")
+        out.write_bytes("中\ud800\n".encode(*out.codec))  # a lone surrogate, as text writes it
+        out.write("后\n")
+    assert target.read_bytes() == "前\n中\\ud800\n后\n".encode()
+    with (tmp_path / "gbk.txt").open("w", encoding="gbk") as gbk:
+        assert Guarded(gbk, "gbk").codec is None
+    assert Guarded(io.StringIO(), "memory").codec is None
 
 
 def test_write_errors_name_the_output(tmp_path: Path) -> None:

@@ -31,7 +31,7 @@ from auditcheck.records.model import Batch, field_view
 from auditcheck.rulebook.condition import Aggregate
 from auditcheck.rulebook.load import MESSAGE_NAMES, Rulebook
 from auditcheck.rulebook.schema import CompiledRule
-from auditcheck.templating import render, template_names
+from auditcheck.templating import render
 from auditcheck.vocabulary import FIELDS, ORDER, Context
 
 
@@ -189,8 +189,6 @@ class Checker:
         # Kinds no rule reads and no count needs are not built at all.
         self.built = frozenset(self.engine.kinds() | self.counted)
         self.encoders = encoders(self.engine)
-        # The fields each message reads: computed for a finding, not every declared field.
-        self._message_fields = {r.id: template_names(r.rule.message) for r in rulebook.rules}
         self._shapes: dict[tuple[str, str], _Shape] = {}
         grade_rule = rulebook.rule(GRADE_RULE)
         self._grade_params = grade_rule.params if grade_rule else None
@@ -426,7 +424,7 @@ class Checker:
             compiled = rule.conditions[kind]
             # A message's names are parameters, fields or MESSAGE_NAMES, never two of them
             # (refused when the rulebook is loaded); a name none of them has stays undefined.
-            names = self._message_fields[rule_id]
+            names = rule.message_names
             shown = tuple(n for n in names if n in FIELDS[kind])
             shape = _Shape(
                 (rule_id, rule.category.id, rule.dimension.id, rule.rule.severity),

@@ -182,6 +182,7 @@ def dotted(path: PathKey) -> str:
 _constructor = SafeConstructor()
 _PLAIN_TAGS = {"tag:yaml.org,2002:map", "tag:yaml.org,2002:seq"}
 _NUMBER_TAGS = {"tag:yaml.org,2002:int", "tag:yaml.org,2002:float"}
+_STR_TAG = "tag:yaml.org,2002:str"
 # The numbers YAML 1.2's core schema reads, which every YAML reader reads alike. PyYAML
 # follows YAML 1.1, which also reads 010 as octal 8, 0x10 as 16, 1:30 as 90 and 1_000 as
 # 1000: a figure silently changed, or a form no other input accepts.
@@ -256,6 +257,8 @@ class _Walker:
             return self._mapping(node, path)
         if isinstance(node, yaml.SequenceNode):
             return [self.walk(item, (*path, i)) for i, item in enumerate(node.value)]
+        if node.tag == _STR_TAG:  # what the constructor would return, without its call
+            return node.value
         if node.tag in _NUMBER_TAGS:
             return self._number(node, path)
         try:

@@ -12,12 +12,14 @@ mistaken for errors of the input.
 
 from __future__ import annotations
 
+import codecs
 import errno
+import io
 import os
 import stat
 import sys
 import tempfile
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager, suppress
 from pathlib import Path
 from typing import TextIO
@@ -101,15 +103,24 @@ def _mode(real: Path) -> int:
 
 
 class Guarded:
-    """A text stream whose write errors name it (OutputError); a closed pipe is BrokenPipeError."""
+    """A text stream whose write errors name it (OutputError); a closed pipe is BrokenPipeError.
+
+    Where the stream writes UTF-8 to a byte buffer, newlines as they are, text already
+    encoded as the stream would encode it may go to the buffer (:meth:`write_bytes`): a
+    worker process encodes its findings, and this process passes the bytes on unread.
+    """
 
     def __init__(self, stream: TextIO, name: str) -> None:
         self.stream = stream
         self.name = name
+        self.codec = _codec(stream)
 
     def _do(self, call: str, *args: str) -> None:
+        self._guard(getattr(self.stream, call), *args)
+
+    def _guard(self, call: Callable[..., object], *args: str | bytes) -> None:
         try:
-            getattr(self.stream, call)(*args)
+            call(*args)
         except BrokenPipeError:
             raise
         except OSError as exc:
@@ -121,6 +132,11 @@ class Guarded:
         """Write, or raise OutputError / BrokenPipeError."""
         self._do("write", text)
 
+    def write_bytes(self, data: bytes) -> None:
+        """Write text encoded in :attr:`codec` (not None), after the text written before it."""
+        self._do("flush")
+        self._guard(self.stream.buffer.write, data)
+
     def flush(self) -> None:
         """Flush, or raise OutputError / BrokenPipeError."""
         self._do("flush")
@@ -128,6 +144,22 @@ class Guarded:
     def close(self) -> None:
         """Flush and close, or raise OutputError / BrokenPipeError."""
         self._do("close")
+
+
+def _codec(stream: TextIO) -> tuple[str, str] | None:
+    """(encoding, errors) of a text stream whose text could be written to its buffer encoded
+    by ``str.encode`` with them, byte for byte as the stream writes it: UTF-8 (no state, no
+    mark), newlines not translated, and nothing flushed line by line (a terminal).
+
+    A text stream does not tell how it writes a newline: as Python opens standard output
+    and the files opened here, as ``os.linesep``."""
+    if not isinstance(stream, io.TextIOWrapper) or os.linesep != "\n" or stream.line_buffering:
+        return None
+    try:
+        name = codecs.lookup(stream.encoding).name
+    except LookupError:
+        return None
+    return (name, stream.errors) if name == "utf-8" else None
 
 
 @contextmanager

@@ -17,11 +17,11 @@ in-process — which is what makes ``--jobs N`` byte-identical to ``--jobs 1``.
 The caller may have a unit's outcomes turned into something cheaper to send and merge
 before they leave the worker (``outgoing``: findings already written for the output).
 
-Each unit (a few hundred KiB) and each unit's result (about 1 MiB of findings written for
-the output) crosses a pipe. Where pipes can be widened (Linux), the pool's two pipes hold
-1 MiB: at the default 64 KiB a message crosses in many writes, each waiting for the reader,
-and this process's reading threads wait for the GIL between reads, so a worker sat idle
-after every unit (about 5 % of its time at two jobs).
+Each unit (a few hundred KiB) and each unit's result (about 1 MiB of findings written, and
+where it can be encoded, for the output) crosses a pipe. Where pipes can be widened (Linux),
+the pool's two pipes hold 1 MiB: at the default 64 KiB a message crosses in many writes,
+each waiting for the reader, and this process's reading threads wait for the GIL between
+reads, so a worker sat idle after every unit (about 5 % of its time at two jobs).
 
 Workers start with SIGINT blocked: Ctrl-C at a terminal reaches the whole
 process group, and only the parent should answer it (exit 130, one line).

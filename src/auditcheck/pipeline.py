@@ -51,7 +51,7 @@ from auditcheck.records.load import (
 )
 from auditcheck.records.model import Batch
 from auditcheck.render.report_text import render_report_html, render_report_markdown
-from auditcheck.render.writers import Encoding
+from auditcheck.render.writers import Chunk, Encoding
 from auditcheck.rulebook.load import Rulebook, RulebookError
 from auditcheck.rulebook.schema import SEVERITY_RANK, CompiledRule
 from auditcheck.waivers import WaiversError, WaiverSet, load_waivers
@@ -108,10 +108,10 @@ class Streaming(Sink, Protocol):
 
     encoding: Encoding
 
-    def take(self, chunk: str) -> None:
+    def take(self, chunk: Chunk) -> None:
         """Take one record's findings, written by ``encoding``."""
 
-    def take_all(self, chunks: list[str]) -> None:
+    def take_all(self, chunks: list[Chunk]) -> None:
         """Take consecutive records' findings at once, as ``take`` of each would."""
 
 
@@ -126,7 +126,7 @@ class Written:
     records: list[str]  # the record ids
     files: list[str]
     places: list[str]  # where each id stands, as another message names it
-    chunks: list[str]
+    chunks: list[Chunk]  # each record's findings, as ``Encoding.sender`` writes them
     facts: int
     asserted: int
     firings: int
@@ -136,13 +136,13 @@ class Written:
     each: list[bytes]
 
     @classmethod
-    def of(cls, checked: list[Checked], encode: Callable[[list[Finding]], str]) -> Written:
+    def of(cls, checked: list[Checked], encode: Callable[[list[Finding]], Chunk]) -> Written:
         """Records checked without an error, their findings written by ``encode``."""
         written = cls([], [], [], [], 0, 0, 0, Tally(), [])
         written.add(checked, encode)
         return written
 
-    def add(self, checked: list[Checked], encode: Callable[[list[Finding]], str]) -> None:
+    def add(self, checked: list[Checked], encode: Callable[[list[Finding]], Chunk]) -> None:
         """The records that follow, written by ``encode``."""
         each = []
         for item in checked:
@@ -155,7 +155,7 @@ class Written:
         self.records += [item.record for item in checked]
         self.files += [item.file for item in checked]
         self.places += [item.anchor.short for item in checked if item.anchor is not None]
-        self.chunks += [encode(item.findings) if item.findings else "" for item in checked]
+        self.chunks += [encode(item.findings) for item in checked]
         self.each.append(pickle.dumps(each, pickle.HIGHEST_PROTOCOL))
 
 
@@ -181,7 +181,7 @@ def runs(outcomes: Iterable[Outcome], size: int | None = None) -> Iterator[Outco
 def writing(encoding: Encoding) -> Callable[[Iterable[Outcome]], list[Outcome | Written]]:
     """In a worker: a unit's outcomes, each run of records checked without an error as one
     :class:`Written`, their findings written by ``encoding``; the rest as they are."""
-    encode = encoding.encoder()
+    encode = encoding.sender()
 
     def written(outcomes: Iterable[Outcome]) -> list[Outcome | Written]:
         sent: list[Outcome | Written] = []

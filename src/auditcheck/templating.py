@@ -18,6 +18,7 @@ import math
 import re
 from collections.abc import Iterable, Iterator
 from contextvars import ContextVar
+from dataclasses import dataclass
 from datetime import date
 from functools import cache
 from typing import Any
@@ -238,13 +239,23 @@ def environment() -> Sandbox:
     return env
 
 
+@dataclass(frozen=True)
+class _Message:
+    """A message's template with what its one parse tells: the names it reads, and whether it
+    has a loop, a join (``~``) or a ``+``, the parts the rendering's budget bounds (without
+    them the message's length is the one bound left, and it can be checked on the result)."""
+
+    template: Template
+    names: frozenset[str]
+    budgeted: bool
+
+
 @cache
-def compile_template(source: str) -> Template:
-    """Compile a message once; raises ``jinja2.TemplateSyntaxError`` on bad syntax and on
-    what a message may not do (calls, macros, includes, filters outside the list)."""
+def _message(source: str) -> _Message:
     env = environment()
     tree = env.parse(source)
     allowed = SAFE_FILTERS | set(_REPORT_FILTERS)
+    budgeted = False
     for node in tree.find_all(nodes.Node):
         if isinstance(node, _DISALLOWED):
             what = type(node).__name__.lower()
@@ -252,6 +263,8 @@ def compile_template(source: str) -> Template:
         if isinstance(node, nodes.Filter) and node.name not in allowed:
             names = ", ".join(sorted(allowed))
             raise TemplateSyntaxError(f"filter '{node.name}' is not allowed; use {names}", 1)
+        budgeted = budgeted or isinstance(node, nodes.For | nodes.Concat | nodes.Add)
+    names = frozenset(meta.find_undeclared_variables(tree))
     # Loops and joins (~) pass through the budget's filters; the names cannot be written in
     # a message (checked above), only put here.
     for loop in list(tree.find_all(nodes.For)):
@@ -262,7 +275,13 @@ def compile_template(source: str) -> Template:
     # A plain dict rather than Jinja's ChainMap over the environment's globals (which never
     # change): each rendering copies them into its context, and a ChainMap is slow to copy.
     template.globals = dict(template.globals)
-    return template
+    return _Message(template, names, budgeted)
+
+
+def compile_template(source: str) -> Template:
+    """Compile a message once; raises ``jinja2.TemplateSyntaxError`` on bad syntax and on
+    what a message may not do (calls, macros, includes, filters outside the list)."""
+    return _message(source).template
 
 
 def _bounded(node: nodes.Expr, filter_name: str) -> nodes.Filter:
@@ -270,19 +289,14 @@ def _bounded(node: nodes.Expr, filter_name: str) -> nodes.Filter:
     return bounded.set_environment(environment())
 
 
-@cache
 def template_names(source: str) -> frozenset[str]:
-    """The variables a template reads (raises ``jinja2.TemplateSyntaxError`` on bad syntax)."""
-    return frozenset(meta.find_undeclared_variables(environment().parse(source)))
+    """The variables a message reads (raises ``jinja2.TemplateSyntaxError`` as
+    :func:`compile_template` does)."""
+    return _message(source).names
 
 
-@cache
 def _needs_budget(source: str) -> bool:
-    """Whether a message has a loop, a join (``~``) or a ``+``: the parts the rendering's
-    budget bounds. Without them the message's length is the one bound left, and it can be
-    checked on the result."""
-    tree = environment().parse(source)
-    return any(tree.find_all((nodes.For, nodes.Concat, nodes.Add)))
+    return _message(source).budgeted
 
 
 def render(source: str, context: dict[str, Any]) -> str:

@@ -13,7 +13,7 @@ from __future__ import annotations
 import json
 import os
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import lru_cache
 from typing import Any, Protocol
 
@@ -22,6 +22,7 @@ import click
 from auditcheck import __version__
 from auditcheck.check import RunResult
 from auditcheck.findings import Finding
+from auditcheck.output import Guarded
 from auditcheck.render.github import github_lines
 from auditcheck.render.junit import render_junit
 from auditcheck.render.markdown import render_markdown
@@ -129,6 +130,16 @@ def _github_chunk(findings: list[Finding]) -> str:
     return "".join(line + "\n" for line in github_lines([], findings))
 
 
+Chunk = str | bytes  # a record's findings as written: text, or bytes in the output's codec
+
+
+def _joined(chunks: list[Chunk], separator: str = "") -> Chunk:
+    """Chunks of one type (the first's) joined; separated by ``separator`` in that type."""
+    if chunks and isinstance(chunks[0], bytes):
+        return separator.encode().join(chunks)  # type: ignore[arg-type]
+    return separator.join(chunks)  # type: ignore[arg-type]
+
+
 def _plain(text: str, **_: Any) -> str:
     return text
 
@@ -141,6 +152,7 @@ class Encoding:
     format: str  # text, json, jsonl or github
     colour: bool = False
     show_waived: bool = False
+    codec: tuple[str, str] | None = None  # (encoding, errors) when the output takes bytes
 
     def encoder(self) -> Callable[[list[Finding]], str]:
         """The function that writes one record's findings as a chunk for ``take``."""
@@ -149,6 +161,16 @@ class Encoding:
             return lambda findings: render_groups(template, findings, self.show_waived)
         return {"json": _json_chunk, "jsonl": _jsonl_chunk, "github": _github_chunk}[self.format]
 
+    def sender(self) -> Callable[[list[Finding]], Chunk]:
+        """What a worker writes one record's findings with (empty without findings): the
+        chunk ``encoder`` writes, encoded when the output takes bytes, so that the parent
+        passes it on without decoding and encoding it again (most of its work per record)."""
+        encode = self.encoder()
+        if self.codec is None:
+            return lambda findings: encode(findings) if findings else ""
+        name, errors = self.codec
+        return lambda findings: encode(findings).encode(name, errors) if findings else b""
+
 
 class StreamingWriter(Writer):
     """Writes each record's findings as they come: encoded by its :class:`Encoding` (here,
@@ -156,21 +178,30 @@ class StreamingWriter(Writer):
 
     def __init__(self, out: Output, encoding: Encoding) -> None:
         super().__init__(out)
-        self.encoding = encoding
+        codec = out.codec if isinstance(out, Guarded) else None
+        self.encoding = replace(encoding, codec=codec)
         self.encode = encoding.encoder()
 
     def write(self, findings: list[Finding]) -> None:
         self.take(self.encode(findings))
 
-    def take(self, chunk: str) -> None:
-        """Put out one record's findings, as ``encoding`` wrote them."""
-        self.out.write(chunk)
+    def put(self, chunk: Chunk) -> None:
+        """Write a chunk: text, or text a worker encoded in the output's codec."""
+        if isinstance(chunk, str):
+            self.out.write(chunk)
+        else:
+            assert isinstance(self.out, Guarded), "bytes for an output that cannot take them"
+            self.out.write_bytes(chunk)
 
-    def take_all(self, chunks: list[str]) -> None:
+    def take(self, chunk: Chunk) -> None:
+        """Put out one record's findings, as ``encoding`` wrote them."""
+        self.put(chunk)
+
+    def take_all(self, chunks: list[Chunk]) -> None:
         """Put out consecutive records' findings (empty for a record without any) at once:
         what ``take`` of each would put out, in one write."""
-        if text := "".join(chunks):
-            self.out.write(text)
+        if joined := _joined(chunks):
+            self.put(joined)
 
 
 class TextWriter(StreamingWriter):
@@ -194,14 +225,15 @@ class JsonWriter(StreamingWriter):
         out.write(f'{{"schema_version": {SCHEMA_VERSION},\n "tool": {tool},\n "findings": [')
         self.first = True
 
-    def take(self, chunk: str) -> None:
+    def take(self, chunk: Chunk) -> None:
         if chunk:  # a record without findings adds no separator
-            self.out.write(("\n  " if self.first else ",\n  ") + chunk)
+            lead = "\n  " if self.first else ",\n  "
+            self.put(lead + chunk if isinstance(chunk, str) else lead.encode() + chunk)
             self.first = False
 
-    def take_all(self, chunks: list[str]) -> None:
+    def take_all(self, chunks: list[Chunk]) -> None:
         if written := [chunk for chunk in chunks if chunk]:
-            self.take(",\n  ".join(written))
+            self.take(_joined(written, ",\n  "))
 
     def close(self, result: RunResult) -> None:
         errors = ",\n  ".join(_dumps(e) for e in _errors(result))

@@ -181,6 +181,7 @@ def _compile_rule(
         dimension=dimensions[category.dimension],
         params=params,
         conditions=conditions,
+        message_names=names,
         file=doc.file,
         line=line,
     )

@@ -159,6 +159,7 @@ class CompiledRule(BaseModel):
     dimension: Dimension
     params: dict[str, Any]
     conditions: dict[str, Compiled]  # fact kind → compiled condition
+    message_names: frozenset[str]  # the names its message reads
     file: str
     line: int
 
