@@ -364,6 +364,23 @@ def test_a_block_finds_what_each_record_finds_alone(generated: Path) -> None:
     assert sum(len(c.findings) for c in together) > 300
 
 
+def test_a_records_anchor_is_made_when_asked_and_crosses_processes(generated: Path) -> None:
+    # A record's anchor is made only when asked for; its place is the anchor's, in JSON Lines
+    # and YAML alike, and what another process gets holds the anchor, not the document.
+    checker = Checker(RulebookSpec(RULES).load())
+    records = [r for r in iter_records([generated]) if isinstance(r, LoadedRecord)][:50]
+    records += [r for r in iter_records([FIXTURES]) if isinstance(r, LoadedRecord)]
+    for record, checked in zip(records, checker.check_all(records), strict=True):
+        expected = record.doc.error(("id",), "")
+        assert "anchor" not in vars(checked)
+        assert checked.place() == expected.short
+        sent = pickle.loads(pickle.dumps(checked))
+        assert sent.doc is None
+        assert str(sent.anchor) == str(checked.anchor) == str(expected)
+        assert (sent.anchor.col, sent.anchor.field) == (expected.col, expected.field) != (1, "")
+        assert sent.place() == expected.short
+
+
 def test_counts_are_written_as_members_writes_them(generated: Path, monkeypatch) -> None:
     # The checker writes a fact's counts itself (whole numbers as floats), as members would.
     checker = Checker(RulebookSpec(RULES).load())

@@ -15,7 +15,7 @@ from bisect import bisect_right
 from collections.abc import Callable, Collection, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import date
-from functools import partial
+from functools import cached_property, partial
 from itertools import groupby
 from operator import attrgetter, itemgetter
 from typing import Any
@@ -57,7 +57,7 @@ class Checked:
 
     record: str
     file: str
-    anchor: LocatedError | None  # where the record's id stands; None for a batch file
+    doc: Document | None  # the record's document, in the process that checked it; else None
     findings: list[Finding] = field(default_factory=list)
     errors: list[LocatedError] = field(default_factory=list)
     facts: int = 0
@@ -65,6 +65,24 @@ class Checked:
     firings: int = 0
     completed: bool = True  # False: an unexpected error stopped the check; see errors
     loaded: LoadedRecord | None = None  # the record itself, only when checked in this process
+
+    @cached_property
+    def anchor(self) -> LocatedError | None:
+        """Where the record's id stands; None for a batch file. Made when first asked for:
+        a record that is neither a duplicate nor in error needs only its :meth:`place`."""
+        return None if self.doc is None else self.doc.error(("id",), "")
+
+    def place(self) -> str:
+        """``anchor.short``, without making the anchor when the document is at hand."""
+        if self.doc is None:
+            assert self.anchor is not None, "a batch file's outcome has no place"
+            return self.anchor.short
+        return self.doc.short(("id",))
+
+    def __getstate__(self) -> dict[str, Any]:
+        # Another process gets where the id stands, not the document (a line, a YAML file's
+        # positions): the anchor is made, and the document left behind.
+        return {**self.__dict__, "anchor": self.anchor, "doc": None}
 
 
 def engine_rules(rules: Iterable[CompiledRule]) -> list[EngineRule]:
@@ -215,7 +233,7 @@ class Checker:
         for record in records:
             project, doc = record.project, record.doc
             rid, name = project.id, project.name  # read once: a model's fields are slow to read
-            out = Checked(rid, doc.file, doc.error(("id",), ""), loaded=record if keep else None)
+            out = Checked(rid, doc.file, doc, loaded=record if keep else None)
             subject = _Subject(rid, name, project.short_name or name, doc)
             jobs.append(_Job(subject, partial(self._facts, record), out))
         self._check(jobs)
@@ -261,29 +279,33 @@ class Checker:
         asserted.
         """
         results: list[Evaluated | Exception] = []
-        for _, facts in records:
+        # Per kind, each record's facts of it: (record's index, record id, evaluated, facts).
+        parts: dict[str, list[tuple[int, str, Evaluated, list[Fact]]]] = {}
+        for i, (rid, facts) in enumerate(records):
             try:
-                results.append(Evaluated(_by_kind(facts)))
+                evaluated = Evaluated(_by_kind(facts))
             except Exception as exc:
                 results.append(exc)
-        kinds = {kind for r in results if isinstance(r, Evaluated) for kind in r.kinds}
-        for kind in sorted(kinds, key=_RANK.__getitem__):
-            live = [
-                (i, r, r.kinds[kind])
-                for i, r in enumerate(results)
-                if isinstance(r, Evaluated) and kind in r.kinds
-            ]
-            found = self._assert_kind(kind, [(records[i][0], r, batch) for i, r, batch in live])
-            for (i, evaluated, batch), hits in zip(live, found, strict=True):
+                continue
+            results.append(evaluated)
+            for kind, batch in evaluated.kinds.items():
+                parts.setdefault(kind, []).append((i, rid, evaluated, batch))
+        for kind in sorted(parts, key=_RANK.__getitem__):
+            # Records whose facts of an earlier kind failed are left out.
+            live = [part for part in parts[kind] if results[part[0]] is part[2]]
+            found = self._assert_kind(kind, live)
+            counted = kind in self.counted
+            for (i, _, evaluated, batch), hits in zip(live, found, strict=True):
                 if isinstance(hits, Exception):
                     results[i] = hits
                     continue
-                self._tally(kind, batch, hits, evaluated)
+                if hits or counted:
+                    self._tally(kind, batch, hits, evaluated)
                 evaluated.groups.append((batch, hits))
         return results
 
     def _assert_kind(
-        self, kind: str, parts: list[tuple[str, Evaluated, list[Fact]]]
+        self, kind: str, parts: list[tuple[int, str, Evaluated, list[Fact]]]
     ) -> list[dict[int, list[str]] | Exception]:
         """Each part's facts of ``kind`` asserted in one call: what each fact matched (every
         rule, hidden ones too), per part; or the exception that part's facts raised."""
@@ -295,7 +317,7 @@ class Checker:
         rids: list[str] = []
         written: list[str] = []
         spans: list[tuple[int, int, int]] = []  # (part, first fact, end) in ``written``
-        for n, (rid, evaluated, batch) in enumerate(parts):
+        for n, (_, rid, evaluated, batch) in enumerate(parts):
             try:
                 if counted:
                     mine = [encode(f.item, f.ctx) + self._counts(f, evaluated.tally) for f in batch]
@@ -325,7 +347,7 @@ class Checker:
                 found[n][i - first] = rules  # type: ignore[index]
         for n, first, end in spans:
             if not isinstance(found[n], Exception):
-                parts[n][1].asserted += end - first
+                parts[n][2].asserted += end - first
         return found
 
     def _tally(

@@ -329,11 +329,6 @@ def _retraction(count: int) -> str:
     return "[" + ",".join(f'{{"id":{i}}}' for i in range(count)) + "]"
 
 
-def _head(rid: str, written: dict[str, str]) -> str:
-    written[rid] = head = f',"rid":{_string(rid)}'
-    return head
-
-
 def firing(message: str) -> tuple[int, int]:
     """(rule number, fact id) of one firing, from the message durable hands out for it.
 
@@ -411,8 +406,8 @@ class Engine:
         if isinstance(rid, str):
             heads = [f',"rid":{_string(rid)}'] * len(facts)
         else:
-            written_rid: dict[str, str] = {}
-            heads = [written_rid.get(r) or _head(r, written_rid) for r in rid]
+            written_rid = {r: f',"rid":{_string(r)}' for r in dict.fromkeys(rid)}
+            heads = list(map(written_rid.__getitem__, rid))
         fired: dict[int, set[int]] = {}
         for start in range(0, len(facts), BATCH):
             end = start + BATCH

@@ -154,7 +154,7 @@ class Written:
             self.firings += item.firings
         self.records += [item.record for item in checked]
         self.files += [item.file for item in checked]
-        self.places += [item.anchor.short for item in checked if item.anchor is not None]
+        self.places += [item.place() for item in checked]
         self.chunks += [encode(item.findings) for item in checked]
         self.each.append(pickle.dumps(each, pickle.HIGHEST_PROTOCOL))
 
@@ -164,7 +164,12 @@ def runs(outcomes: Iterable[Outcome], size: int | None = None) -> Iterator[Outco
     ``size`` records) as one list; the rest as they are."""
     run: list[Checked] = []
     for item in outcomes:
-        if isinstance(item, Checked) and item.completed and not item.errors and item.anchor:
+        if (
+            isinstance(item, Checked)
+            and item.completed
+            and not item.errors
+            and item.doc is not None
+        ):
             run.append(item)
             if len(run) == size:
                 yield run
@@ -554,12 +559,16 @@ class _Merge:
         streaming, encode = self.streaming, self.encode
         assert streaming is not None and encode is not None, "a run for a sink that cannot take it"
         records = [item.record for item in run]
-        if not self.ids.claim_all(records, [item.anchor.short for item in run if item.anchor]):
+        if not self.ids.claim_all(records, [item.place() for item in run]):
             for item in run:
                 self.take(item)
             return
+        facts = asserted = firings = 0
         for item in run:
-            self._count(item.facts, item.asserted, item.firings)
+            facts += item.facts
+            asserted += item.asserted
+            firings += item.firings
+        self._count(facts, asserted, firings)
         self._accept(records, [item.file for item in run])
         self.result.tally.add([finding for item in run for finding in item.findings])
         streaming.take_all([encode(item.findings) if item.findings else "" for item in run])

@@ -49,6 +49,10 @@ class LineDocument(Document):
         """Every field of the record stands on its one line."""
         return self.line_number
 
+    def short(self, path: PathKey) -> str:
+        """``file:line``: no need to look for the key (each record's id is placed so)."""
+        return f"{self.file}:{self.line_number}"
+
     def position(self, path: PathKey) -> Position:
         """The line, and the column of the last named key of ``path`` on it (1 if not found)."""
         for key in reversed((*self.prefix, *path)):
