@@ -64,6 +64,9 @@ class FactField:
     # Worked out from the source's figures (a rate, a difference, a comparison), not a value
     # the source states, chooses between or words differently; the draft report says which.
     computed: bool = False
+    # The item's attribute without which the field is None: the encoders read it first and
+    # call ``get`` only when it is given (most items state no dates, score or adjustment).
+    needs: str | None = None
 
     def where(self, item: Any) -> PathKey:
         """The record path (relative to the item) a finding on this field points at."""
@@ -444,6 +447,7 @@ _MONEY = (
         "预算调整幅度 = (adjusted_budget − initial_budget) ÷ initial_budget × 100",
         _adjustment,
         ("adjusted_budget",),
+        needs="adjusted_budget",
     ),
 )
 _GRADES = ("优", "良", "中", "差")
@@ -457,6 +461,7 @@ _GRADE = (
         ("stated_grade",),
         choices=lambda: _GRADES,
         computed=False,
+        needs="stated_grade",
     ),
     stated(
         "stated_grade_word", "text", "资料所述评价等级的原词（优秀、良好 …）", attr="stated_grade"
@@ -469,6 +474,7 @@ _GRADE = (
         _score_grade,
         ("score",),
         choices=lambda: _GRADES,
+        needs="score",
     ),
     derived(
         "score_band",
@@ -512,6 +518,7 @@ _PROGRESS = (
         "as_of − 计划完工日期；只保留正数",
         _overdue_days,
         ("schedule", "planned_completion"),
+        needs="schedule",
     ),
     within(
         "schedule",
@@ -526,6 +533,7 @@ _PROGRESS = (
         "竣工到决算审计的天数 = final_audit − actual_completion",
         _audit_days,
         ("schedule", "final_audit"),
+        needs="schedule",
     ),
 )
 
@@ -539,6 +547,7 @@ _SELF_EVALUATION = (
         "按执行率应得的执行率得分 = min(execution_rate, 100) ÷ 100 × execution_weight",
         _formula_execution_score,
         ("execution_score",),
+        needs="execution_weight",
     ),
     stated("execution_reason", "text", "自评表预算执行情况一栏所填的原因"),
     stated("adjustment_reason", "text", "年中预算调整（追加或调减）的理由"),
@@ -549,6 +558,7 @@ _SELF_EVALUATION = (
         _budget_change,
         lambda p: (formulas.budget_key(p),),
         origin="budget（或 adjusted_budget）",
+        needs="initial_budget",
     ),
     stated("total_weight", "number", "自评表总分一栏的分值"),
     derived(
