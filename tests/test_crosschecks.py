@@ -8,7 +8,9 @@ from hypothesis import strategies as st
 from auditcheck.check import Checker
 from auditcheck.crosschecks import crosschecks_of
 from auditcheck.examples import example_record
+from auditcheck.facts import Fact
 from auditcheck.rulebook.load import load_rulebook
+from auditcheck.vocabulary import Context
 
 from .conftest import FIXTURES, RULES, cli_json, seed_copy
 from .test_vocabulary import full_record
@@ -164,3 +166,17 @@ def test_what_only_a_finding_shows_is_worked_out_when_asked() -> None:
     assert average.note == "各子项目执行率的简单平均为83.33%"
     line = record.doc.position(("subitems", 0, "schedule", "final_audit")).line
     assert pairs[("date-order", "子项目甲实际完工至决算审计")].stated_at.endswith(f":{line}")
+
+
+def test_a_pair_is_the_fact_of_its_own_item() -> None:
+    # A pair sets the fact's attributes itself (one object a pair, not two): each must be what
+    # Fact would set for a crosscheck fact of that record, in that record's document.
+    record = full_record()
+    pairs = crosschecks_of(record)
+    assert len(pairs) > 10
+    for pair in pairs:
+        plain = Fact("crosscheck", record.project.id, (), pair, Context(), "", record.doc)
+        for name in Fact.__slots__:
+            assert getattr(pair, name) == getattr(plain, name), name
+        assert pair.item is pair and pair.values is not plain.values
+    assert len({id(pair.values) for pair in pairs}) == len(pairs)

@@ -237,3 +237,21 @@ def test_derived_money_fields_equal_their_formulas_on_hostile_values() -> None:
             for item in (project, field_view(project)):
                 got = declared[name].get(item, Context())
                 assert (type(got), got) == (type(expected), expected), (name, project)
+
+
+def test_a_field_is_none_without_the_attribute_it_needs(rulebook: Rulebook) -> None:
+    # The encoders call such a field's formula only when the item has the attribute it needs
+    # (FactField.needs): without it, the formula must give None, on every record and kind.
+    needing = [(kind, spec) for kind, fields in FIELDS.items() for spec in fields.values()]
+    needing = [(kind, spec) for kind, spec in needing if spec.needs]
+    assert len(needing) >= 10
+    items = [
+        (fact.kind, fact.item, ctx)
+        for r, ctx in _every_record(rulebook)
+        for fact in all_facts(r, ctx)
+    ]
+    items += [("project", project, Context()) for project in _hostile_projects()]
+    for kind, item, ctx in items:
+        for spec in FIELDS[kind].values():
+            if spec.needs and getattr(item, spec.needs) is None:
+                assert spec.get(item, ctx) is None, (kind, spec.name)

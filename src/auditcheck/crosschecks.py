@@ -41,19 +41,20 @@ _CTX = Context()
 Key = str | PathKey  # where a figure stands: a field, or a path, under the builder's base
 
 
-class Pair:
-    """Two figures about one quantity (the item of a ``crosscheck`` fact), and where each stands.
+class Pair(Fact):
+    """Two figures about one quantity: a ``crosscheck`` fact, its own item, and where each
+    figure stands.
 
     The rules read ``check``, ``days`` and ``difference``; the rest is what a finding shows,
     kept as the pair was given it (the subject in two parts, the basis text a function and its
     arguments, the places keys under its builder's base) and worked out only when a finding
-    asks for it: most pairs agree, and a record gives about six.
+    asks for it: most pairs agree, and a record gives about six. One object rather than a
+    fact holding a pair: making an object is most of what a pair costs.
     """
 
     __slots__ = (
         "_args",
         "_base",
-        "_doc",
         "_explain",
         "_name",
         "_what",
@@ -71,6 +72,7 @@ class Pair:
 
     def __init__(
         self,
+        record: str,
         doc: Document,
         base: PathKey,
         check: str,
@@ -84,9 +86,15 @@ class Pair:
         explain: Callable[..., str],
         args: tuple[Any, ...],
     ) -> None:
-        # Its builder's document and base, not the builder: the builder holds the facts, and
-        # that cycle would keep a record's facts alive until the collector runs.
-        self._doc = doc
+        # The fact's attributes, as Fact.__init__ sets them (a test holds the two equal):
+        # its document and base are the builder's, not the builder, which holds the facts.
+        self.kind = "crosscheck"
+        self.record = record
+        self.path = ()
+        self.ctx = _CTX
+        self.owner = ""
+        self.doc = doc
+        self.values = {}
         self._base = base
         self.check = check
         self._name = name  # the sub-item's name, empty at project level
@@ -103,6 +111,11 @@ class Pair:
         self.days: int | None = None  # date-order: the later date less the earlier, in days
         self.note: str | None = None
         self.basis_place: str | None = None  # where the computed figure stands, in another file
+
+    @property  # type: ignore[override]
+    def item(self) -> Pair:
+        """The fact's item: the pair itself."""
+        return self
 
     @property
     def subject(self) -> str:
@@ -125,12 +138,12 @@ class Pair:
     @property
     def stated_at(self) -> str:
         """``file:line`` (a workbook's ``file:Sheet!E12``) of the stated figure."""
-        return self._doc.short(self.stated_path)
+        return self.doc.short(self.stated_path)  # type: ignore[union-attr]
 
     @property
     def basis_at(self) -> str:
         """``file:line`` (or cell) of the figures the computed one follows from."""
-        return self.basis_place or self._doc.short(self.computed_path)
+        return self.basis_place or self.doc.short(self.computed_path)  # type: ignore[union-attr]
 
 
 def _under(base: PathKey, key: Key) -> PathKey:
@@ -170,6 +183,7 @@ class _Builder:
         if stated is None or computed is None:
             return None
         pair = Pair(
+            self.record,
             self.doc,
             self.base,
             check,
@@ -183,7 +197,7 @@ class _Builder:
             basis,
             args,
         )
-        self.facts.append(Fact("crosscheck", self.record, (), pair, _CTX, "", self.doc))
+        self.facts.append(pair)
         return pair
 
     def order(self, name: str, what: str, schedule: Schedule, earlier: str, later: str) -> None:
@@ -192,6 +206,7 @@ class _Builder:
         if first is None or second is None:
             return
         pair = Pair(
+            self.record,
             self.doc,
             self.base,
             "date-order",
@@ -206,7 +221,7 @@ class _Builder:
             (first, second),
         )
         pair.days = (second - first).days
-        self.facts.append(Fact("crosscheck", self.record, (), pair, _CTX, "", self.doc))
+        self.facts.append(pair)
 
 
 def _dates(first: date, second: date) -> str:
@@ -356,8 +371,8 @@ def _restated_actual() -> str:
     return "同一完成值的另一处表述"
 
 
-def _counts(b: _Builder, counts: SubprojectCounts | None, name: str) -> None:
-    if counts is None or counts.in_progress is None:
+def _counts(b: _Builder, counts: SubprojectCounts, name: str) -> None:
+    if counts.in_progress is None:
         return
     done = counts.completed
     if done is None and counts.accepted is not None:
@@ -386,9 +401,7 @@ _ORDER = (
 )
 
 
-def _schedule(b: _Builder, schedule: Schedule | None, name: str) -> None:
-    if schedule is None:
-        return
+def _schedule(b: _Builder, schedule: Schedule, name: str) -> None:
     schedule = field_view(schedule)  # eight dates read: a view reads them cheaply
     at = b.at("schedule")
     for what, earlier, later in _ORDER:
@@ -464,18 +477,25 @@ def crosschecks_of(record: LoadedRecord) -> list[Fact]:
             _amounts,
             ("预期收益{} ÷ 应还本付息{}", project.expected_revenue, project.debt_service),
         )
-    _counts(b, project.subprojects, "")
-    _schedule(b, project.schedule, "")
+    # Few records state counts, dates or a restated target: looked at before any call.
+    if project.subprojects is not None:
+        _counts(b, project.subprojects, "")
+    if project.schedule is not None:
+        _schedule(b, project.schedule, "")
     if project.subitems:
         items = list(map(field_view, project.subitems))
         _subitem_totals(b, project, items)
         for i, item in enumerate(items):
-            sub = b.at("subitems", i)
+            sub = _Builder(b.record, b.doc, b.facts, ("subitems", i))
             _funds(sub, item, item.name)
-            _counts(sub, item.subprojects, item.name)
-            _schedule(sub, item.schedule, item.name)
-            _targets(sub, item.targets)
-    _targets(b, project.targets)
+            if item.subprojects is not None:
+                _counts(sub, item.subprojects, item.name)
+            if item.schedule is not None:
+                _schedule(sub, item.schedule, item.name)
+            if item.targets:
+                _targets(sub, item.targets)
+    if project.targets:
+        _targets(b, project.targets)
     for j, q in enumerate(project.quantities):
         if q.parts:
             b.at("quantities", j).pair(

@@ -284,12 +284,15 @@ VIEW_PAYS = 4
 
 
 def encoder(
-    fields: Sequence[tuple[str, str | Getter]], view: Callable[[Any], Any] = _same
+    fields: Sequence[tuple[str, str | Getter | tuple[str, Getter]]],
+    view: Callable[[Any], Any] = _same,
 ) -> Encoder:
     """A function ``(item, ctx) → JSON members`` for one fact kind, generated for its fields.
 
     Each field is ``(name, source)``: an attribute of the item (``block.attribute``: one
-    inside a block, None when the block is), or a function of the item and the context.
+    inside a block, None when the block is), a function of the item and the context, or
+    ``(attribute, function)``: the function, called only when the item's attribute is not
+    None (the field is None when it is).
     The result equals :func:`members` of the values read (the tests hold them to it);
     generating the code once per kind reads every field in one pass, and orjson writes
     them in one call. Each item is read through ``view(item)``, the derived fields'
@@ -314,6 +317,11 @@ def encoder(
                 raise ValueError(f"{name}: {source!r} is not an attribute name")
             steps = [f"    v = None if v is None else v.{a}" for a in inner]
             read = "\n".join([f"    v = item.{first}", *steps])
+        elif isinstance(source, tuple):  # the function, only when the item has ``needs``
+            needs, env[f"get{i}"] = source
+            if not needs.isidentifier():
+                raise ValueError(f"{name}: {needs!r} is not an attribute name")
+            read = f"    v = item.{needs}\n    if v is not None:\n        v = get{i}(item, ctx)"
         else:
             env[f"get{i}"] = source
             read = f"    v = get{i}(item, ctx)"

@@ -15,17 +15,25 @@ from typing import Any
 
 from auditcheck.locate import Document, PathKey
 from auditcheck.records.load import LoadedRecord
-from auditcheck.vocabulary import FIELDS, KINDS, ORDER, Context
+from auditcheck.vocabulary import FIELDS, KINDS, ORDER, Context, FactField
 
 _PLAIN = Context()
-Source = str | Callable[[Any, Context], Any]
+Getter = Callable[[Any, Context], Any]
+Source = str | Getter | tuple[str, Getter]
 
 
 def sources(kind: str, names: Iterable[str]) -> list[tuple[str, Source]]:
     """How to read each of ``names`` (declared fields of ``kind``) from an item: the item's
-    attribute for a value taken as stated, else the field's formula (item, context)."""
+    attribute for a value taken as stated, else the field's formula (item, context), with
+    the attribute it needs first when it declares one (``(needs, formula)``)."""
     declared = FIELDS[kind]
-    return [(name, declared[name].attr or declared[name].get) for name in names]
+    return [(name, _source(declared[name])) for name in names]
+
+
+def _source(spec: FactField) -> Source:
+    if spec.attr:
+        return spec.attr
+    return (spec.needs, spec.get) if spec.needs else spec.get
 
 
 class Fact:

@@ -12,6 +12,10 @@ rate is the fact and the cross-checks compare it with the stated one.
 - ``coverage = expected_revenue ÷ debt_service`` (本息覆盖倍数), else as stated;
 - grade bands: the batch's own, else the grade rule's parameters, else the national
   90 / 80 / 60 of 财预〔2020〕10号.
+
+The formulas a fact's field names take the field's context too, unused, so that they are
+its getter (``get(item, ctx)``) without a lambda around them: the encoders ask them of every
+project and sub-item.
 """
 
 from __future__ import annotations
@@ -51,7 +55,7 @@ def budget_key(funds: Funds) -> str:
     return "budget" if funds.budget is not None else "adjusted_budget"
 
 
-def budget(funds: Funds) -> float | None:
+def budget(funds: Funds, _ctx: object = None) -> float | None:
     """The budget evaluated (see :func:`budget_key`)."""
     return funds.budget if funds.budget is not None else funds.adjusted_budget
 
@@ -69,7 +73,7 @@ def computed_execution_rate(funds: Funds) -> float | None:
     return rate(funds.spent, budget(funds))
 
 
-def execution_rate(funds: Funds) -> float | None:
+def execution_rate(funds: Funds, _ctx: object = None) -> float | None:
     """The execution rate: from the amounts, else as stated (alone, or with its basis)."""
     # The formula of computed_execution_rate, written here: asked of every project and
     # sub-item, and one call fewer there.
@@ -77,7 +81,7 @@ def execution_rate(funds: Funds) -> float | None:
         return computed
     if funds.stated_execution_rate is not None:
         return funds.stated_execution_rate
-    return _as_stated(funds, "spent", _BUDGETS)
+    return _as_stated(funds, "spent", _BUDGETS) if funds.stated_rates else None
 
 
 def execution_rate_at(funds: Funds) -> tuple[str | int, ...]:
@@ -91,28 +95,27 @@ def execution_rate_at(funds: Funds) -> tuple[str | int, ...]:
 
 
 def _as_stated(funds: Funds, numerator: str, denominators: tuple[str, ...]) -> float | None:
-    """The value of a rate stated with this basis, or None."""
-    if not funds.stated_rates:  # most projects and sub-items state none
-        return None
+    """The value of a rate stated with this basis, or None (asked only of funds stating rates)."""
     i = stated_rate(funds, (numerator,), denominators)
     return funds.stated_rates[i].value if i >= 0 else None
 
 
-def receipt_rate(funds: Funds) -> float | None:
+def receipt_rate(funds: Funds, _ctx: object = None) -> float | None:
     """资金到位率: ``received ÷ budget evaluated × 100``, else as stated with that basis."""
-    if (computed := rate(funds.received, budget(funds))) is not None:
+    # Most projects and sub-items state neither the amount received nor any rate.
+    if funds.received is not None and (computed := rate(funds.received, budget(funds))) is not None:
         return computed
-    return _as_stated(funds, "received", _BUDGETS)
+    return _as_stated(funds, "received", _BUDGETS) if funds.stated_rates else None
 
 
-def use_rate(funds: Funds) -> float | None:
+def use_rate(funds: Funds, _ctx: object = None) -> float | None:
     """资金使用率: ``spent ÷ received × 100``, else as stated with that basis."""
-    if (computed := rate(funds.spent, funds.received)) is not None:
+    if funds.received is not None and (computed := rate(funds.spent, funds.received)) is not None:
         return computed
-    return _as_stated(funds, "spent", ("received",))
+    return _as_stated(funds, "spent", ("received",)) if funds.stated_rates else None
 
 
-def coverage(project: Project) -> float | None:
+def coverage(project: Project, _ctx: object = None) -> float | None:
     """本息覆盖倍数: ``expected_revenue ÷ debt_service``, else as stated."""
     if project.expected_revenue is not None and project.debt_service:
         return project.expected_revenue / project.debt_service

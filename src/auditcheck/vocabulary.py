@@ -64,6 +64,9 @@ class FactField:
     # Worked out from the source's figures (a rate, a difference, a comparison), not a value
     # the source states, chooses between or words differently; the draft report says which.
     computed: bool = False
+    # The item's attribute without which the field is None: the encoders read it first and
+    # call ``get`` only when it is given (most items state no dates, score or adjustment).
+    needs: str | None = None
 
     def where(self, item: Any) -> PathKey:
         """The record path (relative to the item) a finding on this field points at."""
@@ -379,7 +382,7 @@ _MONEY = (
         "budget",
         "number",
         "预算资金（万元）；没有单列预算资金时取调整后预算",
-        lambda f, _c: formulas.budget(f),
+        formulas.budget,
         lambda f: (formulas.budget_key(f),),
         origin="budget（或 adjusted_budget）",
         computed=False,
@@ -407,7 +410,7 @@ _MONEY = (
         "execution_rate",
         "number",
         "预算执行率 = spent ÷ budget × 100",
-        lambda f, _c: formulas.execution_rate(f),
+        formulas.execution_rate,
         formulas.execution_rate_at,
         origin="spent（只有所述执行率时为 stated_execution_rate 或 stated_rates[i].value）",
     ),
@@ -424,7 +427,7 @@ _MONEY = (
         "use_rate",
         "number",
         "资金使用率 = spent ÷ received × 100；没有金额时取以此为口径的所述比率",
-        lambda f, _c: formulas.use_rate(f),
+        formulas.use_rate,
         ("spent",),
     ),
     stated("investment", "number", "投资估算 / 总投资（万元，跨年度，不是当年预算）"),
@@ -435,7 +438,7 @@ _MONEY = (
         "receipt_rate",
         "number",
         "资金到位率 = received ÷ budget × 100",
-        lambda f, _c: formulas.receipt_rate(f),
+        formulas.receipt_rate,
         ("received",),
     ),
     derived(
@@ -444,6 +447,7 @@ _MONEY = (
         "预算调整幅度 = (adjusted_budget − initial_budget) ÷ initial_budget × 100",
         _adjustment,
         ("adjusted_budget",),
+        needs="adjusted_budget",
     ),
 )
 _GRADES = ("优", "良", "中", "差")
@@ -457,6 +461,7 @@ _GRADE = (
         ("stated_grade",),
         choices=lambda: _GRADES,
         computed=False,
+        needs="stated_grade",
     ),
     stated(
         "stated_grade_word", "text", "资料所述评价等级的原词（优秀、良好 …）", attr="stated_grade"
@@ -469,6 +474,7 @@ _GRADE = (
         _score_grade,
         ("score",),
         choices=lambda: _GRADES,
+        needs="score",
     ),
     derived(
         "score_band",
@@ -512,6 +518,7 @@ _PROGRESS = (
         "as_of − 计划完工日期；只保留正数",
         _overdue_days,
         ("schedule", "planned_completion"),
+        needs="schedule",
     ),
     within(
         "schedule",
@@ -526,6 +533,7 @@ _PROGRESS = (
         "竣工到决算审计的天数 = final_audit − actual_completion",
         _audit_days,
         ("schedule", "final_audit"),
+        needs="schedule",
     ),
 )
 
@@ -539,6 +547,7 @@ _SELF_EVALUATION = (
         "按执行率应得的执行率得分 = min(execution_rate, 100) ÷ 100 × execution_weight",
         _formula_execution_score,
         ("execution_score",),
+        needs="execution_weight",
     ),
     stated("execution_reason", "text", "自评表预算执行情况一栏所填的原因"),
     stated("adjustment_reason", "text", "年中预算调整（追加或调减）的理由"),
@@ -549,6 +558,7 @@ _SELF_EVALUATION = (
         _budget_change,
         lambda p: (formulas.budget_key(p),),
         origin="budget（或 adjusted_budget）",
+        needs="initial_budget",
     ),
     stated("total_weight", "number", "自评表总分一栏的分值"),
     derived(
@@ -688,7 +698,7 @@ PROJECT = FactKind(
             "coverage",
             "number",
             "本息覆盖倍数 = expected_revenue ÷ debt_service，否则取所述 stated_coverage",
-            lambda p, _c: formulas.coverage(p),
+            formulas.coverage,
             lambda p: ("stated_coverage",) if p.expected_revenue is None else ("expected_revenue",),
             origin="expected_revenue（或 stated_coverage）",
         ),
