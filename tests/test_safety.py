@@ -21,6 +21,7 @@ from auditcheck.render.escape import log_line, markdown_text, printable, visible
 from auditcheck.templating import (
     MAX_MESSAGE,
     _budgeted,
+    _context,
     _needs_budget,
     compile_template,
     render,
@@ -173,6 +174,20 @@ def test_loop_free_messages_render_as_under_the_budget(template: str, context: d
     assert not _needs_budget(template)
     bounded = _outcome(lambda: _budgeted(compile_template(template), dict(context)))
     assert _outcome(lambda: render(template, dict(context))) == bounded
+
+
+@pytest.mark.parametrize(
+    "template",
+    [*LOOP_FREE, "{% for a in n %}{% set b = a %}{{ b }}{% endfor %}", "{{ name ~ name }}"],
+)
+@pytest.mark.parametrize("context", CONTEXTS)
+def test_a_message_renders_in_its_context_as_in_jinjas_own(template: str, context: dict) -> None:
+    compiled = compile_template(template)
+    jinjas = compiled.new_context(dict(context), shared=True)
+    expected = _outcome(lambda: "".join(compiled.root_render_func(jinjas)))
+    ours = _context(compiled, dict(context))
+    assert _outcome(lambda: "".join(compiled.root_render_func(ours))) == expected
+    assert (ours.vars, ours.exported_vars) == (jinjas.vars, jinjas.exported_vars)
 
 
 @pytest.mark.parametrize(

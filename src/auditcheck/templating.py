@@ -24,6 +24,7 @@ from functools import cache
 from typing import Any
 
 from jinja2 import PackageLoader, StrictUndefined, Template, TemplateSyntaxError, meta, nodes
+from jinja2.runtime import Context
 from jinja2.sandbox import ImmutableSandboxedEnvironment, SecurityError
 
 MAX_SIZE = 100_000  # the longest text or list an operator may build
@@ -315,10 +316,18 @@ def _unbounded(template: Template, context: dict[str, Any]) -> str | None:
     None when it fails or is too long, for :func:`_budgeted` to fail the same way (a
     rendering depends on its values alone) or to allow the length the data holds."""
     try:
-        text = "".join(template.root_render_func(template.new_context(context, shared=True)))
+        text = "".join(template.root_render_func(_context(template, context)))
     except Exception:
         return None
     return text.strip() if len(text) <= MAX_MESSAGE else None
+
+
+def _context(template: Template, values: dict[str, Any]) -> Context:
+    """What ``Template.generate`` renders in, less two copies of the values and two calls: a
+    message can call nothing, so the environment's globals (range, dict …) are neither in it
+    nor named for imports (which a message cannot make), and ``values`` are shared, not copied."""
+    env = template.environment
+    return env.context_class(env, values, template.name, template.blocks)
 
 
 def _budgeted(template: Template, context: dict[str, Any]) -> str:
@@ -327,10 +336,7 @@ def _budgeted(template: Template, context: dict[str, Any]) -> str:
     parts: list[str] = []
     size = 0
     try:
-        # What Template.generate does, less two copies of the values on every call: a
-        # message can call nothing, so the environment's globals (range, dict …) are not
-        # needed in its context.
-        for part in template.root_render_func(template.new_context(context, shared=True)):
+        for part in template.root_render_func(_context(template, context)):
             size += len(part)
             if not budget.allows(size, MAX_MESSAGE):
                 raise SecurityError(f"the message is longer than {MAX_MESSAGE} characters")
