@@ -51,6 +51,9 @@ class RunResult:
     tally: Tally = field(default_factory=Tally)  # counts of the findings as they were written
 
 
+_ID = ("id",)  # where a record's id stands
+
+
 @dataclass
 class Checked:
     """What checking one record (or a batch file's own table) gave, as plain data."""
@@ -70,14 +73,21 @@ class Checked:
     def anchor(self) -> LocatedError | None:
         """Where the record's id stands; None for a batch file. Made when first asked for:
         a record that is neither a duplicate nor in error needs only its :meth:`place`."""
-        return None if self.doc is None else self.doc.error(("id",), "")
+        return None if self.doc is None else self.doc.error(_ID, "")
+
+    def id_position(self) -> tuple[str, int, int, str]:
+        """(file, line, column, cell) of the record's id, as its anchor has them: plain data,
+        cheaper to make and to send than the anchor (a worker sends it for every record)."""
+        assert self.doc is not None, "a batch file's outcome has no id"
+        pos = self.doc.position(_ID)
+        return (pos.file or self.file, pos.line, pos.col, pos.place)
 
     def place(self) -> str:
         """``anchor.short``, without making the anchor when the document is at hand."""
         if self.doc is None:
             assert self.anchor is not None, "a batch file's outcome has no place"
             return self.anchor.short
-        return self.doc.short(("id",))
+        return self.doc.short(_ID)
 
     def __getstate__(self) -> dict[str, Any]:
         # Another process gets where the id stands, not the document (a line, a YAML file's
