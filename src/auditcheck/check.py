@@ -144,7 +144,7 @@ class _Subject:
     doc: Document
 
 
-@dataclass
+@dataclass(slots=True)
 class _Job:
     """One record (or batch file) to check: who it is about, its facts, its outcome."""
 
@@ -153,7 +153,7 @@ class _Job:
     out: Checked
 
 
-@dataclass
+@dataclass(slots=True)
 class Evaluated:
     """What one record's facts matched, kind by kind."""
 
@@ -175,11 +175,6 @@ def _by_kind(facts: Iterable[Fact]) -> dict[str, list[Fact]]:
     for kind, group in groupby(facts, attrgetter("kind")):
         grouped.setdefault(kind, []).extend(group)
     return grouped
-
-
-def _called(make: Callable[[], Iterable[Fact]]) -> Iterator[Fact]:
-    """The facts ``make`` gives, made when first asked for (within a record's boundary)."""
-    yield from make()
 
 
 @dataclass(frozen=True)
@@ -268,7 +263,7 @@ class Checker:
 
     def matches(self, record: LoadedRecord) -> Iterator[tuple[Fact, list[str]]]:
         """Each fact of a record (every kind, every field) with the ids of the rules it matched."""
-        facts = all_facts(record, self.context(record.batch))
+        facts = partial(all_facts, record, self.context(record.batch))
         (evaluated,) = self.evaluate([(record.project.id, facts)])
         if isinstance(evaluated, Exception):
             raise evaluated
@@ -278,11 +273,12 @@ class Checker:
                 yield fact, hits.get(i, [])
 
     def evaluate(
-        self, records: Sequence[tuple[str, Iterable[Fact]]]
+        self, records: Sequence[tuple[str, Callable[[], Iterable[Fact]]]]
     ) -> list[Evaluated | Exception]:
-        """Records' facts (record id, facts) kind by kind, each kind of every record asserted
-        together; for each record, what its facts matched, or the exception that stopped
-        its evaluation (the other records are evaluated).
+        """Records' facts (record id, what makes its facts) kind by kind, each kind of every
+        record asserted together; for each record, what its facts matched, or the exception
+        that stopped its evaluation, making its facts included (the other records are
+        evaluated).
 
         A record's items come before the fact that lists them (see ``facts_of``), so the
         counts a fact's rules read are tallied from the items' hidden rules before it is
@@ -291,9 +287,9 @@ class Checker:
         results: list[Evaluated | Exception] = []
         # Per kind, each record's facts of it: (record's index, record id, evaluated, facts).
         parts: dict[str, list[tuple[int, str, Evaluated, list[Fact]]]] = {}
-        for i, (rid, facts) in enumerate(records):
+        for i, (rid, make) in enumerate(records):
             try:
-                evaluated = Evaluated(_by_kind(facts))
+                evaluated = Evaluated(_by_kind(make()))
             except Exception as exc:
                 results.append(exc)
                 continue
@@ -408,7 +404,7 @@ class Checker:
     def _check(self, jobs: list[_Job]) -> None:
         results: list[Evaluated | Exception]
         try:
-            results = self.evaluate([(job.subject.record, _called(job.facts)) for job in jobs])
+            results = self.evaluate([(job.subject.record, job.facts) for job in jobs])
         except Exception as exc:
             if len(jobs) > 1:  # not on account of one record: each on its own, to find which
                 for job in jobs:
