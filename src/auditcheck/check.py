@@ -327,6 +327,9 @@ class Checker:
             try:
                 if counted:
                     mine = [encode(f.item, f.ctx) + self._counts(f, evaluated.tally) for f in batch]
+                # A cross-check pair is its own item; ``item``, a property, would be a call.
+                elif kind == "crosscheck":
+                    mine = [encode(f, f.ctx) for f in batch]
                 else:
                     mine = [encode(f.item, f.ctx) for f in batch]
             except Exception as exc:
