@@ -168,7 +168,10 @@ def test_a_worker_writes_a_run_of_records_as_one_message(tmp_path: Path, generat
     assert first.chunks + second.chunks == wanted and any(wanted)
     assert first.facts + second.facts == sum(item.facts for item in checked)
     each = [row for block in second.each for row in pickle.loads(block)]
-    assert [row[1] for row in each] == [item.facts for item in checked[70:]]
+    assert [row[4] for row in each] == [item.facts for item in checked[70:]]
+    # Where each id stands, from which the parent makes a repeated id's error: the anchor's.
+    anchors = [item.anchor for item in checked[70:]]
+    assert [row[:4] for row in each] == [(a.file, a.line, a.col, a.place) for a in anchors]
 
 
 @pytest.mark.parametrize("fmt", ["json", "jsonl", "text", "github"])

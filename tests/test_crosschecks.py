@@ -178,5 +178,6 @@ def test_a_pair_is_the_fact_of_its_own_item() -> None:
         plain = Fact("crosscheck", record.project.id, (), pair, Context(), "", record.doc)
         for name in Fact.__slots__:
             assert getattr(pair, name) == getattr(plain, name), name
+        # The checker writes a pair for durable as its own item, without reading ``item``.
         assert pair.item is pair and pair.values is not plain.values
     assert len({id(pair.values) for pair in pairs}) == len(pairs)

@@ -181,6 +181,8 @@ def test_the_same_form_twice_is_a_duplicate_id(tmp_path: Path) -> None:
     assert error["message"].endswith(
         f"is also used by forms/天长.xlsx:自评表!B{name}; ids must be unique"
     )
+    # With workers, the parent makes the error from where the id stands, sent as plain data.
+    assert cli_json("run", "forms", "--jobs", "2", cwd=tmp_path)[1] == report
 
 
 def test_workers_give_the_same_bytes(tmp_path: Path) -> None:

@@ -51,6 +51,9 @@ class RunResult:
     tally: Tally = field(default_factory=Tally)  # counts of the findings as they were written
 
 
+_ID = ("id",)  # where a record's id stands
+
+
 @dataclass
 class Checked:
     """What checking one record (or a batch file's own table) gave, as plain data."""
@@ -70,14 +73,21 @@ class Checked:
     def anchor(self) -> LocatedError | None:
         """Where the record's id stands; None for a batch file. Made when first asked for:
         a record that is neither a duplicate nor in error needs only its :meth:`place`."""
-        return None if self.doc is None else self.doc.error(("id",), "")
+        return None if self.doc is None else self.doc.error(_ID, "")
+
+    def id_position(self) -> tuple[str, int, int, str]:
+        """(file, line, column, cell) of the record's id, as its anchor has them: plain data,
+        cheaper to make and to send than the anchor (a worker sends it for every record)."""
+        assert self.doc is not None, "a batch file's outcome has no id"
+        pos = self.doc.position(_ID)
+        return (pos.file or self.file, pos.line, pos.col, pos.place)
 
     def place(self) -> str:
         """``anchor.short``, without making the anchor when the document is at hand."""
         if self.doc is None:
             assert self.anchor is not None, "a batch file's outcome has no place"
             return self.anchor.short
-        return self.doc.short(("id",))
+        return self.doc.short(_ID)
 
     def __getstate__(self) -> dict[str, Any]:
         # Another process gets where the id stands, not the document (a line, a YAML file's
@@ -134,7 +144,7 @@ class _Subject:
     doc: Document
 
 
-@dataclass
+@dataclass(slots=True)
 class _Job:
     """One record (or batch file) to check: who it is about, its facts, its outcome."""
 
@@ -143,7 +153,7 @@ class _Job:
     out: Checked
 
 
-@dataclass
+@dataclass(slots=True)
 class Evaluated:
     """What one record's facts matched, kind by kind."""
 
@@ -165,11 +175,6 @@ def _by_kind(facts: Iterable[Fact]) -> dict[str, list[Fact]]:
     for kind, group in groupby(facts, attrgetter("kind")):
         grouped.setdefault(kind, []).extend(group)
     return grouped
-
-
-def _called(make: Callable[[], Iterable[Fact]]) -> Iterator[Fact]:
-    """The facts ``make`` gives, made when first asked for (within a record's boundary)."""
-    yield from make()
 
 
 @dataclass(frozen=True)
@@ -258,7 +263,7 @@ class Checker:
 
     def matches(self, record: LoadedRecord) -> Iterator[tuple[Fact, list[str]]]:
         """Each fact of a record (every kind, every field) with the ids of the rules it matched."""
-        facts = all_facts(record, self.context(record.batch))
+        facts = partial(all_facts, record, self.context(record.batch))
         (evaluated,) = self.evaluate([(record.project.id, facts)])
         if isinstance(evaluated, Exception):
             raise evaluated
@@ -268,11 +273,12 @@ class Checker:
                 yield fact, hits.get(i, [])
 
     def evaluate(
-        self, records: Sequence[tuple[str, Iterable[Fact]]]
+        self, records: Sequence[tuple[str, Callable[[], Iterable[Fact]]]]
     ) -> list[Evaluated | Exception]:
-        """Records' facts (record id, facts) kind by kind, each kind of every record asserted
-        together; for each record, what its facts matched, or the exception that stopped
-        its evaluation (the other records are evaluated).
+        """Records' facts (record id, what makes its facts) kind by kind, each kind of every
+        record asserted together; for each record, what its facts matched, or the exception
+        that stopped its evaluation, making its facts included (the other records are
+        evaluated).
 
         A record's items come before the fact that lists them (see ``facts_of``), so the
         counts a fact's rules read are tallied from the items' hidden rules before it is
@@ -281,9 +287,9 @@ class Checker:
         results: list[Evaluated | Exception] = []
         # Per kind, each record's facts of it: (record's index, record id, evaluated, facts).
         parts: dict[str, list[tuple[int, str, Evaluated, list[Fact]]]] = {}
-        for i, (rid, facts) in enumerate(records):
+        for i, (rid, make) in enumerate(records):
             try:
-                evaluated = Evaluated(_by_kind(facts))
+                evaluated = Evaluated(_by_kind(make()))
             except Exception as exc:
                 results.append(exc)
                 continue
@@ -321,6 +327,9 @@ class Checker:
             try:
                 if counted:
                     mine = [encode(f.item, f.ctx) + self._counts(f, evaluated.tally) for f in batch]
+                # A cross-check pair is its own item; ``item``, a property, would be a call.
+                elif kind == "crosscheck":
+                    mine = [encode(f, f.ctx) for f in batch]
                 else:
                     mine = [encode(f.item, f.ctx) for f in batch]
             except Exception as exc:
@@ -398,7 +407,7 @@ class Checker:
     def _check(self, jobs: list[_Job]) -> None:
         results: list[Evaluated | Exception]
         try:
-            results = self.evaluate([(job.subject.record, _called(job.facts)) for job in jobs])
+            results = self.evaluate([(job.subject.record, job.facts) for job in jobs])
         except Exception as exc:
             if len(jobs) > 1:  # not on account of one record: each on its own, to find which
                 for job in jobs:

@@ -131,8 +131,9 @@ class Written:
     asserted: int
     firings: int
     tally: Tally
-    # Each record's (anchor, facts, asserted, firings, marks), pickled a block at a time: only
-    # a record id seen before needs them, to take the records one by one.
+    # Each record's (file, line, column, cell of its id, facts, asserted, firings, marks),
+    # pickled a block at a time: only a record id seen before needs them, to take the
+    # records one by one. Where the id stands, not its anchor: most records never need one.
     each: list[bytes]
 
     @classmethod
@@ -147,11 +148,13 @@ class Written:
         each = []
         for item in checked:
             found = marks(item.findings)
-            self.tally.count(found)
-            each.append((item.anchor, item.facts, item.asserted, item.firings, found))
+            each.append((*item.id_position(), item.facts, item.asserted, item.firings, found))
             self.facts += item.facts
             self.asserted += item.asserted
             self.firings += item.firings
+        # Counted at once, as one process takes a run (the tally is only kept when every id
+        # is new, so no two of these records share one).
+        self.tally.count([mark for *_, found in each for mark in found])
         self.records += [item.record for item in checked]
         self.files += [item.file for item in checked]
         self.places += [item.place() for item in checked]
@@ -541,13 +544,14 @@ class _Merge:
             streaming.take_all(item.chunks)  # one write for the unit, not one per record
             return
         each = [record for block in item.each for record in pickle.loads(block)]
-        for rid, file, place, chunk, (anchor, *counts, found) in zip(
+        for rid, file, place, chunk, (*where, cell, facts, asserted, firings, found) in zip(
             item.records, item.files, item.places, item.chunks, each, strict=True
         ):
             if first := self.ids.claim(rid, place):
+                anchor = LocatedError(*where, "id", "", cell)
                 self.result.errors.append(duplicate_id(anchor, rid, first))
                 continue
-            self._count(*counts)
+            self._count(facts, asserted, firings)
             self._accept([rid], [file])
             if found:
                 self.result.tally.count(found)
