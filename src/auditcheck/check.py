@@ -31,7 +31,7 @@ from auditcheck.records.model import Batch, field_view
 from auditcheck.rulebook.condition import Aggregate
 from auditcheck.rulebook.load import MESSAGE_NAMES, Rulebook
 from auditcheck.rulebook.schema import CompiledRule
-from auditcheck.templating import render
+from auditcheck.templating import Values, render
 from auditcheck.vocabulary import FIELDS, ORDER, Context
 
 
@@ -465,7 +465,7 @@ class Checker:
 
     def _finding(self, shape: _Shape, fact: Fact, subject: _Subject) -> Finding:
         values = fact.some_values(shape.names)
-        context = shape.constants.copy()
+        context = Values(shape.constants)  # rendered without a copy
         for name in shape.shown:
             context[name] = values[name]
         if shape.about:

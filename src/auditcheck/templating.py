@@ -26,6 +26,7 @@ from typing import Any
 from jinja2 import PackageLoader, StrictUndefined, Template, TemplateSyntaxError, meta, nodes
 from jinja2.runtime import Context
 from jinja2.sandbox import ImmutableSandboxedEnvironment, SecurityError
+from jinja2.utils import missing
 
 MAX_SIZE = 100_000  # the longest text or list an operator may build
 MAX_MESSAGE = 10_000  # characters in one rendered message: far more than a sentence
@@ -322,12 +323,28 @@ def _unbounded(template: Template, context: dict[str, Any]) -> str | None:
     return text.strip() if len(text) <= MAX_MESSAGE else None
 
 
+class Values(dict[str, Any]):
+    """A message's values, as its rendering reads them: a name not among them is Jinja's
+    ``missing`` (what ``Context.resolve_or_missing`` gives), found by the dict's own lookup."""
+
+    def __missing__(self, key: str) -> Any:
+        return missing
+
+
 def _context(template: Template, values: dict[str, Any]) -> Context:
     """What ``Template.generate`` renders in, less two copies of the values and two calls: a
     message can call nothing, so the environment's globals (range, dict …) are neither in it
-    nor named for imports (which a message cannot make), and ``values`` are shared, not copied."""
+    nor named for imports (which a message cannot make), and ``values`` are shared, not copied
+    (unless they are a plain dict)."""
     env = template.environment
-    return env.context_class(env, values, template.name, template.blocks)
+    names = values if isinstance(values, Values) else Values(values)
+    context = env.context_class(env, names, template.name, template.blocks)
+    # The generated code resolves each name it reads once, where its scope begins, before a
+    # ``{% set %}`` can put anything in the context's vars; a name set at the top is read from
+    # its local after. So a name resolves from the values alone, by the dict's C lookup rather
+    # than the context's method (a sixth of a message's rendering).
+    context.resolve_or_missing = names.__getitem__  # type: ignore[method-assign]
+    return context
 
 
 def _budgeted(template: Template, context: dict[str, Any]) -> str:
