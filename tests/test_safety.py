@@ -23,7 +23,7 @@ from auditcheck.templating import (
     Values,
     _budgeted,
     _context,
-    _needs_budget,
+    _message,
     compile_template,
     render,
 )
@@ -172,7 +172,7 @@ def _outcome(render: Callable[[], str]) -> tuple[str, str]:
 @pytest.mark.parametrize("template", LOOP_FREE)
 @pytest.mark.parametrize("context", CONTEXTS)
 def test_loop_free_messages_render_as_under_the_budget(template: str, context: dict) -> None:
-    assert not _needs_budget(template)
+    assert not _message(template).budgeted
     bounded = _outcome(lambda: _budgeted(compile_template(template), dict(context)))
     assert _outcome(lambda: render(template, dict(context))) == bounded
 
@@ -205,7 +205,7 @@ def test_a_message_renders_in_its_context_as_in_jinjas_own(template: str, contex
     "template", ["{% for a in n %}{{ a }}{% endfor %}", "{{ name ~ name }}", "{{ n + n }}"]
 )
 def test_loops_joins_and_plus_render_under_the_budget(template: str) -> None:
-    assert _needs_budget(template)
+    assert _message(template).budgeted
 
 
 def test_outputs_that_are_inputs_are_refused(tmp_path: Path) -> None:

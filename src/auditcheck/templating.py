@@ -173,10 +173,8 @@ def wan(value: float | None) -> str:
 
 def money(value: float | None) -> str:
     """An amount in 万元 as a report's sentence writes it: ``6223.15``, a whole ``15300``."""
-    if value is None:
-        return "—"
-    text = wan(value)
-    return text.removesuffix(".00")
+    # wan's text, written here: a filter is called for each figure of each message
+    return "—" if value is None else f"{value:.2f}".removesuffix(".00")
 
 
 def pct(value: float | None) -> str:
@@ -297,15 +295,12 @@ def template_names(source: str) -> frozenset[str]:
     return _message(source).names
 
 
-def _needs_budget(source: str) -> bool:
-    return _message(source).budgeted
-
-
 def render(source: str, context: dict[str, Any]) -> str:
     """Render a message; raises ``jinja2.UndefinedError`` on an unknown name, SecurityError
     when its loops, joins or length pass their bounds (beyond what the data holds)."""
-    template = compile_template(source)
-    if not _needs_budget(source):
+    message = _message(source)
+    template = message.template
+    if not message.budgeted:
         text = _unbounded(template, context)
         if text is not None:
             return text
