@@ -220,13 +220,20 @@ def test_a_finding_made_at_once_is_the_finding_init_makes() -> None:
 
 
 def test_a_finding_written_field_by_field_is_its_dict_encoded() -> None:
-    from auditcheck.render.writers import _dumps, _finding_json
+    from auditcheck.render.writers import _dumps, _finding_json, _json_chunk, _jsonl_chunk
 
     values = ("r", "c", "d", "warning", 'p"1\\', "项目\n##[x]", "a.yaml", 3, 5, "spent", "消息\t")
     values += ("建议\u2028", {"率": 57.81, "n": 2, "b": True, "x": None, "l": ["##[", 1e16]})
     values[-1].update({"d": {"k": 1e-7, "s": "\x00"}, "inf": float("inf"), "nan": float("nan")})
     values += ("0123456789abcdef", "waived", "理由 ##[error]", "自评表!E12")
     finding = Finding.made(values)
+    other = dataclasses.replace(finding, status="open", justification="", place="", line=12)
     for _ in range(2):  # the shared texts written, then looked up
         assert _finding_json(finding) == _dumps(vars(finding))
+        assert _jsonl_chunk([finding, other]) == "".join(
+            _dumps({"finding": vars(f)}) + "\n" for f in (finding, other)
+        )
+        assert _json_chunk([finding, other]) == ",\n  ".join(
+            _dumps(vars(f)) for f in (finding, other)
+        )
     assert "##[" not in _finding_json(finding)

@@ -31,7 +31,7 @@ from auditcheck.records.model import Batch, field_view
 from auditcheck.rulebook.condition import Aggregate
 from auditcheck.rulebook.load import MESSAGE_NAMES, Rulebook
 from auditcheck.rulebook.schema import CompiledRule
-from auditcheck.templating import render
+from auditcheck.templating import Values, render
 from auditcheck.vocabulary import FIELDS, ORDER, Context
 
 
@@ -474,11 +474,11 @@ class Checker:
 
     def _finding(self, shape: _Shape, fact: Fact, subject: _Subject) -> Finding:
         values = fact.some_values(shape.names)
-        context = shape.constants.copy()
+        context = Values(shape.constants)  # rendered without a copy
         for name in shape.shown:
             context[name] = values[name]
         if shape.about:
-            context.update(_about(fact, subject, shape.about))
+            _about(context, fact, subject, shape.about)
         message = render(shape.message, context)
         path = fact.source(shape.field)
         doc = fact.doc or subject.doc
@@ -506,15 +506,17 @@ class Checker:
         )
 
 
-def _about(fact: Fact, subject: _Subject, names: frozenset[str]) -> dict[str, str]:
-    """What a message may say about the fact besides its fields (MESSAGE_NAMES): its label,
-    the project, the sub-item it belongs to, both as ``where``, and its kind."""
-    about = {"project": subject.short, "owner": fact.owner, "kind": fact.kind}
+def _about(context: dict[str, Any], fact: Fact, subject: _Subject, names: frozenset[str]) -> None:
+    """Put into a message's context what it may say about the fact besides its fields
+    (MESSAGE_NAMES): its label, the project, the sub-item it belongs to, both as ``where``,
+    and its kind."""
+    context["project"] = subject.short
+    context["owner"] = fact.owner
+    context["kind"] = fact.kind
     if "label" in names:
-        about["label"] = fact.label
+        context["label"] = fact.label
     if "where" in names:
-        about["where"] = f"{subject.short}中的{fact.owner}" if fact.owner else subject.short
-    return about
+        context["where"] = f"{subject.short}中的{fact.owner}" if fact.owner else subject.short
 
 
 def _message_error(rule: CompiledRule, subject: _Subject, exc: Exception) -> LocatedError:

@@ -26,6 +26,7 @@ from typing import Any
 from jinja2 import PackageLoader, StrictUndefined, Template, TemplateSyntaxError, meta, nodes
 from jinja2.runtime import Context
 from jinja2.sandbox import ImmutableSandboxedEnvironment, SecurityError
+from jinja2.utils import missing
 
 MAX_SIZE = 100_000  # the longest text or list an operator may build
 MAX_MESSAGE = 10_000  # characters in one rendered message: far more than a sentence
@@ -172,10 +173,8 @@ def wan(value: float | None) -> str:
 
 def money(value: float | None) -> str:
     """An amount in 万元 as a report's sentence writes it: ``6223.15``, a whole ``15300``."""
-    if value is None:
-        return "—"
-    text = wan(value)
-    return text.removesuffix(".00")
+    # wan's text, written here: a filter is called for each figure of each message
+    return "—" if value is None else f"{value:.2f}".removesuffix(".00")
 
 
 def pct(value: float | None) -> str:
@@ -296,15 +295,12 @@ def template_names(source: str) -> frozenset[str]:
     return _message(source).names
 
 
-def _needs_budget(source: str) -> bool:
-    return _message(source).budgeted
-
-
 def render(source: str, context: dict[str, Any]) -> str:
     """Render a message; raises ``jinja2.UndefinedError`` on an unknown name, SecurityError
     when its loops, joins or length pass their bounds (beyond what the data holds)."""
-    template = compile_template(source)
-    if not _needs_budget(source):
+    message = _message(source)
+    template = message.template
+    if not message.budgeted:
         text = _unbounded(template, context)
         if text is not None:
             return text
@@ -322,12 +318,28 @@ def _unbounded(template: Template, context: dict[str, Any]) -> str | None:
     return text.strip() if len(text) <= MAX_MESSAGE else None
 
 
+class Values(dict[str, Any]):
+    """A message's values, as its rendering reads them: a name not among them is Jinja's
+    ``missing`` (what ``Context.resolve_or_missing`` gives), found by the dict's own lookup."""
+
+    def __missing__(self, key: str) -> Any:
+        return missing
+
+
 def _context(template: Template, values: dict[str, Any]) -> Context:
     """What ``Template.generate`` renders in, less two copies of the values and two calls: a
     message can call nothing, so the environment's globals (range, dict …) are neither in it
-    nor named for imports (which a message cannot make), and ``values`` are shared, not copied."""
+    nor named for imports (which a message cannot make), and ``values`` are shared, not copied
+    (unless they are a plain dict)."""
     env = template.environment
-    return env.context_class(env, values, template.name, template.blocks)
+    names = values if isinstance(values, Values) else Values(values)
+    context = env.context_class(env, names, template.name, template.blocks)
+    # The generated code resolves each name it reads once, where its scope begins, before a
+    # ``{% set %}`` can put anything in the context's vars; a name set at the top is read from
+    # its local after. So a name resolves from the values alone, by the dict's C lookup rather
+    # than the context's method (a sixth of a message's rendering).
+    context.resolve_or_missing = names.__getitem__  # type: ignore[method-assign]
+    return context
 
 
 def _budgeted(template: Template, context: dict[str, Any]) -> str:
